@@ -1,0 +1,3 @@
+"""intraxl — the monthly follow-up (månadsuppföljning) toolkit."""
+
+__version__ = "0.1.0"

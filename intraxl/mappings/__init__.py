@@ -1,0 +1,227 @@
+"""Stage 1 — mappings: `mappings/*.yaml` -> one validated, cross-checked `Mappings` object.
+
+Every problem is reported as one line naming the file and the key path; all problems are
+collected before anything is raised.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import MappingError
+from ..periods import Period
+from .models import (
+    Activity, Assignment, Economy, EconomyLine, Indicator, IndicatorCatalogue, Organisation,
+    Plan, Project, Risk, TemplateSettings, Unit,
+)
+
+FILES: dict[str, type[BaseModel]] = {
+    "organisation.yaml": Organisation,
+    "indicators.yaml": IndicatorCatalogue,
+    "economy.yaml": Economy,
+    "plan.yaml": Plan,
+    "template.yaml": TemplateSettings,
+}
+
+
+@dataclass(frozen=True)
+class Mappings:
+    directory: Path
+    organisation: Organisation
+    catalogue: IndicatorCatalogue
+    economy: Economy
+    plan: Plan
+    template: TemplateSettings
+
+    # -- lookups used by the later stages --
+    @property
+    def units(self) -> list[Unit]:
+        return self.organisation.units
+
+    def unit(self, unit_id: str) -> Unit:
+        for unit in self.organisation.units:
+            if unit.id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return self.catalogue.indicators
+
+    def indicators_for(self, unit: Unit) -> list[Indicator]:
+        return [i for i in self.catalogue.indicators if i.reported_by(unit.id)]
+
+    def economy_lines_for(self, unit: Unit) -> list[EconomyLine]:
+        return [line for line in self.economy.lines
+                if unit.development_frame or not line.development_only]
+
+    def activities_for(self, unit: Unit) -> list[Activity]:
+        return [a for a in self.plan.activities if a.unit == unit.id]
+
+    def assignments_for(self, unit: Unit) -> list[Assignment]:
+        return [a for a in self.plan.assignments if a.unit == unit.id]
+
+    def projects_for(self, unit: Unit) -> list[Project]:
+        mine = {p.id for p in self.plan.portfolios if p.unit == unit.id}
+        return [p for p in self.plan.projects if p.portfolio in mine]
+
+    def risks_for(self, unit: Unit) -> list[Risk]:
+        return [r for r in self.plan.risks if r.unit == unit.id]
+
+    def goal_text(self, goal_id: str) -> str:
+        return next(g.text for g in self.catalogue.goals if g.id == goal_id)
+
+    def portfolio_name(self, portfolio_id: str) -> str:
+        return next(p.name for p in self.plan.portfolios if p.id == portfolio_id)
+
+    def risk_area_name(self, area_id: str) -> str:
+        return next(a.name for a in self.plan.risk_areas if a.id == area_id)
+
+    def summary(self) -> dict[str, int]:
+        p = self.plan
+        return {
+            "enheter": len(self.units), "indikatorer": len(self.indicators),
+            "ekonomirader": len(self.economy.lines), "aktiviteter": len(p.activities),
+            "uppdrag": len(p.assignments), "portföljer": len(p.portfolios),
+            "projekt": len(p.projects), "riskområden": len(p.risk_areas),
+            "risker": len(p.risks),
+        }
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        if data is None:
+            problems.append(f"{path}: file is empty")
+        return data
+    except FileNotFoundError:
+        problems.append(f"{path}: file missing")
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problems.append(f"{path}:{where} not valid YAML: {getattr(e, 'problem', e)}")
+    return None
+
+
+def load_mappings(directory: str | Path = "mappings") -> Mappings:
+    """Load, validate and cross-check every mapping file; raise MappingError listing all problems."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise MappingError([f"{directory}: mappings folder not found"])
+    problems: list[str] = []
+    models: dict[str, BaseModel] = {}
+    for name, model in FILES.items():
+        path = directory / name
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        try:
+            models[name] = model.model_validate(data)
+        except ValidationError as e:
+            for err in e.errors():
+                problems.append(f"{path}: {_loc(err['loc'])}: {_message(err)}")
+    if problems:
+        raise MappingError(problems)
+    m = Mappings(directory, models["organisation.yaml"], models["indicators.yaml"],
+                 models["economy.yaml"], models["plan.yaml"], models["template.yaml"])
+    problems = _cross_check(m)
+    if problems:
+        raise MappingError(problems)
+    return m
+
+
+def _message(err: dict[str, Any]) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key (a typo?)"
+    msg = err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def _cross_check(m: Mappings) -> list[str]:
+    """References between files: every id named must exist, and ids are unique."""
+    problems: list[str] = []
+    d = m.directory
+
+    def unique(file: str, key: str, ids: list[str]) -> set[str]:
+        for dup, n in Counter(ids).items():
+            if n > 1:
+                problems.append(f"{d / file}: {key}: duplicate id {dup!r}")
+        return set(ids)
+
+    def known(file: str, key: str, value: str, among: set[str], what: str) -> None:
+        if value not in among:
+            problems.append(f"{d / file}: {key}: unknown {what} {value!r}")
+
+    org, cat, plan = m.organisation, m.catalogue, m.plan
+    groups = unique("organisation.yaml", "groups", [g.id for g in org.groups])
+    units = unique("organisation.yaml", "units", [u.id for u in org.units])
+    for i, u in enumerate(org.units):
+        if u.group is not None:
+            known("organisation.yaml", f"units[{i}].group", u.group, groups, "group")
+    emails = [e for u in org.units for e in u.reporters]
+    for dup, n in Counter(emails).items():
+        if n > 1:
+            problems.append(f"{d / 'organisation.yaml'}: units: reporter {dup!r} is registered "
+                            "for more than one unit")
+
+    areas = unique("indicators.yaml", "areas", [a.id for a in cat.areas])
+    goals = unique("indicators.yaml", "goals", [g.id for g in cat.goals])
+    for i, g in enumerate(cat.goals):
+        known("indicators.yaml", f"goals[{i}].area", g.area, areas, "area")
+    indicators = unique("indicators.yaml", "indicators", [x.id for x in cat.indicators])
+    by_id = {x.id: x for x in cat.indicators}
+    for i, x in enumerate(cat.indicators):
+        key = f"indicators[{i}]"
+        known("indicators.yaml", f"{key}.goal", x.goal, goals, "goal")
+        if x.owners != "all":
+            for j, owner in enumerate(x.owners):
+                known("indicators.yaml", f"{key}.owners[{j}]", owner, units, "unit")
+        if x.weight is not None:
+            if x.weight not in indicators:
+                problems.append(f"{d / 'indicators.yaml'}: {key}.weight: {x.weight!r} "
+                                "is not an indicator")
+            elif by_id[x.weight].source != "indicators" or by_id[x.weight].kind != "level":
+                problems.append(f"{d / 'indicators.yaml'}: {key}.weight: {x.weight!r} must be "
+                                "a level indicator that the units report")
+        if x.first_period is not None:
+            try:
+                Period.parse(x.first_period)
+            except ValueError as e:
+                problems.append(f"{d / 'indicators.yaml'}: {key}.first_period: {e}")
+
+    unique("plan.yaml", "activities", [a.id for a in plan.activities])
+    unique("plan.yaml", "assignments", [a.id for a in plan.assignments])
+    portfolios = unique("plan.yaml", "portfolios", [p.id for p in plan.portfolios])
+    unique("plan.yaml", "projects", [p.id for p in plan.projects])
+    risk_areas = unique("plan.yaml", "risk_areas", [a.id for a in plan.risk_areas])
+    unique("plan.yaml", "risks", [r.id for r in plan.risks])
+    for i, a in enumerate(plan.activities):
+        known("plan.yaml", f"activities[{i}].goal", a.goal, goals, "goal")
+        known("plan.yaml", f"activities[{i}].unit", a.unit, units, "unit")
+    for i, a in enumerate(plan.assignments):
+        known("plan.yaml", f"assignments[{i}].unit", a.unit, units, "unit")
+    for i, p in enumerate(plan.portfolios):
+        known("plan.yaml", f"portfolios[{i}].unit", p.unit, units, "unit")
+    for i, p in enumerate(plan.projects):
+        known("plan.yaml", f"projects[{i}].portfolio", p.portfolio, portfolios, "portfolio")
+    for i, r in enumerate(plan.risks):
+        known("plan.yaml", f"risks[{i}].area", r.area, risk_areas, "risk area")
+        known("plan.yaml", f"risks[{i}].unit", r.unit, units, "unit")
+    return problems
+
+
+__all__ = ["Mappings", "load_mappings", "MappingError"]

@@ -1,0 +1,265 @@
+"""What goes where in a unit's template: sheets, rows and cells, from the mappings.
+
+Pure data, no file I/O. The writer turns a layout into a workbook; the reader and the
+feedback workbook use the same layout to know which cells are input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from .. import contract
+from ..contract import TableSpec
+from ..mappings import Mappings
+from ..mappings.models import Indicator, Unit
+from ..periods import Period
+
+Kind = Literal["text", "longtext", "tkr", "integer", "number", "percent", "date", "list"]
+
+HEADER_ROW = 3  # zero-based row of each table's header row on its sheet
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Any = None
+    input: bool = False  # white and unlocked; otherwise grey and locked
+    kind: Kind = "text"
+    options: tuple[Any, ...] = ()  # the closed list of a "list" cell
+    title: str = ""  # input message shown by Excel when the cell is selected (Swedish)
+    message: str = ""
+
+
+@dataclass
+class SheetLayout:
+    table: TableSpec
+    title: str
+    hint: str
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+    widths: tuple[float, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+
+class TemplateValues(BaseModel):
+    """Values put into a template's input cells: carried forward from last month, or a
+    submission's own values (the shipped examples, the feedback workbook).
+
+    `cells[table][row id][column]`; for `Info` the row id is the Fält. `new_risks` are rows a
+    unit added to `Risker` (no Risk-ID yet), as column -> value.
+    """
+
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    new_risks: list[dict[str, Any]] = []
+
+
+def _text(value: Any = None, title: str = "", message: str = "") -> Cell:
+    return Cell(value, input=True, kind="longtext", title=title, message=message)
+
+
+def _status(options: tuple[str, ...], value: Any = None, what: str = "status") -> Cell:
+    return Cell(value, input=True, kind="list", options=options, title="Välj i listan",
+                message=f"Välj {what} i rullistan: {', '.join(map(str, options))}.")
+
+
+def _date(value: Any) -> Cell:
+    return Cell(value, input=True, kind="date", title="Datum",
+                message="Ange ett datum, t.ex. 2023-12-31.")
+
+
+def _indicator_kind(ind: Indicator) -> Kind:
+    return "percent" if ind.is_percent else "integer" if ind.whole_numbers else "number"
+
+
+def _indicator_input(ind: Indicator, what: str) -> Cell:
+    kind = _indicator_kind(ind)
+    if kind == "percent":
+        message = f"Ange {what} i procent, t.ex. 5,9 %. Högst 100 %."
+    elif kind == "integer":
+        message = f"Ange {what} som ett heltal (antal), inte negativt."
+    else:
+        message = f"Ange {what} som ett tal, inte negativt."
+    if ind.kind == "flow":
+        message += " Ackumulerat januari–rapportmånaden."
+    if ind.frequency == "year":
+        message += " Årsindikator: fylls i vid årets slut."
+    return Cell(None, input=True, kind=kind, title=what.capitalize()[:32], message=message)
+
+
+def build_layout(m: Mappings, unit: Unit, period: Period,
+                 values: TemplateValues | None = None) -> list[SheetLayout]:
+    """Every table sheet of `unit`'s template for `period`, with `values` filled in."""
+    month = period.month
+    label = f"{unit.name} – {period.label_sv}"
+    sheets: list[SheetLayout] = []
+
+    info = SheetLayout(contract.INFO, f"Info – {label}",
+                       "Fyll i ditt namn och din e-postadress.", widths=(20, 60))
+    prefilled = {
+        contract.INFO_VERSION: m.template.version, contract.INFO_PERIOD: str(period),
+        contract.INFO_UNIT_ID: unit.id, contract.INFO_UNIT: unit.name,
+    }
+    for f in contract.INFO_FIELDS:
+        value = Cell(prefilled[f]) if f in prefilled else _text(
+            title=f, message=f"Ange {f.lower()} för den som lämnar uppgifterna.")
+        info.rows.append({"Fält": Cell(f), "Värde": replace(value, kind="text")})
+    sheets.append(info)
+
+    ind = SheetLayout(
+        contract.INDICATORS, f"Indikatorer – {label}",
+        "Flöden (antal) anges ackumulerat för året, andelar och antal anställda som "
+        "månadens värde.", widths=(22, 42, 8, 14, 14, 14, 14, 60))
+    for i in m.indicators_for(unit):
+        kind = _indicator_kind(i)
+        target = i.period_target(month) if i.unit_target_applies else None
+        annual = i.annual_target if i.unit_target_applies else None
+        ind.rows.append({
+            "Indikator-ID": Cell(i.id), "Indikator": Cell(i.name),
+            "Enhet": Cell(i.unit_of_measure), "Mål period": Cell(target, kind=kind),
+            "Årsmål": Cell(annual, kind=kind),
+            "Utfall": _indicator_input(i, "utfall"),
+            "Prognos helår": _indicator_input(i, "prognos för helåret"),
+            "Kommentar": _text(title="Kommentar", message="Kommentera utfall och prognos."),
+        })
+    sheets.append(ind)
+
+    eco = SheetLayout(
+        contract.ECONOMY, f"Ekonomi – {label}",
+        "Belopp i tkr. Utfall och budget ackumulerat januari–rapportmånaden. För "
+        "resultatrader är prognos helår årets prognostiserade resultat (0 = budget i balans).",
+        widths=(26, 36, 14, 14, 14, 14, 60))
+    for line in m.economy_lines_for(unit):
+        result = line.kind == "result"
+        sign = "Resultat: positivt är överskott." if result else "Kostnad, anges positivt."
+
+        def amount(what: str, _sign: str = sign) -> Cell:
+            return Cell(None, input=True, kind="tkr", title=what[:32],
+                        message=f"{what} i tkr (hela tusental kronor). {_sign}")
+
+        eco.rows.append({
+            "Rad-ID": Cell(line.id), "Rad": Cell(line.label),
+            "Utfall ack": amount("Utfall ackumulerat"), "Budget ack": amount("Budget ackumulerad"),
+            "Årsbudget": amount("Årsbudget"), "Prognos helår": amount("Prognos helår"),
+            "Kommentar": _text(title="Kommentar", message="Förklara avvikelser mot budget."),
+        })
+    sheets.append(eco)
+
+    act = SheetLayout(contract.ACTIVITIES, f"Aktiviteter – {label}",
+                      "Välj status för varje aktivitet. Försenade aktiviteter kommenteras.",
+                      widths=(14, 50, 50, 16, 14, 60))
+    for a in m.activities_for(unit):
+        act.rows.append({
+            "Aktivitet-ID": Cell(a.id), "Mål": Cell(m.goal_text(a.goal)),
+            "Aktivitet": Cell(a.name), "Status": _status(contract.WORK_STATUSES),
+            "Slutdatum": _date(a.end), "Kommentar": _text(title="Kommentar",
+                                                          message="Kommentera läget."),
+        })
+    sheets.append(act)
+
+    asg = SheetLayout(contract.ASSIGNMENTS, f"Uppdrag – {label}",
+                      "Välj status för varje uppdrag. Försenade uppdrag kommenteras.",
+                      widths=(12, 80, 16, 14, 60))
+    for a in m.assignments_for(unit):
+        asg.rows.append({
+            "Uppdrag-ID": Cell(a.id), "Uppdrag": Cell(a.name),
+            "Status": _status(contract.WORK_STATUSES), "Slutdatum": _date(a.end),
+            "Kommentar": _text(title="Kommentar", message="Kommentera läget."),
+        })
+    sheets.append(asg)
+
+    prj = SheetLayout(contract.PROJECTS, f"Projekt – {label}",
+                      "Status per dimension: Grön, Gul eller Röd. Vid Gul eller Röd anges "
+                      "orsak och åtgärd.", widths=(12, 30, 42, 10, 10, 10, 50, 50))
+    for p in m.projects_for(unit):
+        prj.rows.append({
+            "Projekt-ID": Cell(p.id), "Portfölj": Cell(m.portfolio_name(p.portfolio)),
+            "Projekt": Cell(p.name),
+            "Tid": _status(contract.PROJECT_STATUSES, what="status för tid"),
+            "Kostnad": _status(contract.PROJECT_STATUSES, what="status för kostnad"),
+            "Resultat": _status(contract.PROJECT_STATUSES, what="status för resultat"),
+            "Orsak": _text(title="Orsak", message="Orsak till gul eller röd status."),
+            "Åtgärd": _text(title="Åtgärd", message="Planerad åtgärd."),
+        })
+    sheets.append(prj)
+
+    area_names = tuple(a.name for a in m.plan.risk_areas)
+    rsk = SheetLayout(contract.RISKS, f"Risker – {label}",
+                      "Bedöm sannolikhet och konsekvens 1–4. Nya risker skrivs på de tomma "
+                      "raderna sist; Risk-ID lämnas tomt.", widths=(10, 30, 44, 13, 13, 60, 30))
+
+    def scale(what: str, value: Any) -> Cell:
+        return replace(_status(contract.SCALE_1_4, value, what=what.lower()), title=what)
+
+    for r in m.risks_for(unit):
+        rsk.rows.append({
+            "Risk-ID": Cell(r.id), "Riskområde": Cell(m.risk_area_name(r.area)),
+            "Risk": Cell(r.name), "Sannolikhet": scale("Sannolikhet", r.probability),
+            "Konsekvens": scale("Konsekvens", r.consequence),
+            "Åtgärd": _text(r.action, "Åtgärd", "Åtgärd som minskar risken."),
+            "Ansvarig": replace(_text(r.owner, "Ansvarig", "Ansvarig roll."), kind="text"),
+        })
+    new_risks = list((values.new_risks if values else []))
+    new_risks += [{}] * max(0, m.template.new_risk_rows - len(new_risks))
+    for new in new_risks:
+        rsk.rows.append({
+            "Risk-ID": Cell(None),
+            "Riskområde": Cell(new.get("Riskområde"), input=True, kind="list",
+                               options=area_names, title="Riskområde",
+                               message="Ny risk: välj riskområde i listan."),
+            "Risk": _text(new.get("Risk"), "Ny risk", "Beskriv risken kort."),
+            "Sannolikhet": scale("Sannolikhet", new.get("Sannolikhet")),
+            "Konsekvens": scale("Konsekvens", new.get("Konsekvens")),
+            "Åtgärd": _text(new.get("Åtgärd"), "Åtgärd", "Åtgärd som minskar risken."),
+            "Ansvarig": replace(_text(new.get("Ansvarig"), "Ansvarig", "Ansvarig roll."),
+                                kind="text"),
+        })
+    sheets.append(rsk)
+
+    com = SheetLayout(contract.COMMENTS, f"Kommentarer – {label}",
+                      "En kort text per avsnitt. Texterna används i förvaltningens "
+                      "månadsrapport.", widths=(22, 110))
+    for section in m.plan.comment_sections:
+        com.rows.append({"Avsnitt": Cell(section),
+                         "Text": _text(title=section[:32], message="Skriv avsnittets text.")})
+    sheets.append(com)
+
+    if values:
+        _apply(sheets, values)
+    return sheets
+
+
+def unplaced_values(sheets: list[SheetLayout], values: TemplateValues) -> list[str]:
+    """Values that name no input cell of the layout (unknown table, row id or column)."""
+    by_name = {s.name: s for s in sheets}
+    problems = []
+    for table, rows in values.cells.items():
+        sheet = by_name.get(table)
+        if sheet is None:
+            problems.append(f"unknown table {table!r}")
+            continue
+        layout_rows = {str(r[sheet.table.key].value): r for r in sheet.rows}
+        for key, cols in rows.items():
+            if key not in layout_rows:
+                problems.append(f"{table}: no row {key!r} in this unit's template")
+                continue
+            for col in cols:
+                cell = layout_rows[key].get(col)
+                if cell is None or not cell.input:
+                    problems.append(f"{table}: {key}: {col!r} is not an input column")
+    return problems
+
+
+def _apply(sheets: list[SheetLayout], values: TemplateValues) -> None:
+    """Put `values` into the input cells they name; values for locked cells are ignored."""
+    for sheet in sheets:
+        given = values.cells.get(sheet.name, {})
+        for row in sheet.rows:
+            key = row[sheet.table.key].value
+            for column, value in given.get(str(key), {}).items():
+                if column in row and row[column].input:
+                    row[column] = replace(row[column], value=value)

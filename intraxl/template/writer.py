@@ -1,0 +1,210 @@
+"""Stage 2 — template: a unit's layout -> an .xlsx workbook, written with XlsxWriter.
+
+Only this module knows how a template looks (formats, widths, protection, validations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Format, Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .. import __version__, contract
+from ..mappings import Mappings
+from ..mappings.models import Unit
+from ..periods import Period
+from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
+
+GREY = "#D9D9D9"
+HEADER = "#1F4E79"
+NUM_FORMATS = {
+    "tkr": "#,##0", "integer": "#,##0", "number": "#,##0.0", "percent": "0.0%",
+    "date": "yyyy-mm-dd",
+}
+# Bounds for validations: wide, but they stop text and absurd numbers.
+MAX_AMOUNT = 1e9
+DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+class _Formats:
+    """One Format per (locked, kind) pair, created on first use."""
+
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+        self._cache: dict[tuple[bool, str], Format] = {}
+        self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": HEADER})
+        self.hint = wb.add_format({"italic": True, "font_color": "#595959"})
+        self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER,
+                                     "text_wrap": True, "valign": "top", "border": 1})
+        self.legend_grey = wb.add_format({"bg_color": GREY, "border": 1})
+        self.legend_white = wb.add_format({"bg_color": "#FFFFFF", "border": 1, "locked": False})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+
+    def cell(self, c: Cell) -> Format:
+        key = (c.input, c.kind)
+        if key not in self._cache:
+            props: dict[str, Any] = {"border": 1, "border_color": "#A6A6A6", "valign": "top"}
+            props["locked"] = not c.input
+            props["bg_color"] = "#FFFFFF" if c.input else GREY
+            if c.kind in NUM_FORMATS:
+                props["num_format"] = NUM_FORMATS[c.kind]
+            if c.kind == "longtext" or (c.kind == "text" and not c.input):
+                props["text_wrap"] = True
+            self._cache[key] = self.wb.add_format(props)
+        return self._cache[key]
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> None:
+    """Write by the value's own type: text stays text even if it starts with '='."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _validation(c: Cell) -> dict[str, Any] | None:
+    if c.kind == "list":
+        v: dict[str, Any] = {"validate": "list", "source": [str(o) for o in c.options],
+                             "error_message": "Välj ett värde i listan."}
+    elif c.kind == "integer":
+        v = {"validate": "integer", "criteria": "between", "minimum": 0,
+             "maximum": int(MAX_AMOUNT), "error_message": "Ange ett heltal, 0 eller större."}
+    elif c.kind == "number":
+        v = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": MAX_AMOUNT,
+             "error_message": "Ange ett tal, 0 eller större."}
+    elif c.kind == "tkr":
+        v = {"validate": "decimal", "criteria": "between", "minimum": -MAX_AMOUNT,
+             "maximum": MAX_AMOUNT, "error_message": "Ange ett belopp i tkr."}
+    elif c.kind == "percent":
+        v = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
+             "error_message": "Ange en andel mellan 0 % och 100 %."}
+    elif c.kind == "date":
+        v = {"validate": "date", "criteria": "between", "minimum": DATE_MIN,
+             "maximum": DATE_MAX, "error_message": "Ange ett datum, t.ex. 2023-12-31."}
+    elif c.message:
+        v = {"validate": "any"}
+    else:
+        return None
+    v["error_title"] = "Ogiltigt värde"
+    if c.message:
+        v["input_title"] = c.title[:32]
+        v["input_message"] = c.message[:255]
+    return v
+
+
+def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    columns = sheet.table.columns
+    ws.write_string(0, 0, sheet.title, fmt.title)
+    ws.write_string(1, 0, sheet.hint, fmt.hint)
+    for col, width in enumerate(sheet.widths):
+        ws.set_column(col, col, width)
+    rows = sheet.rows or [{c: Cell() for c in columns}]  # a table needs one data row
+    last_row = FIRST_DATA_ROW + len(rows) - 1
+    ws.add_table(HEADER_ROW, 0, last_row, len(columns) - 1, {
+        "name": sheet.name, "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h, "header_format": fmt.header} for h in columns],
+    })
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        for col, header in enumerate(columns):
+            cell = row[header]
+            _write_value(ws, r, col, cell.value, fmt.cell(cell))
+    # One validation per run of identical input cells down a column.
+    for col, header in enumerate(columns):
+        start = None
+        for r in range(len(rows) + 1):
+            cell = rows[r][header] if r < len(rows) else None
+            same = start is not None and cell is not None and cell.input \
+                and _validation(cell) == _validation(rows[start][header])
+            if start is not None and not same:
+                v = _validation(rows[start][header])
+                if v:
+                    ws.data_validation(FIRST_DATA_ROW + start, col,
+                                       FIRST_DATA_ROW + r - 1, col, v)
+                start = None
+            if start is None and cell is not None and cell.input:
+                start = r
+    ws.freeze_panes(FIRST_DATA_ROW, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(HEADER_ROW)
+
+
+def _write_instructions(wb: Workbook, fmt: _Formats, m: Mappings, unit: Unit,
+                        period: Period) -> None:
+    ws = wb.add_worksheet(contract.TEMPLATE_SHEETS_FIRST)
+    ws.set_column(0, 0, 4)
+    ws.set_column(1, 1, 110)
+    ws.write_string(0, 1, f"Månadsuppföljning {period.label_sv} – {unit.name}", fmt.title)
+    ws.write_string(1, 1, f"{m.organisation.administration} · mallversion "
+                    f"{m.template.version} · period {period}", fmt.hint)
+    row = 3
+    for paragraph in m.template.instructions:
+        ws.write_string(row, 0, "•")
+        ws.write_string(row, 1, paragraph, fmt.wrap)
+        row += 1
+    row += 1
+    ws.write_blank(row, 0, None, fmt.legend_grey)
+    ws.write_string(row, 1, "Grå cell: förifylld och låst.")
+    ws.write_blank(row + 1, 0, None, fmt.legend_white)
+    ws.write_string(row + 1, 1, "Vit cell: fyll i. Rullistor visar de tillåtna värdena.")
+    ws.write_string(row + 3, 1, "Blad i mallen: " + ", ".join(t.name for t in contract.TABLES))
+    ws.protect("")
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
+                   values: TemplateValues | None = None,
+                   created: dt.datetime | None = None) -> Path:
+    """Write `unit`'s template for `period` to `path` (atomically), `values` filled in.
+
+    `created` pins the document's creation time, so that the same input gives the same bytes.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties({
+            "title": f"Månadsuppföljning {period} – {unit.name}",
+            "subject": "Månadsuppföljning", "author": m.organisation.administration,
+            "company": m.organisation.administration, "comments": f"intraxl {__version__}",
+            "created": created or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+        })
+        wb.set_custom_property("Mallversion", m.template.version)
+        wb.set_custom_property("Period", str(period))
+        wb.set_custom_property("Enhet-ID", unit.id)
+        fmt = _Formats(wb)
+        _write_instructions(wb, fmt, m, unit, period)
+        for sheet in build_layout(m, unit, period, values):
+            _write_sheet(wb, fmt, sheet)
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def template_filename(unit: Unit, period: Period) -> str:
+    return f"manadsuppfoljning_{period}_{unit.id}.xlsx"
+
+
+__all__ = ["write_template", "template_filename"]

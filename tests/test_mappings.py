@@ -1,0 +1,101 @@
+"""Mappings load into strict models; every mistake is one line naming the file and key."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from intraxl.cli import main
+from intraxl.errors import MappingError
+from intraxl.mappings import load_mappings
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def broken(tmp_path):
+    """A copy of the shipped mappings to break one thing at a time."""
+    d = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", d)
+    return d
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_shipped_mappings_cover_the_reference(mappings):
+    assert len(mappings.units) == 7
+    dev = {u.id for u in mappings.units if u.development_frame}
+    assert dev == {"gt-ekonomi", "gt-hr", "gt-kls", "digital-infrastruktur"}
+    names = {i.name for i in mappings.indicators}
+    for n in ("Lönespecifikationer", "Löneärenden", "Leverantörsfakturor", "Kundfakturor",
+              "Serviceärenden", "Efterlevnad SLA", "Frisknärvaro", "Sjukfrånvaro",
+              "Verksamhetens kostnader", "Personalkostnader", "Konsultkostnader",
+              "Kostnad utvecklingsprojekt", "Verksamhetens resultat"):
+        assert n in names
+    assert len(mappings.plan.activities) == 15 and len(mappings.plan.assignments) == 9
+    assert len(mappings.plan.risks) == 13
+
+
+def test_period_targets_are_linear_and_truncated(mappings):
+    by_id = {i.id: i for i in mappings.indicators}
+    # SPEC §6: Mål Feb = årsmål × 2/12, truncated to whole numbers.
+    assert by_id["lonespecifikationer"].period_target(2) == 116666
+    assert by_id["lonearenden"].period_target(2) == 13166
+    assert by_id["kundfakturor"].period_target(2) == 258333
+    assert by_id["sjukfranvaro"].period_target(2) == 0.05  # a level: the target itself
+    assert by_id["efterlevnad-sla"].period_target(2) is None
+
+
+def test_explicit_monthly_targets_win(broken):
+    _edit(broken / "indicators.yaml", "    annual_target: 360000\n",
+          "    annual_target: 360000\n    monthly_targets: [10000, 20000, 30000, 30000, 30000, "
+          "30000, 30000, 30000, 40000, 40000, 40000, 30000]\n")
+    m = load_mappings(broken)
+    assert next(i for i in m.indicators if i.id == "servicearenden").period_target(2) == 30000
+
+
+@pytest.mark.parametrize("file,old,new,expected", [
+    ("plan.yaml", "unit: uppdrag}", "unit: uppdraget}",
+     "plan.yaml: activities[3].unit: unknown unit 'uppdraget'"),
+    ("plan.yaml", "{id: A02,", "{id: A01,", "plan.yaml: activities: duplicate id 'A01'"),
+    ("indicators.yaml", "    aggregation: single\n    annual_target: 700000",
+     "    agregation: single\n    annual_target: 700000",
+     "indicators.yaml: indicators[0].agregation: unknown key (a typo?)"),
+    ("indicators.yaml", "weight: manadsarbetare", "weight: manadsarbetarna",
+     "indicators.yaml: indicators[7].weight: 'manadsarbetarna' is not an indicator"),
+    ("organisation.yaml", "reporters: [hr.rapport@intraservice.example.se]",
+     "reporters: [hr.rapport]", "organisation.yaml: units[1].reporters[0]: not an e-mail"),
+    ("indicators.yaml", "annual_target: 700000", "annual_target: sjuhundratusen",
+     "indicators.yaml: indicators[0].annual_target: Input should be a valid number"),
+    ("template.yaml", 'version: "2023.1"', "version: [2023.1", "template.yaml: line"),
+])
+def test_a_broken_mapping_gives_one_line_naming_file_and_key(broken, file, old, new, expected):
+    _edit(broken / file, old, new)
+    with pytest.raises(MappingError) as e:
+        load_mappings(broken)
+    assert len(e.value.problems) == 1, e.value.problems
+    assert expected in e.value.problems[0]
+    assert str(broken / file) in e.value.problems[0]
+
+    result = CliRunner().invoke(main, ["check-mappings", "--mappings", str(broken)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_check_mappings_prints_a_summary():
+    result = CliRunner().invoke(main, ["check-mappings", "--mappings", str(ROOT / "mappings")])
+    assert result.exit_code == 0, result.output
+    assert "enheter" in result.output and "7" in result.output
+
+
+def test_missing_mappings_folder(tmp_path):
+    result = CliRunner().invoke(main, ["check-mappings", "--mappings", str(tmp_path / "nope")])
+    assert result.exit_code == 1 and "mappings folder not found" in result.output

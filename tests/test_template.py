@@ -1,0 +1,161 @@
+"""Generated templates follow SPEC §4 to the letter and open cleanly in real readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.cell_range import CellRange
+
+from intraxl import contract
+from intraxl.periods import Period
+from intraxl.template import write_templates
+from intraxl.template.layout import FIRST_DATA_ROW, HEADER_ROW
+
+from .conftest import libreoffice_convert, pdf_text, schema_check
+
+PERIOD = Period.parse("2023-03")
+CLOSED_LISTS = {
+    ("Aktiviteter", "Status"): contract.WORK_STATUSES,
+    ("Uppdrag", "Status"): contract.WORK_STATUSES,
+    ("Projekt", "Tid"): contract.PROJECT_STATUSES,
+    ("Projekt", "Kostnad"): contract.PROJECT_STATUSES,
+    ("Projekt", "Resultat"): contract.PROJECT_STATUSES,
+    ("Risker", "Sannolikhet"): contract.SCALE_1_4,
+    ("Risker", "Konsekvens"): contract.SCALE_1_4,
+}
+
+
+@pytest.fixture(scope="module")
+def templates(mappings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("templates")
+    return write_templates(mappings, PERIOD, out)
+
+
+def _table_rows(ws, table_name):
+    ref = ws.tables[table_name].ref
+    rng = CellRange(ref)
+    return rng, list(ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row,
+                                  min_col=rng.min_col, max_col=rng.max_col))
+
+
+def _validations_for(ws, coordinate):
+    return [dv for dv in ws.data_validations.dataValidation if coordinate in dv.sqref]
+
+
+def test_one_template_per_unit(mappings, templates):
+    assert len(templates) == len(mappings.units)
+    assert {p.name for p in templates} == {
+        f"manadsuppfoljning_2023-03_{u.id}.xlsx" for u in mappings.units}
+
+
+def test_tables_headers_and_sheets_follow_the_contract(templates):
+    for path in templates:
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames == [contract.TEMPLATE_SHEETS_FIRST] + [t.name for t in contract.TABLES]
+        for spec in contract.TABLES:
+            ws = wb[spec.name]
+            assert list(ws.tables) == [spec.name], path
+            rng, rows = _table_rows(ws, spec.name)
+            assert rng.min_row == HEADER_ROW + 1 and rng.min_col == 1
+            assert tuple(c.value for c in rows[0]) == spec.columns
+            assert ws.freeze_panes == f"A{FIRST_DATA_ROW + 1}"
+            assert ws.protection.sheet is True and not ws.protection.password
+
+
+def test_info_is_prefilled_and_locked(mappings, templates):
+    wb = openpyxl.load_workbook(templates[0])
+    unit = mappings.units[0]
+    _, rows = _table_rows(wb["Info"], "Info")
+    info = {r[0].value: r[1] for r in rows[1:]}
+    assert list(info) == list(contract.INFO_FIELDS)
+    assert info["Mallversion"].value == mappings.template.version
+    assert info["Period"].value == "2023-03"
+    assert info["Enhet-ID"].value == unit.id
+    for field, cell in info.items():
+        assert cell.protection.locked == (field not in contract.INFO_INPUT_FIELDS), field
+
+
+def test_input_cells_unlocked_prefilled_cells_locked(templates):
+    for path in templates:
+        wb = openpyxl.load_workbook(path)
+        for spec in contract.TABLES[1:]:
+            _, rows = _table_rows(wb[spec.name], spec.name)
+            for row in rows[1:]:
+                new_risk = spec.name == "Risker" and row[0].value is None
+                for header, cell in zip(spec.columns, row):
+                    if row[0].value is None and not new_risk:
+                        continue  # the placeholder row of a table the unit has no rows in
+                    expected_input = header in (contract.NEW_RISK_COLUMNS if new_risk
+                                                else contract.INPUT_COLUMNS[spec.name])
+                    assert cell.protection.locked == (not expected_input), \
+                        f"{path.name} {spec.name}!{cell.coordinate} {header}"
+                    if not expected_input:
+                        assert cell.fill.fgColor.rgb.endswith("D9D9D9")
+
+
+def test_every_closed_list_is_a_dropdown(templates):
+    seen = set()
+    for path in templates:
+        wb = openpyxl.load_workbook(path)
+        for (table, column), options in CLOSED_LISTS.items():
+            ws = wb[table]
+            _, rows = _table_rows(ws, table)
+            col = contract.TABLES_BY_NAME[table].columns.index(column)
+            for row in rows[1:]:
+                if row[0].value is None and table != "Risker":
+                    continue
+                dvs = _validations_for(ws, row[col].coordinate)
+                assert len(dvs) == 1 and dvs[0].type == "list", (path.name, row[col].coordinate)
+                assert dvs[0].formula1 == '"' + ",".join(map(str, options)) + '"'
+                assert dvs[0].promptTitle and dvs[0].prompt  # a Swedish input message
+                seen.add((table, column))
+    assert seen == set(CLOSED_LISTS)
+
+
+def test_number_and_date_inputs_are_validated(templates):
+    wb = openpyxl.load_workbook(next(p for p in templates if "gt-hr" in p.name))
+    ws = wb["Ekonomi"]
+    _, rows = _table_rows(ws, "Ekonomi")
+    for row in rows[1:]:
+        for cell in row[2:6]:
+            (dv,) = _validations_for(ws, cell.coordinate)
+            assert dv.type == "decimal"
+    ws = wb["Indikatorer"]
+    _, rows = _table_rows(ws, "Indikatorer")
+    kinds = {r[0].value: _validations_for(ws, r[5].coordinate)[0] for r in rows[1:]}
+    assert kinds["lonespecifikationer"].type == "whole"
+    assert kinds["sjukfranvaro"].type == "decimal"
+    assert float(kinds["sjukfranvaro"].formula2) == 1  # at most 100 %
+    # Targets: annual 700 000 -> March 175 000, locked.
+    targets = {r[0].value: (r[3].value, r[4].value) for r in rows[1:]}
+    assert targets["lonespecifikationer"] == (175000, 700000)
+    assert targets["manadsarbetare"] == (None, None)  # the administration's target, not HR's
+    ws = wb["Aktiviteter"]
+    _, rows = _table_rows(ws, "Aktiviteter")
+    (dv,) = _validations_for(ws, rows[1][4].coordinate)
+    assert dv.type == "date"
+    assert rows[1][4].value == dt.datetime(2023, 12, 31)
+
+
+def test_templates_are_valid_ooxml(templates):
+    result = schema_check(*templates)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.stdout.count("=> 0 invalid part(s)") == len(templates)
+
+
+def test_openxml_audit_is_clean(templates):
+    exe = shutil.which("openxml-audit")
+    assert exe, "pip install openxml-audit (the test extra)"
+    result = subprocess.run([exe, str(templates[0])], capture_output=True, text=True)
+    assert result.returncode == 0 and "Errors: 0" in result.stdout, result.stdout
+
+
+def test_template_opens_in_libreoffice(templates, tmp_path):
+    pdf = libreoffice_convert(templates[0], "pdf", tmp_path)
+    text = pdf_text(pdf)
+    assert "Månadsuppföljning mars 2023" in text
+    assert "Rad-ID" in text and "Indikator-ID" in text and "Avsnitt" in text
