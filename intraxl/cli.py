@@ -20,7 +20,7 @@ from .errors import IntraxlError, MappingError
 from .mappings import Mappings, load_mappings
 from .periods import Period
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
@@ -96,6 +96,69 @@ def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path 
     for p in paths:
         console.print(f"wrote {p}")
     console.print(f"{len(paths)} template(s) for {period}, version {m.template.version}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--period", callback=_period, default=None,
+              help="The period being collected, YYYY-MM: a file for another period is an error.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report (stable shape).")
+@click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path), default=None,
+              help="Write a feedback workbook for each invalid file into this folder.")
+@mappings_option
+def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_json: bool,
+             feedback_dir: Path | None) -> None:
+    """Validate submitted workbooks (files or folders). Exit 0 all valid, 1 some invalid."""
+    import json
+
+    from .feedback import write_feedback
+    from .validate import expand_paths, validate_file
+
+    files = expand_paths(paths)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise click.BadParameter(f"no such file or folder: {', '.join(map(str, missing))}",
+                                 param_hint="PATHS")
+    reports = []
+    for f in files:
+        report = validate_file(f, m, period)
+        reports.append(report)
+        written = None
+        if feedback_dir is not None and not report.valid:
+            written = write_feedback(report, m, feedback_dir, period)
+        if not as_json:
+            _print_report(report, written)
+    if as_json:
+        click.echo(json.dumps({"valid": all(r.valid for r in reports),
+                               "files": [r.to_json() for r in reports]},
+                              ensure_ascii=False, indent=2, default=str))
+    else:
+        ok = sum(r.valid for r in reports)
+        console.print(f"{ok} of {len(reports)} file(s) valid")
+    if not all(r.valid for r in reports):
+        sys.exit(1)
+
+
+def _print_report(report: Any, feedback: Path | None) -> None:
+    from rich.markup import escape
+
+    name = escape(Path(report.file).name)
+    if report.issues:
+        table = Table(title=name, title_justify="left", show_lines=False)
+        for col in ("", "kod", "cell", "meddelande"):
+            table.add_column(col, overflow="fold")
+        for i in report.issues:
+            mark = "[red]fel[/red]" if i.severity == "error" else "[yellow]varning[/yellow]"
+            table.add_row(mark, i.code, escape(i.location or "-"), escape(i.message))
+        console.print(table)
+    unit = f" ({report.unit_id} {report.period})" if report.unit_id else ""
+    counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    if report.valid:
+        console.print(f"[green]VALID[/green]   {name}{escape(unit)}: {counts}")
+    else:
+        console.print(f"[red]INVALID[/red] {name}{escape(unit)}: {counts}")
+    if feedback:
+        console.print(f"        feedback workbook: {escape(str(feedback))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,11 @@ class Issue(BaseModel):
     file: str | None = None
     sheet: str | None = None
     cell: str | None = None  # A1 address on `sheet`
+    # Where the value sits in the template contract, so that the feedback workbook can mark
+    # the same cell in a freshly generated template (not part of the JSON output).
+    table: str | None = None
+    row_key: str | None = None
+    column: str | None = None
 
     @property
     def location(self) -> str:

@@ -16,12 +16,15 @@ from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__, contract
+from ..cells import a1
+from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
 from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
 
 GREY = "#D9D9D9"
+MARKED = "#FFC7CE"  # a cell with a problem, in the feedback workbook
 HEADER = "#1F4E79"
 NUM_FORMATS = {
     "tkr": "#,##0", "integer": "#,##0", "number": "#,##0.0", "percent": "0.0%",
@@ -46,12 +49,14 @@ class _Formats:
         self.legend_white = wb.add_format({"bg_color": "#FFFFFF", "border": 1, "locked": False})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
-    def cell(self, c: Cell) -> Format:
-        key = (c.input, c.kind)
+    def cell(self, c: Cell, marked: bool = False) -> Format:
+        key = (c.input, c.kind, marked)
         if key not in self._cache:
             props: dict[str, Any] = {"border": 1, "border_color": "#A6A6A6", "valign": "top"}
             props["locked"] = not c.input
-            props["bg_color"] = "#FFFFFF" if c.input else GREY
+            props["bg_color"] = MARKED if marked else "#FFFFFF" if c.input else GREY
+            if marked:
+                props.update(border=2, border_color="#C00000")
             if c.kind in NUM_FORMATS:
                 props["num_format"] = NUM_FORMATS[c.kind]
             if c.kind == "longtext" or (c.kind == "text" and not c.input):
@@ -104,7 +109,23 @@ def _validation(c: Cell) -> dict[str, Any] | None:
     return v
 
 
-def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout) -> None:
+Marks = dict[tuple[str, str, str], list[str]]  # (table, row key, column) -> messages
+
+
+def row_keys(sheet: SheetLayout) -> list[str | None]:
+    """Each layout row's key; a unit's new risks go by ny-1, ny-2, ... (as in validation)."""
+    keys, new = [], 0
+    for row in sheet.rows:
+        key = row[sheet.table.key].value
+        if key is None and sheet.name == contract.RISKS.name:
+            new += 1
+            keys.append(f"ny-{new}")
+        else:
+            keys.append(None if key is None else str(key))
+    return keys
+
+
+def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout, marks: Marks) -> None:
     ws = wb.add_worksheet(sheet.name)
     columns = sheet.table.columns
     ws.write_string(0, 0, sheet.title, fmt.title)
@@ -117,10 +138,15 @@ def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout) -> None:
         "name": sheet.name, "style": "Table Style Light 1", "autofilter": False,
         "columns": [{"header": h, "header_format": fmt.header} for h in columns],
     })
-    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+    keys = row_keys(sheet) if sheet.rows else [None]
+    for r, (row, key) in enumerate(zip(rows, keys), start=FIRST_DATA_ROW):
         for col, header in enumerate(columns):
             cell = row[header]
-            _write_value(ws, r, col, cell.value, fmt.cell(cell))
+            messages = marks.get((sheet.name, key or "", header), [])
+            _write_value(ws, r, col, cell.value, fmt.cell(cell, marked=bool(messages)))
+            if messages:
+                ws.write_comment(r, col, "\n".join(messages),
+                                 {"author": "intraxl", "x_scale": 2.5, "y_scale": 2})
     # One validation per run of identical input cells down a column.
     for col, header in enumerate(columns):
         start = None
@@ -169,12 +195,68 @@ def _write_instructions(wb: Workbook, fmt: _Formats, m: Mappings, unit: Unit,
     ws.fit_to_pages(1, 0)
 
 
+def _cell_addresses(sheets: list[SheetLayout]) -> dict[tuple[str, str, str], str]:
+    out = {}
+    for sheet in sheets:
+        for r, key in enumerate(row_keys(sheet), start=FIRST_DATA_ROW):
+            for col, header in enumerate(sheet.table.columns):
+                out[(sheet.name, key or "", header)] = a1(r, col)
+    return out
+
+
+def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
+                        addresses: dict[tuple[str, str, str], str], source: str) -> Marks:
+    """The feedback workbook's first sheet, `Att åtgärda`: every issue, linked to its cell."""
+    ws = wb.add_worksheet(FEEDBACK_SHEET)
+    ws.write_string(0, 0, f"Att åtgärda i {source}", fmt.title)
+    errors = sum(i.severity == Severity.ERROR for i in issues)
+    ws.write_string(1, 0, f"{errors} fel (måste rättas) och {len(issues) - errors} varningar. "
+                    "Rätta i din ifyllda fil och skicka den igen; markerade celler nedan "
+                    "visar var.", fmt.hint)
+    headers = ("Allvarlighet", "Kod", "Cell", "Meddelande")
+    for col, (h, w) in enumerate(zip(headers, (12, 24, 22, 110))):
+        ws.set_column(col, col, w)
+    marks: Marks = {}
+    rows = []
+    for issue in issues:
+        key = (issue.table or "", issue.row_key or "", issue.column or "")
+        target = addresses.get(key) if issue.table and issue.column else None
+        if target:
+            marks.setdefault(key, []).append(issue.message)
+        rows.append((issue, target))
+    last = HEADER_ROW + max(len(rows), 1)
+    ws.add_table(HEADER_ROW, 0, last, len(headers) - 1, {
+        "name": "Att_atgarda", "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": fmt.header} for h in headers]})
+    for r, (issue, target) in enumerate(rows, start=FIRST_DATA_ROW):
+        ws.write_string(r, 0, "Fel" if issue.severity == Severity.ERROR else "Varning")
+        ws.write_string(r, 1, issue.code)
+        if target:
+            ws.write_url(r, 2, f"internal:'{issue.table}'!{target}",
+                         string=f"{issue.table}!{target}")
+        else:
+            ws.write_string(r, 2, issue.location or "hela filen")
+        ws.write_string(r, 3, issue.message, fmt.wrap)
+    ws.freeze_panes(FIRST_DATA_ROW, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.activate()
+    return marks
+
+
+FEEDBACK_SHEET = "Att åtgärda"
+
+
 def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
                    values: TemplateValues | None = None,
-                   created: dt.datetime | None = None) -> Path:
+                   created: dt.datetime | None = None,
+                   feedback: tuple[str, list[Issue]] | None = None) -> Path:
     """Write `unit`'s template for `period` to `path` (atomically), `values` filled in.
 
     `created` pins the document's creation time, so that the same input gives the same bytes.
+    `feedback` = (source file name, its issues) makes it a feedback workbook: a first sheet
+    `Att åtgärda` listing the issues, linked to their cells, which are marked and commented.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,9 +274,14 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
         wb.set_custom_property("Period", str(period))
         wb.set_custom_property("Enhet-ID", unit.id)
         fmt = _Formats(wb)
+        sheets = build_layout(m, unit, period, values)
+        marks: Marks = {}
+        if feedback:
+            marks = _write_issues_sheet(wb, fmt, feedback[1], _cell_addresses(sheets),
+                                        feedback[0])
         _write_instructions(wb, fmt, m, unit, period)
-        for sheet in build_layout(m, unit, period, values):
-            _write_sheet(wb, fmt, sheet)
+        for sheet in sheets:
+            _write_sheet(wb, fmt, sheet, marks)
         wb.close()
         os.replace(tmp, path)
     finally:
@@ -207,4 +294,4 @@ def template_filename(unit: Unit, period: Period) -> str:
     return f"manadsuppfoljning_{period}_{unit.id}.xlsx"
 
 
-__all__ = ["write_template", "template_filename"]
+__all__ = ["FEEDBACK_SHEET", "write_template", "template_filename"]

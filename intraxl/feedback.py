@@ -1,0 +1,56 @@
+"""The feedback workbook: the unit's template regenerated with the submitted values, each
+problem cell marked and commented, and a first sheet `Att åtgärda` listing every issue.
+It is the file finance e-mails back to the department."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import contract
+from .mappings import Mappings
+from .periods import Period
+from .reader import RawWorkbook, read_workbook
+from .template import TemplateValues, write_template
+from .validate import FileReport
+
+
+def submitted_values(raw: RawWorkbook) -> TemplateValues:
+    """The values of a submission's input cells, as submitted (wrong ones included)."""
+    cells: dict[str, dict[str, dict]] = {}
+    new_risks = []
+    for name, table in raw.tables.items():
+        key_col = table.spec.key
+        inputs = contract.INPUT_COLUMNS[name]
+        for row in table.rows:
+            key = row.values.get(key_col)
+            if key is None and name == contract.RISKS.name:
+                new_risks.append({c: row.values.get(c) for c in contract.NEW_RISK_COLUMNS})
+            elif key is not None:
+                cells.setdefault(name, {})[str(key).strip()] = {
+                    c: row.values.get(c) for c in inputs}
+    return TemplateValues(cells=cells, new_risks=new_risks)
+
+
+def feedback_path(report: FileReport, out_dir: str | Path) -> Path:
+    return Path(out_dir) / f"{Path(report.file).stem}_att_atgarda.xlsx"
+
+
+def write_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
+                   period: Period | None = None) -> Path | None:
+    """Write the feedback workbook for an invalid file; None when the file names no known
+    unit (there is no template to fill: the issue list is all there is to send)."""
+    try:
+        unit = m.unit(report.unit_id or "")
+    except KeyError:
+        return None
+    if period is None:
+        try:
+            period = Period.parse(report.period or "")
+        except ValueError:
+            return None
+    raw, _ = read_workbook(report.file)
+    if raw is None:
+        return None
+    path = feedback_path(report, out_dir)
+    return write_template(m, unit, period, path, submitted_values(raw),
+                          feedback=(Path(report.file).name, report.issues))

@@ -1,0 +1,179 @@
+"""Stage 4a — read: a submitted workbook -> raw tables, never re-saved, never a traceback.
+
+Blocks are located by their Excel table name, falling back to the header row on the sheet
+of that name (a file re-saved by LibreOffice, or a table converted to a range, still reads).
+Values come from python-calamine (the values Excel stored, formula results included); the
+cells calamine cannot describe (Excel errors, formulas without a stored value) are found in
+the sheet XML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from .. import contract
+from ..cells import a1
+from ..contract import TableSpec
+from ..issues import Issue, Severity
+from .package import PackageRejected, inspect, special_cells
+
+HEADER_SEARCH_ROWS = 30  # the fallback looks for a header row among the first rows
+MAX_TABLE_ROWS = 5000  # a template's tables have tens of rows
+
+
+@dataclass
+class RawRow:
+    row: int  # zero-based sheet row
+    values: dict[str, Any]  # header -> value; empty cells are None
+
+
+@dataclass
+class RawTable:
+    spec: TableSpec
+    sheet: str
+    header_row: int  # zero-based
+    columns: dict[str, int]  # header -> zero-based column
+    rows: list[RawRow] = field(default_factory=list)
+
+    def cell(self, row: RawRow, column: str) -> str:
+        return a1(row.row, self.columns[column])
+
+
+@dataclass
+class RawWorkbook:
+    path: Path
+    sha256: str
+    size: int
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    # (sheet, A1) -> ("error", "#REF!") | ("formula", None)
+    special: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
+
+
+def _issue(code: str, message: str, sheet: str | None = None, cell: str | None = None,
+           severity: Severity = Severity.ERROR) -> Issue:
+    return Issue(code=code, severity=severity, message=message, sheet=sheet, cell=cell)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
+    """Read the contract's tables from `path`. Returns (None, issues) when unreadable."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        raw = RawWorkbook(path, sha256_of(path), size)
+    except OSError as e:
+        return None, [_issue("unreadable-file", f"Filen kan inte läsas: {e.strerror}.")]
+    try:
+        package = inspect(path)
+    except PackageRejected as e:
+        return None, [e.issue]
+    try:
+        issues = _read_tables(raw, package.sheet_parts)
+    except PackageRejected as e:
+        return None, [e.issue]
+    except BaseException as e:  # calamine may panic (pyo3 PanicException is a BaseException)
+        if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+            raise
+        if isinstance(e, pc.PasswordError):
+            return None, [_issue("encrypted-file", "Filen är lösenordsskyddad. Ta bort "
+                                 "lösenordet och skicka filen igen.")]
+        return None, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
+                             f"({type(e).__name__}: {str(e)[:200]}).")]
+    return raw, issues
+
+
+def _read_tables(raw: RawWorkbook, sheet_parts: dict[str, str]) -> list[Issue]:
+    wb = pc.CalamineWorkbook.from_path(str(raw.path), load_tables=True)
+    try:
+        table_names = set(wb.table_names)
+    except Exception:  # noqa: BLE001 - tables unsupported or unreadable: use the fallback
+        table_names = set()
+    sheets: dict[str, list[list[Any]]] = {}
+
+    def sheet_rows(name: str) -> list[list[Any]]:
+        if name not in sheets:
+            sheet = wb.get_sheet_by_name(name)
+            if sheet.height > MAX_TABLE_ROWS + HEADER_SEARCH_ROWS:
+                raise PackageRejected("too-many-rows", f"Bladet {name} har {sheet.height} rader; "
+                                      "mallen har högst några hundra. Använd mallen.")
+            sheets[name] = sheet.to_python(skip_empty_area=False)
+        return sheets[name]
+
+    issues: list[Issue] = []
+    for spec in contract.TABLES:
+        located = None
+        if spec.name in table_names:
+            t = wb.get_table_by_name(spec.name)
+            header_row, first_col = t.start[0] - 1, t.start[1]
+            headers = [str(h).strip() for h in t.columns]
+            located = (t.sheet, header_row, {h: first_col + i for i, h in enumerate(headers)},
+                       t.end[0])
+        elif spec.name in wb.sheet_names:
+            located = _find_header(spec, sheet_rows(spec.name))
+        if located is None:
+            where = f"bladet {spec.name}" if spec.name in wb.sheet_names else "filen"
+            issues.append(_issue("missing-table", f"Tabellen {spec.name} saknas i {where}. "
+                                 "Använd mallen utan att ändra blad eller rubriker.",
+                                 sheet=spec.name if spec.name in wb.sheet_names else None))
+            continue
+        sheet_name, header_row, columns, last_row = located
+        missing = [c for c in spec.columns if c not in columns]
+        for column in missing:
+            issues.append(_issue("missing-column", f"Kolumnen '{column}' saknas i tabellen "
+                                 f"{spec.name}.", sheet=sheet_name,
+                                 cell=a1(header_row, min(columns.values(), default=0))))
+        if missing:
+            continue
+        rows = sheet_rows(sheet_name)
+        table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
+        end = len(rows) - 1 if last_row is None else min(last_row, len(rows) - 1)
+        for r in range(header_row + 1, end + 1):
+            line = rows[r]
+            values = {c: _clean(line[i]) if i < len(line) else None
+                      for c, i in table.columns.items()}
+            if any(v is not None for v in values.values()):
+                table.rows.append(RawRow(r, values))
+        raw.tables[spec.name] = table
+        part = sheet_parts.get(sheet_name)
+        if part:
+            for ref, what in special_cells(raw.path, part).items():
+                raw.special[(sheet_name, ref)] = what
+    if not raw.tables and not any(i.code == "missing-column" for i in issues):
+        return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"
+                       "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "
+                       "som ekonomi skickat ut.")]
+    return issues
+
+
+def _find_header(spec: TableSpec, rows: list[list[Any]]):
+    """The row among the first ones holding most of `spec`'s headers: (sheet, row, cols, None)."""
+    best = None
+    for r, line in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cols = {str(v).strip(): i for i, v in enumerate(line) if isinstance(v, str) and v.strip()}
+        hits = sum(1 for c in spec.columns if c in cols)
+        if hits and (best is None or hits > best[0]):
+            best = (hits, r, cols)
+    if best is None or best[0] < max(1, len(spec.columns) // 2):
+        return None
+    return spec.name, best[1], best[2], None
+
+
+__all__ = ["RawRow", "RawTable", "RawWorkbook", "read_workbook", "sha256_of"]

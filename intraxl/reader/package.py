@@ -1,0 +1,223 @@
+"""The file as a package, checked before any spreadsheet parser sees it.
+
+What arrives by e-mail may be anything: an .xls renamed, a CSV, an encrypted or truncated
+file, a zip bomb, XML with entity tricks. Everything here is bounded: the file size, the
+zip directory's total uncompressed size and ratio are checked before anything is inflated,
+and the few XML parts we parse ourselves go through defusedxml with DTDs forbidden.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+
+from ..issues import Issue, Severity
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a template is ~30 KB
+MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024  # the whole package, inflated
+MAX_PART_BYTES = 32 * 1024 * 1024  # one part, inflated
+MAX_RATIO = 100  # Apache POI refuses inflation ratios over 100:1 ...
+RATIO_MIN_BYTES = 256 * 1024  # ... for parts big enough to matter
+MAX_PARTS = 5000
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+CT_TEMPLATE = "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
+CT_MACRO = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+            "application/vnd.ms-excel.template.macroEnabled.main+xml")
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class PackageRejected(Exception):
+    """The file cannot be read as a workbook; `issue` says why, for the reporter."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.issue = Issue(code=code, severity=Severity.ERROR, message=message)
+
+
+@dataclass
+class Package:
+    """What we learned of a valid-looking .xlsx package without inflating its sheets."""
+
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
+
+
+def _reject(code: str, message: str) -> PackageRejected:
+    return PackageRejected(code, message)
+
+
+def _sniff_non_zip(head: bytes, path: Path) -> PackageRejected:
+    if head.startswith(OLE_MAGIC):
+        try:
+            import msoffcrypto
+
+            with path.open("rb") as f:
+                encrypted = msoffcrypto.OfficeFile(f).is_encrypted()
+        except Exception:  # noqa: BLE001 - an unreadable OLE file is simply not ours
+            encrypted = False
+        if encrypted:
+            return _reject("encrypted-file", "Filen är lösenordsskyddad (krypterad). Ta bort "
+                           "lösenordet i Excel och skicka filen igen.")
+        return _reject("legacy-xls", "Filen är i det gamla Excel-formatet (.xls). Använd mallen "
+                       "och spara som Excel-arbetsbok (.xlsx).")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table")):
+        return _reject("not-a-workbook", "Filen är en webbsida eller XML, inte en Excel-"
+                       "arbetsbok. Spara som Excel-arbetsbok (.xlsx).")
+    if head and b"\x00" not in head[:1024] and (b";" in head or b"," in head or b"\t" in head):
+        return _reject("not-a-workbook", "Filen är en textfil (CSV), inte en Excel-arbetsbok. "
+                       "Använd mallen och spara som Excel-arbetsbok (.xlsx).")
+    if head.startswith(b"PK"):
+        return _reject("corrupt-file", "Filen är skadad (ofullständig zip-fil). Skicka den igen.")
+    return _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (.xlsx).")
+
+
+def _parse_xml(zf: zipfile.ZipFile, name: str):
+    try:
+        return SafeET.fromstring(zf.read(name), forbid_dtd=True)
+    except KeyError:
+        raise _reject("corrupt-file", f"Filen saknar delen {name}; den är inte en giltig "
+                      "Excel-arbetsbok.")
+    except (SafeET.ParseError, ValueError) as e:  # defusedxml's errors derive from ValueError
+        if "DTD" in type(e).__name__ or "Entit" in type(e).__name__:
+            raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
+                          "(DTD/entiteter) och läses inte.")
+        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
+
+
+def inspect(path: Path) -> Package:
+    """Check `path` as an .xlsx package; raise PackageRejected with the reason otherwise."""
+    size = path.stat().st_size
+    if size == 0:
+        raise _reject("empty-file", "Filen är tom (0 byte).")
+    if size > MAX_FILE_BYTES:
+        raise _reject("file-too-large", f"Filen är för stor ({size / 1e6:.1f} MB; högst "
+                      f"{MAX_FILE_BYTES / 1e6:.0f} MB). Använd den ursprungliga mallen.")
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if not head.startswith(ZIP_MAGIC):
+        raise _sniff_non_zip(head, path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
+                      "Skicka den igen.")
+    with zf:
+        return _inspect_zip(zf)
+
+
+def _inspect_zip(zf: zipfile.ZipFile) -> Package:
+    infos = zf.infolist()
+    if len(infos) > MAX_PARTS:
+        raise _reject("zip-bomb", f"Filen har för många delar ({len(infos)}).")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_PART_BYTES or (
+                info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO):
+            raise _reject("zip-bomb", f"Filens del {info.filename} packas upp till "
+                          f"{info.file_size / 1e6:.0f} MB (kvot {ratio:.0f}:1); filen läses "
+                          "inte (misstänkt zip-bomb).")
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _reject("zip-bomb", f"Filen packas upp till {total / 1e6:.0f} MB; filen läses "
+                      "inte (misstänkt zip-bomb).")
+    names = {i.filename for i in infos}
+    if "mimetype" in names and "[Content_Types].xml" not in names:
+        raise _reject("ods-file", "Filen är ett OpenDocument-kalkylark (.ods). Spara som "
+                      "Excel-arbetsbok (.xlsx).")
+    if "[Content_Types].xml" not in names:
+        raise _reject("not-a-workbook", "Filen är en zip-fil men inte en Excel-arbetsbok.")
+    for info in infos:  # parts that other parsers read: no DTDs, no entities
+        if info.filename.endswith((".xml", ".rels", ".vml")) and info.file_size:
+            try:
+                with zf.open(info) as f:
+                    start = f.read(4096)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                raise _reject("corrupt-file", f"Filens del {info.filename} är skadad: {e}")
+            if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+                raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
+                              "(DTD/entiteter) och läses inte.")
+
+    types = _parse_xml(zf, "[Content_Types].xml")
+    workbook_part = None
+    for el in types.iter(f"{{{NS_CT}}}Override"):
+        ct = el.get("ContentType", "")
+        if ct in CT_MACRO:
+            raise _reject("macro-enabled", "Filen innehåller makron (.xlsm). Spara som Excel-"
+                          "arbetsbok utan makron (.xlsx).")
+        if ct in (CT_WORKBOOK, CT_TEMPLATE):
+            workbook_part = el.get("PartName", "").lstrip("/")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise _reject("macro-enabled", "Filen innehåller makron. Spara som Excel-arbetsbok "
+                      "utan makron (.xlsx).")
+    if workbook_part is None:
+        workbook_part = _workbook_from_root_rels(zf)
+    wb = _parse_xml(zf, workbook_part)
+    if wb.tag == f"{{{NS_STRICT}}}workbook":
+        raise _reject("strict-ooxml", "Filen är sparad som 'Strikt Open XML'. Spara som vanlig "
+                      "Excel-arbetsbok (.xlsx).")
+    if wb.tag != f"{{{NS_MAIN}}}workbook":
+        raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok.")
+    base = posixpath.dirname(workbook_part)
+    rels_name = posixpath.join(base, "_rels", posixpath.basename(workbook_part) + ".rels")
+    targets = {}
+    if rels_name in names:
+        for rel in _parse_xml(zf, rels_name).iter(f"{{{NS_PKG_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join(base, target))
+            targets[rel.get("Id")] = part
+    pkg = Package()
+    for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
+        part = targets.get(sheet.get(f"{{{NS_REL}}}id"))
+        if part:
+            pkg.sheet_parts[sheet.get("name", "")] = part
+    return pkg
+
+
+def _workbook_from_root_rels(zf: zipfile.ZipFile) -> str:
+    try:
+        rels = _parse_xml(zf, "_rels/.rels")
+    except PackageRejected:
+        raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
+                      "paketet).")
+    for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return rel.get("Target", "").lstrip("/")
+    raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
+                  "paketet).")
+
+
+def special_cells(path: Path, sheet_part: str) -> dict[str, tuple[str, str | None]]:
+    """Cells whose value calamine cannot tell us: Excel errors and formulas without a stored
+    value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
+    case) cost one scan of the raw bytes."""
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read(sheet_part)
+    if b'<f' not in data and b't="e"' not in data:
+        return {}
+    out: dict[str, tuple[str, str | None]] = {}
+    c_tag, f_tag, v_tag = (f"{{{NS_MAIN}}}{t}" for t in ("c", "f", "v"))
+    for _, el in SafeET.iterparse(io.BytesIO(data), forbid_dtd=True):
+        if el.tag != c_tag:
+            continue
+        v = el.find(v_tag)
+        if el.get("t") == "e":
+            out[el.get("r", "")] = ("error", v.text if v is not None else None)
+        elif el.find(f_tag) is not None and (v is None or v.text is None):
+            out[el.get("r", "")] = ("formula", None)
+        el.clear()
+    return out

@@ -1,0 +1,433 @@
+"""Stage 4b — validate: raw tables -> a typed `Submission` plus every `Issue`, located.
+
+Every problem is collected (none stops the others from being found), each with a stable
+code, a plain Swedish message for the department reporter and the cell address. Errors
+reject the submission; warnings do not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import contract
+from ..issues import Issue, Severity
+from ..mappings import Mappings
+from ..mappings.models import Indicator, Unit
+from ..periods import Period
+from ..reader import RawRow, RawTable, RawWorkbook, read_workbook
+from ..template.layout import build_layout
+from .models import (
+    EconomyRow, Fact, FileReport, IndicatorRow, ProjectRow, RiskRow, Submission, WorkItemRow,
+)
+
+MAX_ABS_NUMBER = 1e9
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+SERIAL_DATES = (36526, 73415)  # 2000-01-01 .. 2100-12-31 as Excel serials
+
+
+class _Checker:
+    """Reads typed values out of raw rows, recording an Issue for each problem."""
+
+    def __init__(self, raw: RawWorkbook):
+        self.raw = raw
+        self.issues: list[Issue] = []
+        self.facts: list[Fact] = []
+        self.new_rows: dict[int, str] = {}  # sheet row of a new risk -> "ny-1", "ny-2", ...
+
+    def add(self, code: str, message: str, table: RawTable | None = None,
+            row: RawRow | None = None, column: str | None = None,
+            severity: Severity = Severity.ERROR) -> None:
+        cell = None
+        row_key = None
+        if table is not None and row is not None:
+            cell = table.cell(row, column or table.spec.key)
+            key = row.values.get(table.spec.key)
+            row_key = self.new_rows.get(row.row) if key is None else str(key)
+        self.issues.append(Issue(
+            code=code, severity=severity, message=message,
+            sheet=table.sheet if table else None, cell=cell,
+            table=table.spec.name if table else None, row_key=row_key, column=column))
+
+    def fact(self, table: RawTable, key: str, column: str, value: Any) -> None:
+        if value is not None:
+            self.facts.append(Fact(table=table.spec.name, id=key, field=column, value=value))
+
+    def _special(self, table: RawTable, row: RawRow, column: str) -> bool:
+        what = self.raw.special.get((table.sheet, table.cell(row, column)))
+        if what is None:
+            return False
+        kind, value = what
+        if kind == "error":
+            self.add("excel-error", f"Cellen innehåller felvärdet {value or '#FEL'} i stället "
+                     "för ett värde. Rätta formeln eller skriv in värdet.", table, row, column)
+        elif row.values.get(column) is None:
+            self.add("formula-without-value", "Cellen har en formel utan sparat resultat. "
+                     "Öppna filen i Excel, räkna om och spara igen, eller skriv in värdet.",
+                     table, row, column)
+            return True
+        else:
+            return False
+        return True
+
+    def _required(self, table, row, column, required: bool, what: str) -> None:
+        if required:
+            self.add("missing-value", f"{what} saknas: fyll i cellen.", table, row, column)
+
+    def number(self, table: RawTable, row: RawRow, column: str, *, required: bool,
+               kind: str = "amount") -> float | None:
+        """kind: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %)."""
+        if self._special(table, row, column):
+            return None
+        v = row.values.get(column)
+        if v is None:
+            self._required(table, row, column, required, f"Värdet i kolumnen '{column}'")
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            shown = v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)[:60]
+            self.add("not-a-number", f"'{shown}' är inte ett tal. Kolumnen '{column}' ska "
+                     "innehålla ett tal (utan text eller enhet).", table, row, column)
+            return None
+        v = float(v)
+        if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
+            self.add("number-out-of-range", f"Talet {v:g} är orimligt stort.", table, row,
+                     column)
+            return None
+        if kind in ("count", "nonneg", "percent") and v < 0:
+            self.add("negative-value", f"Värdet {v:g} är negativt; '{column}' kan inte vara "
+                     "negativt.", table, row, column)
+            return None
+        if kind == "percent" and v > 1:
+            self.add("percent-over-100", f"Andelen {v:.1%} är över 100 %. Skriv t.ex. 5,9 % "
+                     "(inte 590 %).", table, row, column)
+            return None
+        if kind == "count" and not v.is_integer():
+            self.add("not-whole-number", f"Värdet {v:g} ska vara ett heltal (ett antal).",
+                     table, row, column)
+            return None
+        return v
+
+    def text(self, table: RawTable, row: RawRow, column: str, *, required: bool = False,
+             what: str | None = None) -> str | None:
+        if self._special(table, row, column):
+            return None
+        v = row.values.get(column)
+        if v is None:
+            self._required(table, row, column, required, what or f"'{column}'")
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        text = v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)
+        text = text.strip()
+        if text.startswith(FORMULA_PREFIXES):
+            self.add("formula-like-text", f"Texten börjar med '{text[0]}'. Den behålls som "
+                     "text och blir aldrig en formel i sammanställningen.", table, row, column,
+                     severity=Severity.WARNING)
+        return text
+
+    def choice(self, table: RawTable, row: RawRow, column: str, options: Iterable[Any], *,
+               required: bool = True) -> Any:
+        options = tuple(options)
+        if self._special(table, row, column):
+            return None
+        v = row.values.get(column)
+        if v is None:
+            self._required(table, row, column, required, f"'{column}'")
+            return None
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v.strip())
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, str):
+            v = v.strip()
+        if v not in options:
+            self.add("invalid-value", f"'{str(v)[:60]}' är inte ett tillåtet värde i "
+                     f"'{column}'. Välj ett av: {', '.join(map(str, options))}.",
+                     table, row, column)
+            return None
+        return v
+
+    def date(self, table: RawTable, row: RawRow, column: str, *, required: bool) -> dt.date | None:
+        if self._special(table, row, column):
+            return None
+        v = row.values.get(column)
+        if v is None:
+            self._required(table, row, column, required, f"'{column}'")
+            return None
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        if isinstance(v, (int, float)) and not isinstance(v, bool) \
+                and SERIAL_DATES[0] <= v <= SERIAL_DATES[1]:
+            return EXCEL_EPOCH + dt.timedelta(days=int(v))
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v.strip())
+            except ValueError:
+                pass
+        self.add("not-a-date", f"'{str(v)[:60]}' är inte ett datum. Skriv t.ex. 2023-12-31.",
+                 table, row, column)
+        return None
+
+    def keyed_rows(self, table: RawTable, expected: list[str], *,
+                   allow_new: bool = False) -> list[tuple[str | None, RawRow]]:
+        """Rows by their id: unknown, duplicate and missing ids are issues."""
+        key = table.spec.key
+        seen: Counter[str] = Counter()
+        out = []
+        for row in table.rows:
+            rid = row.values.get(key)
+            rid = None if rid is None else (str(int(rid)) if isinstance(rid, float)
+                                            and rid.is_integer() else str(rid).strip())
+            if rid is None:
+                if allow_new:
+                    self.new_rows[row.row] = new_row_key(len(self.new_rows) + 1)
+                    out.append((None, row))
+                else:
+                    self.add("missing-id", f"Raden saknar {key}. Lägg inte till eller töm "
+                             "rader i denna tabell.", table, row, key)
+                continue
+            seen[rid] += 1
+            if seen[rid] > 1:
+                self.add("duplicate-id", f"{key} '{rid}' förekommer mer än en gång.", table,
+                         row, key)
+            elif rid not in expected:
+                self.add("unknown-id", f"Okänt {key} '{rid[:60]}'. Använd mallens rader.",
+                         table, row, key)
+            else:
+                out.append((rid, row))
+        for missing in [e for e in expected if e not in seen]:
+            self.issues.append(Issue(
+                code="missing-row", severity=Severity.ERROR, sheet=table.sheet,
+                cell=contract_cell(table), table=table.spec.name,
+                message=f"Raden {missing} saknas i tabellen {table.spec.name}. Använd mallen "
+                        "utan att ta bort rader."))
+        return out
+
+
+def new_row_key(n: int) -> str:
+    """The id a unit's n-th new risk goes by until the master gives it one."""
+    return f"ny-{n}"
+
+
+def contract_cell(table: RawTable) -> str:
+    return table.cell(RawRow(table.header_row, {}), table.spec.key)
+
+
+def _indicator_kind(ind: Indicator) -> str:
+    return "percent" if ind.is_percent else "count" if ind.whole_numbers else "nonneg"
+
+
+def validate_file(path: str | Path, m: Mappings, period: Period | None = None,
+                  sender: str | None = None) -> FileReport:
+    """Read and validate one file. Never raises for a bad file: problems are Issues."""
+    path = Path(path)
+    raw, issues = read_workbook(path)
+    report = FileReport(file=str(path))
+    if raw is not None:
+        report.sha256, report.size = raw.sha256, raw.size
+    if raw is not None and raw.tables:
+        submission, more = validate_tables(raw, m, period, sender, report)
+        issues = issues + more
+        report.submission = submission
+    report.issues = [i.model_copy(update={"file": path.name}) for i in issues]
+    return report
+
+
+def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | None,
+                    sender: str | None, report: FileReport,
+                    ) -> tuple[Submission | None, list[Issue]]:
+    c = _Checker(raw)
+    info_table = raw.tables.get("Info")
+    if info_table is None:  # the reader has said so; without Info the file has no unit
+        return None, c.issues
+    info = {str(r.values.get("Fält") or "").strip(): r for r in info_table.rows}
+
+    def info_text(field: str, required: bool = True) -> str | None:
+        row = info.get(field)
+        if row is None:
+            if required:
+                c.add("missing-row", f"Raden {field} saknas i tabellen Info.", info_table,
+                      None)
+            return None
+        return c.text(info_table, row, "Värde", required=required, what=field)
+
+    version = info_text(contract.INFO_VERSION)
+    period_text = info_text(contract.INFO_PERIOD)
+    unit_id = info_text(contract.INFO_UNIT_ID)
+    report.template_version, report.unit_id = version, unit_id
+    if version is not None and version != m.template.version:
+        c.add("wrong-template-version", f"Filen är gjord med mallversion {version}; gällande "
+              f"version är {m.template.version}. Fyll i den nya mallen.", info_table,
+              info[contract.INFO_VERSION], "Värde")
+    period = None
+    if period_text is not None:
+        try:
+            period = Period.parse(period_text)
+            report.period = str(period)
+        except ValueError:
+            c.add("invalid-period", f"Perioden '{period_text}' är inte en månad ÅÅÅÅ-MM.",
+                  info_table, info[contract.INFO_PERIOD], "Värde")
+    if period is not None and expected_period is not None and period != expected_period:
+        c.add("wrong-period", f"Filen gäller {period} men perioden som samlas in är "
+              f"{expected_period}.", info_table, info[contract.INFO_PERIOD], "Värde")
+    unit: Unit | None = None
+    if unit_id is not None:
+        try:
+            unit = m.unit(unit_id)
+        except KeyError:
+            c.add("unknown-unit", f"Enhet-ID '{unit_id}' finns inte i organisationen.",
+                  info_table, info[contract.INFO_UNIT_ID], "Värde")
+    reporter = info_text(contract.INFO_REPORTER, required=False)
+    email = info_text(contract.INFO_EMAIL, required=False)
+    if reporter is None and contract.INFO_REPORTER in info:
+        c.add("missing-value", "Uppgiftslämnare saknas: skriv ditt namn.", info_table,
+              info[contract.INFO_REPORTER], "Värde", severity=Severity.WARNING)
+    if unit is not None and sender is not None and sender.lower() not in unit.reporters:
+        c.add("sender-not-registered", f"Avsändaren {sender} är inte registrerad som "
+              f"uppgiftslämnare för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
+              "Värde")
+    if unit is None or period is None or version is None:
+        return None, c.issues
+
+    layout = {s.name: s for s in build_layout(m, unit, period)}
+
+    def expected(table: str) -> list[str]:
+        s = layout[table]
+        return [str(r[s.table.key].value) for r in s.rows if r[s.table.key].value is not None]
+
+    sub = Submission(template_version=version, period=str(period), unit_id=unit.id,
+                     reporter=reporter, email=email)
+    end_of_period = dt.date(period.year, period.month, 1) + dt.timedelta(days=31)
+    end_of_period = end_of_period.replace(day=1) - dt.timedelta(days=1)
+
+    if (t := raw.tables.get("Indikatorer")) is not None:
+        by_id = {i.id: i for i in m.indicators}
+        for rid, row in c.keyed_rows(t, expected("Indikatorer")):
+            ind = by_id[rid]
+            required = ind.required and ind.frequency == "month" and (
+                ind.first_period is None or period >= Period.parse(ind.first_period))
+            kind = _indicator_kind(ind)
+            r = IndicatorRow(id=rid,
+                             outcome=c.number(t, row, "Utfall", required=required, kind=kind),
+                             forecast=c.number(t, row, "Prognos helår", required=False,
+                                               kind=kind),
+                             comment=c.text(t, row, "Kommentar"))
+            sub.indicators.append(r)
+            for col, v in (("Utfall", r.outcome), ("Prognos helår", r.forecast),
+                           ("Kommentar", r.comment)):
+                c.fact(t, rid, col, v)
+
+    if (t := raw.tables.get("Ekonomi")) is not None:
+        kinds = {line.id: line.kind for line in m.economy.lines}
+        for rid, row in c.keyed_rows(t, expected("Ekonomi")):
+            vals = {col: c.number(t, row, col, required=True) for col in
+                    ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår")}
+            r = EconomyRow(id=rid, outcome=vals["Utfall ack"], budget=vals["Budget ack"],
+                           annual_budget=vals["Årsbudget"], forecast=vals["Prognos helår"],
+                           comment=c.text(t, row, "Kommentar"))
+            if kinds[rid] == "cost":
+                for col, v in vals.items():
+                    if v is not None and v < 0:
+                        c.add("negative-cost", f"Kostnaden {v:g} tkr är negativ. Stämmer det?",
+                              t, row, col, severity=Severity.WARNING)
+                if r.forecast is not None and r.annual_budget and \
+                        abs(r.forecast - r.annual_budget) > 0.5 * abs(r.annual_budget):
+                    c.add("forecast-far-from-budget", f"Prognosen {r.forecast:,.0f} tkr avviker "
+                          f"mer än 50 % från årsbudgeten {r.annual_budget:,.0f} tkr. Kommentera "
+                          "eller rätta.", t, row, "Prognos helår", severity=Severity.WARNING)
+            sub.economy.append(r)
+            for col, v in vals.items():
+                c.fact(t, rid, col, v)
+            c.fact(t, rid, "Kommentar", r.comment)
+
+    for name, target in (("Aktiviteter", sub.activities), ("Uppdrag", sub.assignments)):
+        if (t := raw.tables.get(name)) is None:
+            continue
+        for rid, row in c.keyed_rows(t, expected(name)):
+            r = WorkItemRow(id=rid, status=c.choice(t, row, "Status", contract.WORK_STATUSES),
+                            end=c.date(t, row, "Slutdatum", required=True),
+                            comment=c.text(t, row, "Kommentar"))
+            if r.status == "Försenad" and not r.comment:
+                c.add("comment-missing", "Status är Försenad: skriv en kommentar om orsak och "
+                      "ny plan.", t, row, "Kommentar", severity=Severity.WARNING)
+            if r.end and r.end < end_of_period and r.status in ("Ej påbörjad", "Pågående"):
+                c.add("overdue", f"Slutdatum {r.end.isoformat()} har passerat men status är "
+                      f"{r.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row, "Status",
+                      severity=Severity.WARNING)
+            target.append(r)
+            for col, v in (("Status", r.status), ("Slutdatum", r.end), ("Kommentar", r.comment)):
+                c.fact(t, rid, col, v)
+
+    if (t := raw.tables.get("Projekt")) is not None:
+        for rid, row in c.keyed_rows(t, expected("Projekt")):
+            dims = {col: c.choice(t, row, col, contract.PROJECT_STATUSES)
+                    for col in ("Tid", "Kostnad", "Resultat")}
+            r = ProjectRow(id=rid, time=dims["Tid"], cost=dims["Kostnad"],
+                           result=dims["Resultat"], cause=c.text(t, row, "Orsak"),
+                           action=c.text(t, row, "Åtgärd"))
+            if "Röd" in dims.values():
+                for col, v in (("Orsak", r.cause), ("Åtgärd", r.action)):
+                    if not v:
+                        c.add("comment-missing", f"Projektet har röd status: ange {col.lower()}.",
+                              t, row, col, severity=Severity.WARNING)
+            sub.projects.append(r)
+            for col, v in {**dims, "Orsak": r.cause, "Åtgärd": r.action}.items():
+                c.fact(t, rid, col, v)
+
+    if (t := raw.tables.get("Risker")) is not None:
+        areas = [a.name for a in m.plan.risk_areas]
+        for rid, row in c.keyed_rows(t, expected("Risker"), allow_new=True):
+            is_new = rid is None
+            r = RiskRow(
+                id=rid,
+                area=c.choice(t, row, "Riskområde", areas) if is_new
+                else c.text(t, row, "Riskområde"),
+                risk=c.text(t, row, "Risk", required=is_new),
+                probability=c.choice(t, row, "Sannolikhet", contract.SCALE_1_4),
+                consequence=c.choice(t, row, "Konsekvens", contract.SCALE_1_4),
+                action=c.text(t, row, "Åtgärd"), owner=c.text(t, row, "Ansvarig"))
+            key = rid or c.new_rows[row.row]
+            sub.risks.append(r)
+            for col, v in (("Riskområde", r.area), ("Risk", r.risk),
+                           ("Sannolikhet", r.probability), ("Konsekvens", r.consequence),
+                           ("Åtgärd", r.action), ("Ansvarig", r.owner)):
+                if is_new or col not in ("Riskområde", "Risk"):
+                    c.fact(t, key, col, v)
+
+    if (t := raw.tables.get("Kommentarer")) is not None:
+        for rid, row in c.keyed_rows(t, expected("Kommentarer")):
+            text = c.text(t, row, "Text")
+            if text:
+                sub.comments[rid] = text
+                c.fact(t, rid, "Text", text)
+            elif rid == "Sammanfattning":
+                c.add("missing-value", "Sammanfattningen saknas: skriv några meningar om "
+                      "månaden.", t, row, "Text", severity=Severity.WARNING)
+
+    sub.facts = c.facts
+    return sub, c.issues
+
+
+def validate_paths(paths: Iterable[str | Path], m: Mappings,
+                   period: Period | None = None) -> list[FileReport]:
+    return [validate_file(p, m, period) for p in expand_paths(paths)]
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; folders as their files (not hidden, not recursive), sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$")))
+        else:
+            out.append(p)
+    return out
+
+
+__all__ = ["FileReport", "Submission", "validate_file", "validate_paths", "expand_paths"]

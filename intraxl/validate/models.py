@@ -1,0 +1,114 @@
+"""The typed result of reading and validating one file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..issues import Issue, Severity
+
+
+class IndicatorRow(BaseModel):
+    id: str
+    outcome: float | None = None  # Utfall
+    forecast: float | None = None  # Prognos helår
+    comment: str | None = None
+
+
+class EconomyRow(BaseModel):
+    id: str
+    outcome: float | None = None  # Utfall ack
+    budget: float | None = None  # Budget ack
+    annual_budget: float | None = None  # Årsbudget
+    forecast: float | None = None  # Prognos helår
+    comment: str | None = None
+
+
+class WorkItemRow(BaseModel):
+    """An activity or an assignment."""
+
+    id: str
+    status: str | None = None
+    end: dt.date | None = None
+    comment: str | None = None
+
+
+class ProjectRow(BaseModel):
+    id: str
+    time: str | None = None
+    cost: str | None = None
+    result: str | None = None
+    cause: str | None = None
+    action: str | None = None
+
+
+class RiskRow(BaseModel):
+    id: str | None = None  # None: a new risk the unit added; the master gives it an id
+    area: str | None = None
+    risk: str | None = None
+    probability: int | None = None
+    consequence: int | None = None
+    action: str | None = None
+    owner: str | None = None
+
+
+class Fact(BaseModel):
+    """One submitted cell value, in the long form of the master's Data table."""
+
+    table: str  # Tabell
+    id: str  # ID
+    field: str  # Fält
+    value: Any  # Värde: numbers as numbers, dates as dates
+
+
+class Submission(BaseModel):
+    template_version: str
+    period: str
+    unit_id: str
+    reporter: str | None = None
+    email: str | None = None
+    indicators: list[IndicatorRow] = []
+    economy: list[EconomyRow] = []
+    activities: list[WorkItemRow] = []
+    assignments: list[WorkItemRow] = []
+    projects: list[ProjectRow] = []
+    risks: list[RiskRow] = []
+    comments: dict[str, str] = {}
+    facts: list[Fact] = []
+
+
+class FileReport(BaseModel):
+    """Everything known about one file: where it came from, what is wrong, what it says."""
+
+    file: str
+    sha256: str | None = None
+    size: int | None = None
+    unit_id: str | None = None
+    period: str | None = None
+    template_version: str | None = None
+    issues: list[Issue] = []
+    submission: Submission | None = None  # None when the file could not be read at all
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == Severity.WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return self.submission is not None and not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "valid": self.valid, "sha256": self.sha256, "size": self.size,
+            "unit": self.unit_id, "period": self.period,
+            "template_version": self.template_version,
+            "errors": len(self.errors), "warnings": len(self.warnings),
+            "issues": [i.model_dump(mode="json", exclude={"row_key", "column", "table"})
+                       for i in self.issues],
+        }
