@@ -25,3 +25,10 @@ def test_ci_runs_the_readme_test_command():
     test_cmd = re.search(r"^pip install -e \"\.\[test\]\".*$", README, re.M)
     assert test_cmd, "README lacks the test command"
     assert test_cmd.group(0) in ci.splitlines()
+
+
+def test_every_issue_code_is_documented():
+    from intraxl.issues import CODES
+
+    for code in CODES:
+        assert f"`{code}`" in README, code

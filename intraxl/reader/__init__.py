@@ -10,6 +10,7 @@ the sheet XML.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,10 +153,12 @@ def _read_tables(raw: RawWorkbook, sheet_parts: dict[str, str]) -> list[Issue]:
             if any(v is not None for v in values.values()):
                 table.rows.append(RawRow(r, values))
         raw.tables[spec.name] = table
-        part = sheet_parts.get(sheet_name)
-        if part:
-            for ref, what in special_cells(raw.path, part).items():
-                raw.special[(sheet_name, ref)] = what
+    with zipfile.ZipFile(raw.path) as zf:
+        for sheet_name in {t.sheet for t in raw.tables.values()}:
+            part = sheet_parts.get(sheet_name)
+            if part:
+                for ref, what in special_cells(zf, part).items():
+                    raw.special[(sheet_name, ref)] = what
     if not raw.tables and not any(i.code == "missing-column" for i in issues):
         return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"
                        "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,13 +202,15 @@ def _workbook_from_root_rels(zf: zipfile.ZipFile) -> str:
                   "paketet).")
 
 
-def special_cells(path: Path, sheet_part: str) -> dict[str, tuple[str, str | None]]:
+_FORMULA_OR_ERROR = re.compile(rb'<f[ >/]|t="e"')
+
+
+def special_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[str, tuple[str, str | None]]:
     """Cells whose value calamine cannot tell us: Excel errors and formulas without a stored
     value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
     case) cost one scan of the raw bytes."""
-    with zipfile.ZipFile(path) as zf:
-        data = zf.read(sheet_part)
-    if b'<f' not in data and b't="e"' not in data:
+    data = zf.read(sheet_part)
+    if not _FORMULA_OR_ERROR.search(data):
         return {}
     out: dict[str, tuple[str, str | None]] = {}
     c_tag, f_tag, v_tag = (f"{{{NS_MAIN}}}{t}" for t in ("c", "f", "v"))

@@ -1,0 +1,51 @@
+"""The feedback workbook: submitted values, marked cells with comments, `Att åtgärda` first."""
+
+from __future__ import annotations
+
+import openpyxl
+from click.testing import CliRunner
+
+from intraxl.cli import main
+
+from .conftest import libreoffice_convert, pdf_text, schema_check
+from .test_validate import HR, set_cell, write_hr
+
+
+def _bad_file(mappings, tmp_path):
+    def edit(v):
+        set_cell("Ekonomi", "resultat.forvaltning", "Utfall ack", "tolv")(v)
+        set_cell("Aktiviteter", "A09", "Status", "Halvklar")(v)
+        v.new_risks = [{"Riskområde": "Operativa", "Risk": "Ny risk", "Konsekvens": 2}]
+    return write_hr(mappings, tmp_path / "inskickad.xlsx", edit)
+
+
+def test_feedback_workbook(mappings, tmp_path):
+    bad = _bad_file(mappings, tmp_path)
+    out = tmp_path / "feedback"
+    result = CliRunner().invoke(main, ["validate", str(bad), str(HR), "--feedback", str(out)])
+    assert result.exit_code == 1
+    files = list(out.iterdir())
+    assert [f.name for f in files] == ["inskickad_att_atgarda.xlsx"]  # only for invalid files
+    fb = files[0]
+
+    wb = openpyxl.load_workbook(fb)
+    assert wb.sheetnames[0] == "Att åtgärda"
+    ws = wb["Att åtgärda"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5, max_col=4)]
+    assert {(r[1], r[2]) for r in rows} == {
+        ("not-a-number", "Ekonomi!C5"), ("invalid-value", "Aktiviteter!D6"),
+        ("missing-value", "Risker!D6")}
+    links = {ws.cell(row=r, column=3).hyperlink.location for r in range(5, 8)}
+    assert links == {"'Ekonomi'!C5", "'Aktiviteter'!D6", "'Risker'!D6"}
+    # The submitted values are in the template, the problem cells marked and commented.
+    eco = wb["Ekonomi"]
+    assert eco["C5"].value == "tolv" and eco["D5"].value == 200
+    assert "tolv" in eco["C5"].comment.text
+    assert eco["C5"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert eco["D5"].comment is None
+    assert wb["Aktiviteter"]["D6"].value == "Halvklar" and wb["Aktiviteter"]["D6"].comment
+    assert wb["Risker"]["C6"].value == "Ny risk" and wb["Risker"]["D6"].comment
+
+    assert schema_check(fb).returncode == 0
+    text = pdf_text(libreoffice_convert(fb, "pdf", tmp_path))
+    assert "Att åtgärda i inskickad.xlsx" in text and "not-a-number" in text
