@@ -161,5 +161,128 @@ def _print_report(report: Any, feedback: Path | None) -> None:
         console.print(f"        feedback workbook: {escape(str(feedback))}")
 
 
+def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--db URL, opened as a Store passed as `store`."""
+
+    @click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
+                  help="History database: a SQLite file or a SQLAlchemy URL "
+                       "(postgresql+psycopg://...) [default: intraxl.db; or INTRAXL_DB].")
+    @functools.wraps(f)
+    def wrapper(*args: Any, db_url: str | None, **kwargs: Any) -> Any:
+        from .store import Store
+
+        store = Store(db_url)
+        try:
+            return f(*args, store=store, **kwargs)
+        finally:
+            store.dispose()
+
+    return wrapper
+
+
+def _tkr(v: Any) -> str:
+    return "–" if v is None or v != v else f"{v:,.0f}".replace(",", " ")
+
+
+@main.command()
+@click.argument("inbox", required=False, type=click.Path(path_type=Path))
+@click.option("--period", callback=_period, default=None,
+              help="The month, YYYY-MM [default: the inbox folder's name].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Master workbook [default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
+@click.option("--strict", is_flag=True, help="Exit 1 when any unit is missing or rejected.")
+@db_option
+@mappings_option
+def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | None,
+                out: Path | None, strict: bool) -> None:
+    """Validate the inbox, store, consolidate and write the master workbook."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .pipeline import run
+
+    if period is None and inbox is not None:
+        try:
+            period = Period.parse(inbox.name)
+        except ValueError:
+            pass
+    if period is None:
+        raise click.UsageError("give --period YYYY-MM (or an inbox folder named YYYY-MM)")
+    inbox = inbox or Path("workbooks/inbox") / str(period)
+    out = out or Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
+    err = Console(stderr=True)
+    with Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("validate", total=None)
+        result = run(inbox, period, m, store, out,
+                     progress=lambda n: bar.advance(task, n),
+                     on_files=lambda n: bar.update(task, total=n))
+    report = result.report
+    table = Table(title=f"{m.organisation.administration} {period}: "
+                        f"{len(result.reports)} file(s) read, {result.new_files} new")
+    for col in ("unit", "status", "file", "errors", "warnings"):
+        table.add_column(col)
+    colours = {"godkänd": "green", "avvisad": "red", "saknas": "yellow"}
+    for u in report.units:
+        table.add_row(u.name, f"[{colours[u.status]}]{u.status}[/]", u.file or "-",
+                      str(u.errors), str(u.warnings))
+    console.print(table)
+    others = [r for r in result.reports if r.unit_id not in {u.id for u in m.units}]
+    for r in others:
+        console.print(f"[red]rejected[/] {Path(r.file).name}: "
+                      f"{r.errors[0].message if r.errors else 'okänd enhet'}")
+    counts = report.status_counts()
+    total = report.result[["forecast", "deviation"]].sum(min_count=1)
+    costs = report.costs.iloc[0]
+    console.print(f"units: {counts['godkänd']} accepted, {counts['avvisad']} rejected, "
+                  f"{counts['saknas']} missing")
+    console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
+                  f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
+                  f"budget {_tkr(costs['budget'])} tkr")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"wrote {result.master}")
+    if strict and (counts["avvisad"] or counts["saknas"]):
+        click.echo("error: --strict: some units are missing or rejected", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def history() -> None:
+    """Back-fill past periods and export the stored facts."""
+
+
+@history.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@db_option
+@mappings_option
+def history_import(m: Mappings, store: Any, file: Path) -> None:
+    """Import a tidy CSV or workbook (Period, Enhet-ID, Enhet, Tabell, ID, Fält, Värde)."""
+    from .history import import_history
+
+    issues, summary = import_history(file, m, store)
+    for i in issues:
+        console.print(f"{i.severity.value}: {i.location} {i.code}: {i.message}")
+    errors = [i for i in issues if i.severity.value == "error"]
+    if errors:
+        click.echo(f"error: {file}: {len(errors)} error(s); nothing was imported", err=True)
+        sys.exit(1)
+    console.print(f"imported {file}: {summary['fakta']} facts, {summary['perioder']} period(s), "
+                  f"{summary['enheter']} unit(s); {summary['nya']} new submission(s) stored")
+
+
+@history.command("export")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="A .csv or .parquet file.")
+@click.option("--period", "periods", multiple=True, help="Only this period (repeatable).")
+@db_option
+@mappings_option
+def history_export(m: Mappings, store: Any, out: Path, periods: tuple[str, ...]) -> None:
+    """Write the stored facts (latest accepted per unit and period) for BI tools."""
+    from .history import export_history
+
+    n = export_history(store, m, out, list(periods) or None)
+    console.print(f"wrote {out}: {n} facts")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

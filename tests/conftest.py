@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,30 @@ def pdf_text(pdf: Path) -> str:
 def schema_check(*paths: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCHEMA_CHECK), *map(str, paths)],
                           capture_output=True, text=True)
+
+
+POSTGRES = os.environ.get("INTRAXL_TEST_POSTGRES")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty history database: a SQLite file, and a database on the real PostgreSQL
+    server that .ci/run starts (INTRAXL_TEST_POSTGRES)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'intraxl.db'}"
+        return
+    if not POSTGRES:
+        if os.environ.get("CI"):
+            pytest.fail("INTRAXL_TEST_POSTGRES is not set: .ci/run starts PostgreSQL")
+        pytest.skip("no PostgreSQL server (set INTRAXL_TEST_POSTGRES, as .ci/run does)")
+    import sqlalchemy as sa
+
+    name = f"intraxl_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -8,7 +8,6 @@ reject the submission; warnings do not.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -16,18 +15,15 @@ from typing import Any, Iterable
 from .. import contract
 from ..issues import Issue, Severity
 from ..mappings import Mappings
-from ..mappings.models import Indicator, Unit
+from ..mappings.models import Unit
 from ..periods import Period
 from ..reader import RawRow, RawTable, RawWorkbook, read_workbook
 from ..template.layout import build_layout
+from .values import as_choice, as_date, as_number, as_text, indicator_kind
 from .models import (
     EconomyRow, Fact, FileReport, IndicatorRow, ProjectRow, RiskRow, Submission, WorkItemRow,
 )
 
-MAX_ABS_NUMBER = 1e9
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-SERIAL_DATES = (36526, 73415)  # 2000-01-01 .. 2100-12-31 as Excel serials
 
 
 class _Checker:
@@ -78,101 +74,35 @@ class _Checker:
         if required:
             self.add("missing-value", f"{what} saknas: fyll i cellen.", table, row, column)
 
-    def number(self, table: RawTable, row: RawRow, column: str, *, required: bool,
-               kind: str = "amount") -> float | None:
-        """kind: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %)."""
+    def _value(self, table: RawTable, row: RawRow, column: str, required: bool, what: str,
+               convert) -> Any:
         if self._special(table, row, column):
             return None
         v = row.values.get(column)
         if v is None:
-            self._required(table, row, column, required, f"Värdet i kolumnen '{column}'")
+            self._required(table, row, column, required, what)
             return None
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            shown = v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)[:60]
-            self.add("not-a-number", f"'{shown}' är inte ett tal. Kolumnen '{column}' ska "
-                     "innehålla ett tal (utan text eller enhet).", table, row, column)
-            return None
-        v = float(v)
-        if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
-            self.add("number-out-of-range", f"Talet {v:g} är orimligt stort.", table, row,
-                     column)
-            return None
-        if kind in ("count", "nonneg", "percent") and v < 0:
-            self.add("negative-value", f"Värdet {v:g} är negativt; '{column}' kan inte vara "
-                     "negativt.", table, row, column)
-            return None
-        if kind == "percent" and v > 1:
-            self.add("percent-over-100", f"Andelen {v:.1%} är över 100 %. Skriv t.ex. 5,9 % "
-                     "(inte 590 %).", table, row, column)
-            return None
-        if kind == "count" and not v.is_integer():
-            self.add("not-whole-number", f"Värdet {v:g} ska vara ett heltal (ett antal).",
-                     table, row, column)
-            return None
-        return v
+        value, problem = convert(v)
+        if problem:
+            self.add(problem.code, problem.message, table, row, column, problem.severity)
+        return value
+
+    def number(self, table: RawTable, row: RawRow, column: str, *, required: bool,
+               kind: str = "amount") -> float | None:
+        return self._value(table, row, column, required, f"Värdet i kolumnen '{column}'",
+                           lambda v: as_number(v, column, kind))
 
     def text(self, table: RawTable, row: RawRow, column: str, *, required: bool = False,
              what: str | None = None) -> str | None:
-        if self._special(table, row, column):
-            return None
-        v = row.values.get(column)
-        if v is None:
-            self._required(table, row, column, required, what or f"'{column}'")
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        text = v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)
-        text = text.strip()
-        if text.startswith(FORMULA_PREFIXES):
-            self.add("formula-like-text", f"Texten börjar med '{text[0]}'. Den behålls som "
-                     "text och blir aldrig en formel i sammanställningen.", table, row, column,
-                     severity=Severity.WARNING)
-        return text
+        return self._value(table, row, column, required, what or f"'{column}'", as_text)
 
     def choice(self, table: RawTable, row: RawRow, column: str, options: Iterable[Any], *,
                required: bool = True) -> Any:
-        options = tuple(options)
-        if self._special(table, row, column):
-            return None
-        v = row.values.get(column)
-        if v is None:
-            self._required(table, row, column, required, f"'{column}'")
-            return None
-        if isinstance(v, str) and v.strip().isdigit():
-            v = int(v.strip())
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        if isinstance(v, str):
-            v = v.strip()
-        if v not in options:
-            self.add("invalid-value", f"'{str(v)[:60]}' är inte ett tillåtet värde i "
-                     f"'{column}'. Välj ett av: {', '.join(map(str, options))}.",
-                     table, row, column)
-            return None
-        return v
+        return self._value(table, row, column, required, f"'{column}'",
+                           lambda v: as_choice(v, column, options))
 
     def date(self, table: RawTable, row: RawRow, column: str, *, required: bool) -> dt.date | None:
-        if self._special(table, row, column):
-            return None
-        v = row.values.get(column)
-        if v is None:
-            self._required(table, row, column, required, f"'{column}'")
-            return None
-        if isinstance(v, dt.datetime):
-            return v.date()
-        if isinstance(v, dt.date):
-            return v
-        if isinstance(v, (int, float)) and not isinstance(v, bool) \
-                and SERIAL_DATES[0] <= v <= SERIAL_DATES[1]:
-            return EXCEL_EPOCH + dt.timedelta(days=int(v))
-        if isinstance(v, str):
-            try:
-                return dt.date.fromisoformat(v.strip())
-            except ValueError:
-                pass
-        self.add("not-a-date", f"'{str(v)[:60]}' är inte ett datum. Skriv t.ex. 2023-12-31.",
-                 table, row, column)
-        return None
+        return self._value(table, row, column, required, f"'{column}'", as_date)
 
     def keyed_rows(self, table: RawTable, expected: list[str], *,
                    allow_new: bool = False) -> list[tuple[str | None, RawRow]]:
@@ -217,10 +147,6 @@ def new_row_key(n: int) -> str:
 
 def contract_cell(table: RawTable) -> str:
     return table.cell(RawRow(table.header_row, {}), table.spec.key)
-
-
-def _indicator_kind(ind: Indicator) -> str:
-    return "percent" if ind.is_percent else "count" if ind.whole_numbers else "nonneg"
 
 
 def validate_file(path: str | Path, m: Mappings, period: Period | None = None,
@@ -312,7 +238,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
             ind = by_id[rid]
             required = ind.required and ind.frequency == "month" and (
                 ind.first_period is None or period >= Period.parse(ind.first_period))
-            kind = _indicator_kind(ind)
+            kind = indicator_kind(m, rid)
             r = IndicatorRow(id=rid,
                              outcome=c.number(t, row, "Utfall", required=required, kind=kind),
                              forecast=c.number(t, row, "Prognos helår", required=False,

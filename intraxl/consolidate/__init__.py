@@ -1,0 +1,337 @@
+"""Stage 6 — consolidate: the period's facts + history -> the report model. Pure pandas,
+no file or database I/O: the caller hands in the facts and the submission records.
+
+Figures follow SPEC §3: flows are year to date, R12 = YTD + last year's full year − last
+year's YTD, year over year comes from history, and what history lacks is left empty and
+noted, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import contract
+from ..mappings import Mappings
+from ..mappings.models import Indicator
+from ..periods import Period
+from ..store import SubmissionRecord
+
+FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
+UNIT_STATUS = ("godkänd", "avvisad", "saknas")  # per unit, for the summary
+DONE = ("Klar", "Avbruten")
+
+Key = tuple[str, str, str, str]  # unit, table, row id, field
+
+
+@dataclass
+class UnitStatus:
+    unit_id: str
+    name: str
+    status: str  # godkänd | avvisad | saknas
+    file: str | None = None
+    received_at: dt.datetime | None = None
+    errors: int = 0
+    warnings: int = 0
+    files_seen: int = 0
+
+
+@dataclass
+class Report:
+    period: Period
+    administration: str
+    units: list[UnitStatus]
+    files: pd.DataFrame  # every file seen for the period (Inlämningar)
+    result: pd.DataFrame  # result per unit and frame
+    costs: pd.DataFrame  # the cost table
+    indicators: pd.DataFrame
+    activities: pd.DataFrame
+    assignments: pd.DataFrame
+    projects: pd.DataFrame
+    risks: pd.DataFrame
+    comments: pd.DataFrame
+    data: pd.DataFrame  # the Data table of SPEC §5
+    notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+
+    def status_counts(self) -> dict[str, int]:
+        return {s: sum(u.status == s for u in self.units) for s in UNIT_STATUS}
+
+
+class _Facts:
+    """Fast lookups in a long facts frame: (unit, table, id, field) -> value."""
+
+    def __init__(self, df: pd.DataFrame, period: str):
+        part = df[df["period"] == period] if len(df) else df
+        self.values: dict[Key, Any] = dict(zip(
+            zip(part["unit_id"], part["table"], part["id"], part["field"]), part["value"]))
+        self.units = set(part["unit_id"]) if len(part) else set()
+
+    def get(self, unit: str, table: str, rid: str, fld: str) -> Any:
+        return self.values.get((unit, table, rid, fld))
+
+    def num(self, unit: str, table: str, rid: str, fld: str) -> float | None:
+        v = self.get(unit, table, rid, fld)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    def total(self, units: list[str], table: str, rids: list[str], fld: str) -> float | None:
+        """Σ over units and rows; None when nobody reported any of them."""
+        vals = [self.num(u, table, r, fld) for u in units for r in rids]
+        vals = [v for v in vals if v is not None]
+        return sum(vals) if vals else None
+
+
+def _status(ind: Indicator, value: float | None, target: float | None) -> str | None:
+    """The city's scale: Grön / Gul / Röd, Ej mätt without a value, Lila without a target."""
+    if value is None:
+        return "Ej mätt"
+    if ind.status is None:
+        return None
+    if target is None:
+        return "Lila"
+    rule, t = ind.status, target
+    band = rule.yellow_band * abs(t)
+    if rule.direction == "higher":
+        return "Grön" if value >= t else "Gul" if value >= t - band else "Röd"
+    if rule.direction == "lower":
+        return "Grön" if value <= t else "Gul" if value <= t + band else "Röd"
+    gap = abs(value - t)
+    tol = rule.tolerance * abs(t)
+    return "Grön" if gap <= tol else "Gul" if gap <= tol + band else "Röd"
+
+
+def _aggregate(ind: Indicator, f: _Facts, units: list[str], fld: str,
+               m: Mappings) -> float | None:
+    owners = units if ind.owners == "all" else [u for u in units if u in ind.owners]
+    if ind.source == "economy":
+        column = {"Utfall": "Utfall ack", "Prognos helår": "Prognos helår",
+                  "Mål": "Budget ack", "Årsmål": "Årsbudget"}[fld]
+        return f.total(units, "Ekonomi", ind.economy_lines, column)
+    if fld not in ("Utfall", "Prognos helår"):
+        return None
+    if ind.aggregation == "weighted_mean":
+        pairs = [(f.num(u, "Indikatorer", ind.id, fld),
+                  f.num(u, "Indikatorer", ind.weight or "", "Utfall")) for u in owners]
+        pairs = [(v, w) for v, w in pairs if v is not None and w]
+        weight = sum(w for _, w in pairs)
+        return sum(v * w for v, w in pairs) / weight if weight else None
+    return f.total(owners, "Indikatorer", [ind.id], fld)
+
+
+def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
+                records: list[SubmissionRecord]) -> Report:
+    """The report model for `period`. `facts` holds the latest accepted facts per unit for
+    the period and for the history periods (same month last year, last December)."""
+    p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
+    cur, last, full = _Facts(facts, p), _Facts(facts, ly), _Facts(facts, fy)
+    notes: list[str] = []
+    unit_ids = [u.id for u in m.units]
+    names = {u.id: u.name for u in m.units}
+
+    units, files = _unit_status(m, p, records)
+    if not last.units:
+        notes.append(f"Historik för {ly} saknas: kolumnerna för föregående år lämnas tomma.")
+    if not full.units:
+        notes.append(f"Historik för helåret {period.year - 1} ({fy}) saknas: R12 lämnas tomt.")
+
+    # --- economy: result per unit and frame, and the cost table ---
+    result_rows = []
+    for rid, frame in FRAMES.items():
+        for u in m.units:
+            if rid == contract.RESULT_DEVELOPMENT and not u.development_frame:
+                continue
+            outcome = cur.num(u.id, "Ekonomi", rid, "Utfall ack")
+            budget = cur.num(u.id, "Ekonomi", rid, "Budget ack")
+            result_rows.append({
+                "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
+                "label": u.label, "group": _group_name(m, u.group),
+                "forecast": cur.num(u.id, "Ekonomi", rid, "Prognos helår"),
+                "deviation": None if outcome is None or budget is None else outcome - budget,
+                "outcome": outcome, "budget": budget,
+            })
+    result = pd.DataFrame(result_rows)
+
+    cost_rows = []
+    lines = [(line.id, line.label, [line.id]) for line in m.economy.lines if line.kind == "cost"]
+    lines.append(("verksamhetens-resultat", "Verksamhetens resultat", list(contract.RESULT_ROWS)))
+    for lid, label, rids in lines:
+        cost_rows.append({
+            "line_id": lid, "label": label,
+            "outcome_last_year": last.total(unit_ids, "Ekonomi", rids, "Utfall ack"),
+            "outcome": cur.total(unit_ids, "Ekonomi", rids, "Utfall ack"),
+            "budget": cur.total(unit_ids, "Ekonomi", rids, "Budget ack"),
+            "forecast": cur.total(unit_ids, "Ekonomi", rids, "Prognos helår"),
+            "annual_budget": cur.total(unit_ids, "Ekonomi", rids, "Årsbudget"),
+        })
+    costs = pd.DataFrame(cost_rows)
+
+    # --- indicators ---
+    goals = {g.id: g for g in m.catalogue.goals}
+    areas = {a.id: a.name for a in m.catalogue.areas}
+    ind_rows = []
+    for ind in m.indicators:
+        yearly = ind.frequency == "year"
+        outcome = _aggregate(ind, cur, unit_ids, "Utfall", m)
+        if ind.first_period and period < Period.parse(ind.first_period):
+            outcome = None
+        last_year = _aggregate(ind, full if yearly else last, unit_ids, "Utfall", m)
+        if ind.source == "economy":
+            target = _aggregate(ind, cur, unit_ids, "Mål", m)
+            annual = _aggregate(ind, cur, unit_ids, "Årsmål", m)
+        else:
+            target, annual = ind.period_target(period.month), ind.annual_target
+        r12 = None
+        if ind.kind == "flow" and not yearly and ind.source == "indicators":
+            fy_value = _aggregate(ind, full, unit_ids, "Utfall", m)
+            if None not in (outcome, fy_value, last_year):
+                r12 = outcome + fy_value - last_year
+            elif outcome is not None:
+                notes.append(f"R12 för {ind.name} kan inte räknas: historik saknas.")
+        comments = [f"{names[u]}: {c}" for u in unit_ids
+                    if (c := cur.get(u, "Indikatorer", ind.id, "Kommentar"))]
+        goal = goals[ind.goal]
+        ind_rows.append({
+            "area": areas[goal.area], "goal": goal.text, "indicator_id": ind.id,
+            "name": ind.name, "unit_of_measure": ind.unit_of_measure,
+            "frequency": ind.frequency, "outcome_last_year": last_year, "outcome": outcome,
+            "target": target, "forecast": _aggregate(ind, cur, unit_ids, "Prognos helår", m),
+            "annual_target": annual, "r12": r12,
+            "status": _status(ind, outcome, target if not yearly else annual),
+            "comment": "\n".join(comments) or None,
+        })
+    indicators = pd.DataFrame(ind_rows)
+
+    # --- activities, assignments, projects ---
+    end_of_period = _month_end(period)
+
+    def work_items(items: list[Any], table: str, with_goal: bool) -> pd.DataFrame:
+        rows = []
+        for a in items:
+            status = cur.get(a.unit, table, a.id, "Status")
+            end = cur.get(a.unit, table, a.id, "Slutdatum") or a.end
+            row = {"id": a.id, "name": a.name, "unit_id": a.unit, "unit": names[a.unit],
+                   "status": status, "end": end,
+                   "comment": cur.get(a.unit, table, a.id, "Kommentar"),
+                   "overdue": bool(end and end < end_of_period and status not in DONE)}
+            if with_goal:
+                row = {"goal": goals[a.goal].text, "area": areas[goals[a.goal].area], **row}
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    activities = work_items(m.plan.activities, "Aktiviteter", True)
+    assignments = work_items(m.plan.assignments, "Uppdrag", False)
+    portfolios = {x.id: x for x in m.plan.portfolios}
+    projects = pd.DataFrame([{
+        "id": x.id, "portfolio": portfolios[x.portfolio].name, "name": x.name,
+        "unit_id": portfolios[x.portfolio].unit, "unit": names[portfolios[x.portfolio].unit],
+        **{col: cur.get(portfolios[x.portfolio].unit, "Projekt", x.id, col)
+           for col in ("Tid", "Kostnad", "Resultat", "Orsak", "Åtgärd")},
+    } for x in m.plan.projects])
+
+    risks, new_ids = _risks(m, cur)
+
+    comments = pd.DataFrame([
+        {"section": s, "unit_id": u.id, "unit": u.name,
+         "text": cur.get(u.id, "Kommentarer", s, "Text")}
+        for s in m.plan.comment_sections for u in m.units
+        if cur.get(u.id, "Kommentarer", s, "Text")])
+
+    data = facts[facts["period"] == p] if len(facts) else facts
+    data = pd.DataFrame({
+        "Period": data["period"], "Enhet-ID": data["unit_id"],
+        "Enhet": data["unit_id"].map(names), "Tabell": data["table"],
+        "ID": [new_ids.get((u, i), i) for u, i in zip(data["unit_id"], data["id"])],
+        "Fält": data["field"], "Värde": data["value"]}).reset_index(drop=True)
+
+    return Report(period, m.organisation.administration, units, files, result, costs,
+                  indicators, activities, assignments, projects, risks, comments, data,
+                  list(dict.fromkeys(notes)))
+
+
+def _group_name(m: Mappings, group: str | None) -> str | None:
+    return next((g.name for g in m.organisation.groups if g.id == group), None)
+
+
+def _month_end(period: Period) -> dt.date:
+    first_next = dt.date(period.year + period.month // 12, period.month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
+    """One register: the plan's risks as the units assessed them, then the units' new risks
+    with ids continuing the plan's numbering (R14, R15, ...)."""
+    names = {u.id: u.name for u in m.units}
+    areas = {a.id: a.name for a in m.plan.risk_areas}
+    rows = []
+    for r in m.plan.risks:
+        def val(fld: str, default: Any) -> Any:
+            v = cur.get(r.unit, "Risker", r.id, fld)
+            return default if v is None else v
+        rows.append({"id": r.id, "area": areas[r.area], "risk": r.name,
+                     "probability": int(val("Sannolikhet", r.probability)),
+                     "consequence": int(val("Konsekvens", r.consequence)),
+                     "action": val("Åtgärd", r.action), "owner": val("Ansvarig", r.owner),
+                     "unit_id": r.unit, "unit": names[r.unit], "new": False})
+    numbers = [int(x) for r in m.plan.risks for x in re.findall(r"\d+$", r.id)]
+    prefix = re.sub(r"\d+$", "", m.plan.risks[0].id) if m.plan.risks else "R"
+    width = max((len(x) for r in m.plan.risks for x in re.findall(r"\d+$", r.id)), default=2)
+    next_number = max(numbers, default=0) + 1
+    new_ids: dict[tuple[str, str], str] = {}
+    for u in m.units:
+        keys = sorted({rid for (unit, table, rid, _) in cur.values
+                       if unit == u.id and table == "Risker" and rid.startswith("ny-")},
+                      key=lambda k: int(k.split("-")[1]))
+        for key in keys:
+            new_id = f"{prefix}{next_number:0{width}d}"
+            next_number += 1
+            new_ids[(u.id, key)] = new_id
+            p, c = (cur.get(u.id, "Risker", key, f) for f in ("Sannolikhet", "Konsekvens"))
+            rows.append({"id": new_id, "area": cur.get(u.id, "Risker", key, "Riskområde"),
+                         "risk": cur.get(u.id, "Risker", key, "Risk"),
+                         "probability": int(p) if p is not None else None,
+                         "consequence": int(c) if c is not None else None,
+                         "action": cur.get(u.id, "Risker", key, "Åtgärd"),
+                         "owner": cur.get(u.id, "Risker", key, "Ansvarig"),
+                         "unit_id": u.id, "unit": u.name, "new": True})
+    risks = pd.DataFrame(rows)
+    risks["score"] = risks["probability"] * risks["consequence"]
+    risks = risks.sort_values(["score", "id"], ascending=[False, True], kind="stable")
+    return risks.reset_index(drop=True), new_ids
+
+
+def _unit_status(m: Mappings, period: str,
+                 records: list[SubmissionRecord]) -> tuple[list[UnitStatus], pd.DataFrame]:
+    names = {u.id: u.name for u in m.units}
+    latest: dict[str, SubmissionRecord] = {}
+    for r in records:  # oldest first: the last accepted one wins
+        if r.accepted and r.period == period:
+            latest[r.unit_id] = r
+    statuses = []
+    for u in m.units:
+        mine = [r for r in records if r.unit_id == u.id]
+        if u.id in latest:
+            r, status = latest[u.id], "godkänd"
+        elif mine:
+            r, status = mine[-1], "avvisad"
+        else:
+            statuses.append(UnitStatus(u.id, u.name, "saknas"))
+            continue
+        statuses.append(UnitStatus(u.id, u.name, status, r.file_name, r.received_at,
+                                   r.error_count, r.warning_count, len(mine)))
+    used = {r.id for r in latest.values()}
+    files = pd.DataFrame([{
+        "unit_id": r.unit_id or None, "unit": names.get(r.unit_id),
+        "file": r.file_name, "source": r.source, "sender": r.sender,
+        "received_at": r.received_at, "sha256": r.sha256,
+        "template_version": r.template_version,
+        "status": "godkänd" if r.accepted else "avvisad", "errors": r.error_count,
+        "warnings": r.warning_count, "in_report": r.id in used,
+        "first_issue": r.issues[0]["message"] if r.issues and not r.accepted else None,
+    } for r in records])
+    return statuses, files
+
+
+__all__ = ["Report", "UnitStatus", "consolidate"]

@@ -1,0 +1,188 @@
+"""History in and out: back-fill past periods from a tidy file, export the facts for BI.
+
+The tidy shape is the master workbook's `Data` table: `Period, Enhet-ID, Enhet, Tabell, ID,
+Fält, Värde`, one fact a row (`Enhet` is informational). Imported values go through the same
+rules as a submitted template; a file with any error is not imported at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine as pc
+
+from . import contract
+from .cells import a1
+from .errors import IntraxlError
+from .issues import Issue, Severity
+from .mappings import Mappings
+from .periods import Period
+from .reader import sha256_of
+from .store import Received, Store
+from .validate.models import Fact, FileReport, Submission
+from .validate.values import coerce
+
+COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
+VALUE_COL = COLUMNS.index("Värde")
+
+
+def _read_rows(path: Path) -> list[list[Any]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+        try:
+            wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+            if "Data" in wb.table_names:
+                t = wb.get_table_by_name("Data")
+                return [list(t.columns)] + t.to_python()
+            return wb.get_sheet_by_index(0).to_python()
+        except Exception as e:  # noqa: BLE001 - any unreadable file is one clear message
+            raise IntraxlError(f"{path}: cannot read the workbook ({e})") from e
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            sample = f.read(4096)
+            f.seek(0)
+            try:
+                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            return list(csv.reader(f, dialect))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise IntraxlError(f"{path}: cannot read the CSV file ({e})") from e
+
+
+def _csv_value(v: Any) -> Any:
+    """CSV cells are text: numbers (also with a decimal comma) become numbers."""
+    if isinstance(v, str):
+        t = v.strip().replace("\u00a0", "").replace(" ", "")
+        try:
+            return float(t.replace(",", ".")) if t else None
+        except ValueError:
+            return v.strip() or None
+    return None if v == "" else v
+
+
+def _known_ids(m: Mappings) -> dict[str, set[str]]:
+    p = m.plan
+    return {
+        "Indikatorer": {i.id for i in m.indicators if i.source == "indicators"},
+        "Ekonomi": set(contract.ECONOMY_ROWS),
+        "Aktiviteter": {a.id for a in p.activities}, "Uppdrag": {a.id for a in p.assignments},
+        "Projekt": {x.id for x in p.projects}, "Risker": {r.id for r in p.risks},
+        "Kommentarer": set(p.comment_sections),
+    }
+
+
+def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact]], list[Issue]]:
+    """Validate a tidy file: (facts per (period, unit), issues located as sheet=file, cell)."""
+    rows = _read_rows(path)
+    issues: list[Issue] = []
+
+    def problem(code: str, message: str, line: int, col: int,
+                severity: Severity = Severity.ERROR) -> None:
+        issues.append(Issue(code=code, severity=severity, message=message, file=path.name,
+                            sheet=path.name, cell=a1(line, col)))
+
+    if not rows or [str(h).strip() for h in rows[0][:len(COLUMNS)]] != list(COLUMNS):
+        problem("missing-column", f"The first row must be the headers {', '.join(COLUMNS)}.",
+                0, 0)
+        return {}, issues
+    ids = _known_ids(m)
+    units = {u.id for u in m.units}
+    grouped: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    seen: set[tuple[str, ...]] = set()
+    for line, row in enumerate(rows[1:], start=1):
+        row = list(row) + [""] * (len(COLUMNS) - len(row))
+        if all(str(v).strip() == "" for v in row):
+            continue
+        period, unit, _, table, rid, field = (str(v).strip() for v in row[:6])
+        if isinstance(row[0], (dt.date, dt.datetime)):
+            period = f"{row[0].year:04d}-{row[0].month:02d}"
+        try:
+            period = str(Period.parse(period))
+        except ValueError:
+            problem("invalid-period", f"'{period}' är inte en månad ÅÅÅÅ-MM.", line, 0)
+            continue
+        if unit not in units:
+            problem("unknown-unit", f"Enhet-ID '{unit}' finns inte i organisationen.", line, 1)
+            continue
+        if table not in ids:
+            problem("missing-table", f"Okänd tabell '{table}'.", line, 3)
+            continue
+        if rid not in ids[table] and not (table == "Risker" and rid.startswith("ny-")):
+            problem("unknown-id", f"Okänt ID '{rid}' i tabellen {table}.", line, 4)
+            continue
+        spec = contract.TABLES_BY_NAME[table]
+        if field not in spec.columns or field == spec.key:
+            problem("missing-column", f"'{field}' är ingen kolumn i tabellen {table}.", line, 5)
+            continue
+        key = (period, unit, table, rid, field)
+        if key in seen:
+            problem("duplicate-id", f"Värdet för {table}/{rid}/{field} {period} {unit} finns "
+                    "redan på en tidigare rad.", line, 4)
+            continue
+        seen.add(key)
+        raw = _csv_value(row[VALUE_COL])
+        if raw is None:
+            problem("missing-value", "Värde saknas.", line, VALUE_COL)
+            continue
+        value, issue = coerce(m, table, rid, field, raw)
+        if issue:
+            problem(issue.code, issue.message, line, VALUE_COL, issue.severity)
+        if value is not None:
+            grouped[(period, unit)].append(Fact(table=table, id=rid, field=field, value=value))
+    return grouped, issues
+
+
+def import_history(path: str | Path, m: Mappings, store: Store) -> tuple[list[Issue], dict[str, int]]:
+    """Import a tidy file into the store unless it has errors. Returns (issues, summary)."""
+    path = Path(path)
+    if not path.is_file():
+        raise IntraxlError(f"{path}: no such file")
+    grouped, issues = check_tidy(path, m)
+    summary = {"perioder": len({p for p, _ in grouped}), "enheter": len({u for _, u in grouped}),
+               "fakta": sum(map(len, grouped.values())), "nya": 0}
+    if any(i.severity == Severity.ERROR for i in issues):
+        return issues, summary
+    sha = sha256_of(path)
+    items = [Received(FileReport(
+        file=str(path), sha256=sha, size=path.stat().st_size, unit_id=unit, period=period,
+        template_version="historik",
+        submission=Submission(template_version="historik", period=period, unit_id=unit,
+                              facts=facts)), source="import")
+        for (period, unit), facts in sorted(grouped.items())]
+    results = store.record(items)
+    summary["nya"] = sum(new for _, new in results)
+    return issues, summary
+
+
+def export_history(store: Store, m: Mappings, out: str | Path,
+                   periods: list[str] | None = None) -> int:
+    """Write the stored facts (latest accepted per unit and period) as CSV or parquet."""
+    out = Path(out)
+    df = store.facts(periods or store.periods())
+    names = {u.id: u.name for u in m.units}
+    tidy = pd.DataFrame({
+        "Period": df["period"], "Enhet-ID": df["unit_id"],
+        "Enhet": df["unit_id"].map(names).fillna(""), "Tabell": df["table"], "ID": df["id"],
+        "Fält": df["field"], "Värde": df["value"]})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        # Parquet columns have one type: the value as text, and as a number where it is one.
+        tidy["Tal"] = pd.to_numeric(tidy["Värde"].where(
+            tidy["Värde"].map(lambda v: isinstance(v, float))), errors="coerce")
+        tidy["Värde"] = tidy["Värde"].map(
+            lambda v: v.isoformat() if isinstance(v, dt.date) else f"{v:g}"
+            if isinstance(v, float) else str(v))
+        tidy.to_parquet(out, index=False)
+    elif out.suffix.lower() == ".csv":
+        tidy["Värde"] = tidy["Värde"].map(
+            lambda v: v.isoformat() if isinstance(v, dt.date) else f"{v:.15g}"
+            if isinstance(v, float) else v)
+        tidy.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+    else:
+        raise IntraxlError(f"{out}: export writes .csv or .parquet")
+    return len(tidy)

@@ -1,0 +1,514 @@
+"""The master workbook's sheets, written with XlsxWriter from the report model.
+
+Only this module knows the master's layout. Every figure a reader sees is a stored value:
+totals are Excel formulas written together with their computed result, so that Excel,
+LibreOffice, pandas and a mail preview all show the same numbers. Text is always written
+as text (never turned into a formula).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Sequence
+
+import xlsxwriter
+from xlsxwriter.workbook import Format, Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .. import __version__
+from ..cells import a1, area, col_name
+from ..consolidate import Report
+from ..periods import MONTHS_SV
+
+HEADER_BG = "#1F4E79"
+STATUS_COLOURS = {  # the city's scale: fill, font
+    "Grön": ("#C6EFCE", "#006100"), "Gul": ("#FFEB9C", "#9C5700"),
+    "Röd": ("#FFC7CE", "#9C0006"), "Lila": ("#E4DFEC", "#5B3F86"),
+    "Ej mätt": ("#EDEDED", "#595959"),
+    # activities and assignments
+    "Klar": ("#C6EFCE", "#006100"), "Pågående": ("#DDEBF7", "#1F4E79"),
+    "Ej påbörjad": ("#EDEDED", "#595959"), "Försenad": ("#FFC7CE", "#9C0006"),
+    "Avbruten": ("#E4DFEC", "#5B3F86"),
+    # submissions
+    "godkänd": ("#C6EFCE", "#006100"), "avvisad": ("#FFC7CE", "#9C0006"),
+    "saknas": ("#FFEB9C", "#9C5700"),
+}
+NUM = {"tkr": "#,##0", "st": "#,##0", "%": "0.0%", "åa": "#,##0.0", "index": "#,##0.0",
+       "int": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+ANALYSIS_CELL = (3, 1)  # Sammanfattning!B4: the controller's analysis, kept across runs
+ANALYSIS_NAME = "Analys"
+SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt",
+          "Risker", "Kommentarer", "Inlämningar", "Data")
+DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is getattr(
+        __import__("pandas"), "NaT")
+
+
+class Formats:
+    """Every format of the master, created once."""
+
+    def __init__(self, wb: Workbook):
+        add = wb.add_format
+        self.wb = wb
+        self.title = add({"bold": True, "font_size": 16, "font_color": HEADER_BG})
+        self.subtitle = add({"italic": True, "font_color": "#595959"})
+        self.heading = add({"bold": True, "font_size": 12, "font_color": HEADER_BG})
+        self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_BG,
+                           "text_wrap": True, "valign": "top", "border": 1})
+        self.text = add({"text_wrap": True, "valign": "top"})
+        self.bold = add({"bold": True, "valign": "top"})
+        self.analysis = add({"text_wrap": True, "valign": "top", "border": 1,
+                             "bg_color": "#FFF9E5"})
+        self._cache: dict[tuple, Format] = {}
+
+    def get(self, num: str | None = None, bold: bool = False, status: str | None = None,
+            top_border: bool = False, wrap: bool = False) -> Format:
+        key = (num, bold, status, top_border, wrap)
+        if key not in self._cache:
+            props: dict[str, Any] = {"valign": "top"}
+            if num:
+                props["num_format"] = NUM.get(num, num)
+            if bold:
+                props["bold"] = True
+            if status in STATUS_COLOURS:
+                props["bg_color"], props["font_color"] = STATUS_COLOURS[status]
+            if top_border:
+                props["top"] = 1
+            if wrap:
+                props["text_wrap"] = True
+            self._cache[key] = self.wb.add_format(props)
+        return self._cache[key]
+
+
+def write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    """Write by type; text stays text even when it starts with '='."""
+    if _blank(value):
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "Ja" if value else "", fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        ws.write_datetime(row, col, value, fmt)
+    elif hasattr(value, "to_pydatetime"):
+        ws.write_datetime(row, col, value.to_pydatetime(), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _page_setup(ws: Worksheet, report: Report, repeat_row: int | None = None) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+    ws.set_header(f"&L{report.administration}&C{_esc(report.period.label_sv)}&R&A")
+    ws.set_footer("&LMånadsuppföljning&RSida &P av &N")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _table(ws: Worksheet, fmt: Formats, top: int, name: str,
+           columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple[Any, Format | None]]],
+           ) -> int:
+    """An Excel table with filters at `top`; returns the row after it."""
+    for c, (_, width) in enumerate(columns):
+        ws.set_column(c, c, width)
+    last = top + max(len(rows), 1)
+    ws.add_table(top, 0, last, len(columns) - 1, {
+        "name": name, "style": "Table Style Medium 2",
+        "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
+    for r, row in enumerate(rows, start=top + 1):
+        for c, (value, cell_fmt) in enumerate(row):
+            if isinstance(value, Formula):
+                ws.write_formula(r, c, value.text, cell_fmt, value.value)
+            else:
+                write(ws, r, c, value, cell_fmt)
+    ws.freeze_panes(top + 1, 0)
+    return last + 1
+
+
+class Formula:
+    """A formula with its computed value, stored together."""
+
+    def __init__(self, text: str, value: Any):
+        self.text, self.value = text, (0 if _blank(value) else value)
+
+
+def _month_short(report: Report, years_back: int = 0) -> str:
+    return f"{MONTHS_SV[report.period.month - 1][:3]} {report.period.year - years_back}"
+
+
+# --- sheets --------------------------------------------------------------------------------
+
+def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
+    """Result per unit grouped as in the reference, then the cost table and a chart.
+    Returns the addresses of the key figures, for the summary."""
+    ws = wb.add_worksheet("Ekonomi")
+    month = MONTHS_SV[report.period.month - 1]
+    ws.write_string(0, 0, f"Ekonomi – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Belopp i tkr. Avvikelse = utfall − budget; positivt är bättre än "
+                    "budget.", fmt.subtitle)
+    ws.set_column(0, 0, 48)
+    ws.set_column(1, 5, 18)
+    ws.set_row(3, 30)
+    row = 3
+    for c, h in enumerate(("Resultat, tkr", f"Prognos helår ({month})",
+                           f"Avvikelse utfall/budget jan–{month[:3]}")):
+        ws.write_string(row, c, h, fmt.header)
+    row += 1
+    sums: dict[str, tuple[str, str, float, float]] = {}
+    num, bold = fmt.get("tkr"), fmt.get("tkr", bold=True, top_border=True)
+    for frame in ("Förvaltning", "Utveckling"):
+        part = report.result[report.result["frame"] == frame]
+        first, shown_groups = row, set()
+        for _, r in part.iterrows():
+            group = None if _blank(r["group"]) else r["group"]
+            if group and group not in shown_groups:
+                shown_groups.add(group)
+                ws.write_string(row, 0, group, fmt.bold)
+                row += 1
+            label = f"- {r['label']}" if group else r["unit"]
+            ws.write_string(row, 0, label)
+            write(ws, row, 1, r["forecast"], num)
+            write(ws, row, 2, r["deviation"], num)
+            row += 1
+        forecast = float(part["forecast"].fillna(0).sum())
+        deviation = float(part["deviation"].fillna(0).sum())
+        ws.write_string(row, 0, f"Summa {frame}", fmt.get(bold=True, top_border=True))
+        ws.write_formula(row, 1, f"=SUM({area(first, 1, row - 1, 1)})", bold, forecast)
+        ws.write_formula(row, 2, f"=SUM({area(first, 2, row - 1, 2)})", bold, deviation)
+        sums[frame] = (a1(row, 1), a1(row, 2), forecast, deviation)
+        row += 2
+    ws.write_string(row, 0, "Resultat, tkr", fmt.get(bold=True, top_border=True))
+    total_f = sums["Förvaltning"][2] + sums["Utveckling"][2]
+    total_d = sums["Förvaltning"][3] + sums["Utveckling"][3]
+    ws.write_formula(row, 1, f"={sums['Förvaltning'][0]}+{sums['Utveckling'][0]}", bold, total_f)
+    ws.write_formula(row, 2, f"={sums['Förvaltning'][1]}+{sums['Utveckling'][1]}", bold, total_d)
+    keys = {"result_forecast": f"Ekonomi!{a1(row, 1)}", "result_deviation": f"Ekonomi!{a1(row, 2)}"}
+    keys["values"] = (total_f, total_d)  # type: ignore[assignment]
+    row += 3
+
+    ws.write_string(row, 0, "Kostnader och verksamhetens resultat, tkr", fmt.heading)
+    row += 1
+    top = row
+    columns = [("Indikator", 48), (f"Utfall {_month_short(report, 1)}", 16),
+               (f"Utfall {_month_short(report)}", 16), (f"Mål {_month_short(report)}", 16),
+               ("Prognos helår", 16), ("Årsmål", 16)]
+    rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
+             (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num)]
+            for _, c in report.costs.iterrows()]
+    end = _table(ws, fmt, top, "Kostnader", columns, rows)
+    ws.freeze_panes(4, 0)
+    totals = report.costs.iloc[0]
+    keys["cost_outcome"] = f"Ekonomi!{a1(top + 1, 2)}"
+    keys["cost_budget"] = f"Ekonomi!{a1(top + 1, 3)}"
+    keys["cost_values"] = (totals["outcome"], totals["budget"])  # type: ignore[assignment]
+
+    chart = wb.add_chart({"type": "column"})
+    n_costs = len(report.costs) - 1  # without Verksamhetens resultat
+    for col, colour in ((2, HEADER_BG), (3, "#A6A6A6")):
+        chart.add_series({
+            "name": ["Ekonomi", top, col],
+            "categories": ["Ekonomi", top + 1, 0, top + n_costs, 0],
+            "values": ["Ekonomi", top + 1, col, top + n_costs, col],
+            "fill": {"color": colour}})
+    chart.set_title({"name": "Kostnader: utfall mot budget (tkr)"})
+    chart.set_y_axis({"min": 0, "num_format": "#,##0"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 320})
+    ws.insert_chart(end + 1, 0, chart)
+    _page_setup(ws, report, 3)
+    return keys
+
+
+def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
+    ws = wb.add_worksheet("Indikatorer")
+    ws.write_string(0, 0, f"Indikatorer – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Flöden ackumulerat januari–månaden; andelar och antal som månadens "
+                    "värde. R12 = rullande tolv månader. Status enligt stadens skala.",
+                    fmt.subtitle)
+    columns = [("Område", 14), ("Centralt mål", 36), ("Indikator", 34), ("Enhet", 7),
+               ("Frekvens", 9), (f"Utfall {_month_short(report, 1)}", 14),
+               (f"Utfall {_month_short(report)}", 14), (f"Mål {_month_short(report)}", 14),
+               ("Prognos helår", 14), ("Årsmål", 14), (f"R12 {_month_short(report)}", 14),
+               ("Status", 10), ("Kommentar", 60)]
+    rows = []
+    for _, i in report.indicators.iterrows():
+        n = fmt.get(i["unit_of_measure"])
+        yearly = i["frequency"] == "year"
+        rows.append([
+            (i["area"], fmt.text), (i["goal"], fmt.text), (i["name"], fmt.text),
+            (i["unit_of_measure"], None), ("År" if yearly else "Månad", None),
+            (i["outcome_last_year"], n), (i["outcome"], n), (i["target"], n),
+            (i["forecast"], n), (i["annual_target"], n), (i["r12"], n),
+            (i["status"], fmt.get(status=i["status"])), (i["comment"], fmt.text)])
+    _table(ws, fmt, 3, "Indikatorer", columns, rows)
+    _page_setup(ws, report, 3)
+
+
+def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
+    df = report.activities if name == "Aktiviteter" else report.assignments
+    ws = wb.add_worksheet(name)
+    ws.write_string(0, 0, f"{name} – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Försenad = slutdatum passerat och inte Klar eller Avbruten.",
+                    fmt.subtitle)
+    goal_cols = [("Område", 14), ("Centralt mål", 36)] if name == "Aktiviteter" else []
+    item = ("Aktivitet", 44) if name == "Aktiviteter" else ("Uppdrag", 60)
+    columns = [("ID", 8), *goal_cols, item,
+               ("Enhet", 28), ("Status", 13), ("Slutdatum", 12), ("Försenad", 10),
+               ("Kommentar", 60)]
+    rows = []
+    for _, a in df.iterrows():
+        late = fmt.get(status="Röd") if a["overdue"] else None
+        goal = [(a["area"], fmt.text), (a["goal"], fmt.text)] if goal_cols else []
+        rows.append([(a["id"], late), *goal, (a["name"], fmt.text), (a["unit"], fmt.text),
+                     (a["status"], fmt.get(status=a["status"])),
+                     (a["end"], fmt.get("date")), ("Ja" if a["overdue"] else "", late),
+                     (a["comment"], fmt.text)])
+    _table(ws, fmt, 3, name, columns, rows)
+    _page_setup(ws, report, 3)
+
+
+def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
+    ws = wb.add_worksheet("Projekt")
+    ws.write_string(0, 0, f"Portfölj och projekt – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Status per dimension: Grön, Gul eller Röd.", fmt.subtitle)
+    columns = [("ID", 8), ("Portfölj", 28), ("Projekt", 40), ("Enhet", 28), ("Tid", 9),
+               ("Kostnad", 9), ("Resultat", 9), ("Orsak", 50), ("Åtgärd", 50)]
+    rows = [[(p["id"], None), (p["portfolio"], fmt.text), (p["name"], fmt.text),
+             (p["unit"], fmt.text),
+             *[(p[d], fmt.get(status=p[d])) for d in ("Tid", "Kostnad", "Resultat")],
+             (p["Orsak"], fmt.text), (p["Åtgärd"], fmt.text)]
+            for _, p in report.projects.iterrows()]
+    _table(ws, fmt, 3, "Projekt", columns, rows)
+    _page_setup(ws, report, 3)
+
+
+def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
+    ws = wb.add_worksheet("Risker")
+    ws.write_string(0, 0, f"Riskregister – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "S = sannolikhet, K = konsekvens (1–4). Sorterat på S×K.",
+                    fmt.subtitle)
+    columns = [("ID", 7), ("Riskområde", 22), ("Risk", 36), ("S", 5), ("K", 5), ("S×K", 6),
+               ("Åtgärd", 50), ("Ansvarig", 26), ("Enhet", 26), ("Ny", 5)]
+    rows = []
+    top = 3
+    for r, (_, x) in enumerate(report.risks.iterrows(), start=top + 1):
+        score = None if _blank(x["score"]) else int(x["score"])
+        level = None if score is None else "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
+        rows.append([(x["id"], None), (x["area"], fmt.text), (x["risk"], fmt.text),
+                     (x["probability"], fmt.get("int")), (x["consequence"], fmt.get("int")),
+                     (Formula(f"={a1(r, 3)}*{a1(r, 4)}", score), fmt.get("int", status=level)),
+                     (x["action"], fmt.text), (x["owner"], fmt.text), (x["unit"], fmt.text),
+                     ("Ja" if x["new"] else "", None)])
+    end = _table(ws, fmt, top, "Risker", columns, rows)
+    # The 4×4 heat map: the number of risks in each (S, K) cell, as COUNTIFS with values.
+    left = len(columns) + 1
+    ws.write_string(top - 1, left, "Riskkarta: antal risker", fmt.heading)
+    ws.write_string(top, left, "S \\ K", fmt.header)
+    s_range = f"${col_name(3)}${top + 2}:${col_name(3)}${end}"
+    k_range = f"${col_name(4)}${top + 2}:${col_name(4)}${end}"
+    for k in range(1, 5):
+        ws.write_number(top, left + k, k, fmt.header)
+        ws.set_column(left + k, left + k, 6)
+    for i, s in enumerate(range(4, 0, -1), start=1):
+        ws.write_number(top + i, left, s, fmt.header)
+        for k in range(1, 5):
+            count = int(((report.risks["probability"] == s)
+                         & (report.risks["consequence"] == k)).sum())
+            level = "Röd" if s * k >= 9 else "Gul" if s * k >= 4 else "Grön"
+            ws.write_formula(top + i, left + k,
+                             f"=COUNTIFS({s_range},{s},{k_range},{k})",
+                             fmt.get("int", bold=True, status=level), count)
+    _page_setup(ws, report, top)
+
+
+def _comments(wb: Workbook, fmt: Formats, report: Report, controller: dict[tuple[str, str], str],
+              ) -> None:
+    ws = wb.add_worksheet("Kommentarer")
+    ws.write_string(0, 0, f"Kommentarer – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Enheternas texter per avsnitt. Kolumnen Controller är din: den "
+                    "behålls när arbetsboken skapas på nytt.", fmt.subtitle)
+    columns = [("Avsnitt", 18), ("Enhet", 28), ("Text", 90), ("Controller", 60)]
+    rows = [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
+             (controller.get((c["section"], c["unit"])), fmt.analysis)]
+            for _, c in report.comments.iterrows()]
+    # Controller texts whose unit text has gone are kept too, never dropped.
+    shown = {(c["section"], c["unit"]) for _, c in report.comments.iterrows()}
+    rows += [[(s, fmt.text), (u, fmt.text), (None, fmt.text), (t, fmt.analysis)]
+             for (s, u), t in controller.items() if (s, u) not in shown and t]
+    _table(ws, fmt, 3, "Kommentarer", columns, rows)
+    _page_setup(ws, report, 3)
+
+
+def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
+    ws = wb.add_worksheet("Inlämningar")
+    ws.write_string(0, 0, f"Inlämningar – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Varje fil som tagits emot. Den senast mottagna godkända filen per "
+                    "enhet används i rapporten.", fmt.subtitle)
+    columns = [("Enhet-ID", 18), ("Enhet", 28), ("Fil", 40), ("Källa", 8), ("Avsändare", 28),
+               ("Mottagen", 17), ("SHA-256", 20), ("Mallversion", 11), ("Status", 10),
+               ("Fel", 6), ("Varningar", 10), ("I rapporten", 11), ("Första felet", 60)]
+    rows = [[(f["unit_id"], None), (f["unit"], None), (f["file"], None), (f["source"], None),
+             (f["sender"], None), (f["received_at"], fmt.get("datetime")), (f["sha256"], None),
+             (f["template_version"], None), (f["status"], fmt.get(status=f["status"])),
+             (f["errors"], fmt.get("int")), (f["warnings"], fmt.get("int")),
+             ("Ja" if f["in_report"] else "", None), (f["first_issue"], fmt.text)]
+            for _, f in report.files.iterrows()] if len(report.files) else []
+    _table(ws, fmt, 3, "Inlamningar", columns, rows)
+    _page_setup(ws, report, 3)
+
+
+def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
+    ws = wb.add_worksheet("Data")
+    columns = [("Period", 9), ("Enhet-ID", 20), ("Enhet", 30), ("Tabell", 12), ("ID", 22),
+               ("Fält", 14), ("Värde", 40)]
+    for c, (_, width) in enumerate(columns):
+        ws.set_column(c, c, width)
+    data = report.data
+    last = max(len(data), 1)
+    ws.add_table(0, 0, last, len(columns) - 1, {
+        "name": "Data", "style": "Table Style Light 1",
+        "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
+    date_fmt = fmt.get("date")
+    for r, values in enumerate(data.itertuples(index=False, name=None), start=1):
+        for c in range(6):
+            ws.write_string(r, c, str(values[c]))
+        v = values[6]
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            ws.write_number(r, 6, v)
+        elif isinstance(v, dt.date):
+            ws.write_datetime(r, 6, v, date_fmt)
+        elif not _blank(v):
+            ws.write_string(r, 6, str(v))
+    ws.freeze_panes(1, 0)
+    _page_setup(ws, report, 0)
+
+
+def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[str, Any],
+             analysis: str | None, generated: dt.datetime) -> None:
+    counts = report.status_counts()
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 7, 16)
+    ws.write_string(0, 0, f"Månadsuppföljning {report.period.label_sv} – "
+                    f"{report.administration}", fmt.title)
+    ws.write_string(1, 0, f"Skapad {generated:%Y-%m-%d %H:%M} av intraxl {__version__}. "
+                    f"Enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
+                    f"{counts['saknas']} saknas.", fmt.subtitle)
+    ws.write_string(3, 0, "Analys (controller)", fmt.bold)
+    ws.merge_range(3, 1, 3, 7, "", fmt.analysis)
+    write(ws, *ANALYSIS_CELL, analysis, fmt.analysis)
+    ws.set_row(3, 90)
+    wb.define_name(ANALYSIS_NAME, f"=Sammanfattning!${col_name(ANALYSIS_CELL[1])}$"
+                                  f"{ANALYSIS_CELL[0] + 1}")
+
+    row = 5
+    ws.write_string(row, 0, "Ekonomi, tkr", fmt.heading)
+    total_f, total_d = keys["values"]
+    cost_out, cost_budget = keys["cost_values"]
+    figures = [("Resultat: prognos helår", keys["result_forecast"], total_f),
+               ("Resultat: avvikelse utfall/budget", keys["result_deviation"], total_d),
+               ("Verksamhetens kostnader: utfall", keys["cost_outcome"], cost_out),
+               ("Verksamhetens kostnader: budget", keys["cost_budget"], cost_budget)]
+    for i, (label, ref, value) in enumerate(figures, start=row + 1):
+        ws.write_string(i, 0, label)
+        ws.write_formula(i, 1, f"={ref}", fmt.get("tkr", bold=True), 0 if _blank(value) else value)
+    row += len(figures) + 2
+
+    ws.write_string(row, 0, "Inlämningar per enhet", fmt.heading)
+    status_rows = [[(u.name, fmt.text), (u.status, fmt.get(status=u.status)), (u.file, None),
+                    (u.received_at, fmt.get("datetime")), (u.errors, fmt.get("int")),
+                    (u.warnings, fmt.get("int"))] for u in report.units]
+    row = _table(ws, fmt, row + 1, "Inlamningsstatus",
+                 [("Enhet", 34), ("Status", 16), ("Fil", 16), ("Mottagen", 16), ("Fel", 16),
+                  ("Varningar", 16)], status_rows) + 1
+
+    ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
+    statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
+    n_ind = len(report.indicators)
+    rng = lambda c: f"Indikatorer!${c}$5:${c}${4 + max(n_ind, 1)}"  # noqa: E731
+    rows = []
+    for r, a in enumerate(dict.fromkeys(report.indicators["area"]), start=row + 2):
+        part = report.indicators[report.indicators["area"] == a]
+        rows.append([(a, None)] + [
+            (Formula(f'=COUNTIFS({rng("A")},{a1(r, 0)},{rng("L")},"{s}")',
+                     int((part["status"] == s).sum())), fmt.get("int", status=s))
+            for s in statuses])
+    row = _table(ws, fmt, row + 1, "Statusoversikt", [("Område", 34)] + [
+        (s, 16) for s in statuses], rows) + 1
+
+    ws.write_string(row, 0, "Avvikelse utfall/budget per enhet, tkr", fmt.heading)
+    per_unit = report.result.groupby("unit_id", sort=False).agg(
+        unit=("unit", "first"), deviation=("deviation", lambda s: s.sum(min_count=1)))
+    top = row + 1
+    row = _table(ws, fmt, top, "Avvikelse", [("Enhet", 34), ("Avvikelse", 16)],
+                 [[(u["unit"], None), (u["deviation"], fmt.get("tkr"))]
+                  for _, u in per_unit.iterrows()])
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
+                      "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
+                      "values": ["Sammanfattning", top + 1, 1, top + len(per_unit), 1],
+                      "fill": {"color": HEADER_BG}, "invert_if_negative": False,
+                      "data_labels": {"value": True, "num_format": "#,##0"}})
+    chart.set_title({"name": "Avvikelse per enhet (tkr)"})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True})
+    chart.set_size({"width": 620, "height": 300})
+    ws.insert_chart(top, 3, chart)
+    row = max(row, top + 16) + 1
+
+    ws.write_string(row, 0, "Sammanfattning från enheterna", fmt.heading)
+    row += 1
+    summaries = report.comments[report.comments["section"] == "Sammanfattning"] \
+        if len(report.comments) else report.comments
+    for _, c in summaries.iterrows():
+        ws.write_string(row, 0, c["unit"], fmt.bold)
+        ws.merge_range(row, 1, row, 7, "", fmt.text)
+        ws.write_string(row, 1, c["text"], fmt.text)
+        ws.set_row(row, 15 * max(1, math.ceil(len(c["text"]) / 110)))
+        row += 1
+    if report.notes:
+        row += 1
+        ws.write_string(row, 0, "Att observera", fmt.heading)
+        for note in report.notes:
+            row += 1
+            ws.write_string(row, 0, note)
+    ws.activate()
+    _page_setup(ws, report)
+
+
+def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], str],
+                   analysis: str | None, created: dt.datetime | None = None) -> None:
+    generated = created or dt.datetime.now().replace(microsecond=0)
+    wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
+                                    "strings_to_numbers": False})
+    wb.set_properties({
+        "title": f"Månadsuppföljning {report.period} – {report.administration}",
+        "subject": f"Månadsuppföljning {report.period.label_sv}",
+        "author": "intraxl", "company": report.administration,
+        "comments": f"Skapad av intraxl {__version__}", "created": generated,
+        "keywords": "månadsuppföljning, intraxl",
+    })
+    wb.set_custom_property("Period", str(report.period))
+    wb.set_custom_property("Skapad", generated)
+    wb.set_custom_property("intraxl", __version__)
+    fmt = Formats(wb)
+    summary = wb.add_worksheet("Sammanfattning")
+    keys = _economy(wb, fmt, report)
+    _indicators(wb, fmt, report)
+    _work_items(wb, fmt, report, "Aktiviteter")
+    _work_items(wb, fmt, report, "Uppdrag")
+    _projects(wb, fmt, report)
+    _risks(wb, fmt, report)
+    _comments(wb, fmt, report, controller)
+    _files(wb, fmt, report)
+    _data(wb, fmt, report)
+    _summary(summary, wb, fmt, report, keys, analysis, generated)
+    wb.close()

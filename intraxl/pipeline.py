@@ -1,0 +1,85 @@
+"""The month's run, stage after stage: validate the inbox -> store -> consolidate -> master.
+
+The CLI's `consolidate` is a thin shell over `run`; it can be called from Python the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .consolidate import Report, consolidate
+from .errors import IntraxlError
+from .mappings import Mappings, load_mappings
+from .master import write_master
+from .periods import Period
+from .store import Received, Store
+from .validate import FileReport, expand_paths, validate_file
+
+PARALLEL_FROM = 64  # below this many files a second process costs more than it saves
+
+
+@dataclass
+class RunResult:
+    period: Period
+    reports: list[FileReport]  # this run's files
+    report: Report
+    master: Path
+    new_files: int
+
+
+def _validate_chunk(args: tuple[str, list[str], str]) -> list[FileReport]:
+    mappings_dir, files, period = args
+    m = load_mappings(mappings_dir)
+    return [validate_file(f, m, Period.parse(period)) for f in files]
+
+
+def validate_many(files: list[Path], m: Mappings, period: Period,
+                  progress: Callable[[int], None] | None = None) -> list[FileReport]:
+    """Validate files, on every core when there are many; reports in the files' order."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        out = []
+        for f in files:
+            out.append(validate_file(f, m, period))
+            if progress:
+                progress(1)
+        return out
+    size = max(8, len(files) // (workers * 8))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    out = []
+    with ProcessPoolExecutor(workers) as pool:
+        jobs = [(str(m.directory), [str(f) for f in c], str(period)) for c in chunks]
+        for chunk, reports in zip(chunks, pool.map(_validate_chunk, jobs)):
+            out += reports
+            if progress:
+                progress(len(chunk))
+    return out
+
+
+def history_periods(period: Period) -> list[str]:
+    return [str(period), str(period.same_month_last_year()), str(period.year_end(1))]
+
+
+def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
+        progress: Callable[[int], None] | None = None, on_files: Callable[[int], None] | None = None,
+        created: dt.datetime | None = None) -> RunResult:
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise IntraxlError(f"inbox folder not found: {inbox}")
+    files = expand_paths([inbox])
+    if on_files:
+        on_files(len(files))
+    reports = validate_many(files, m, period, progress)
+    stored = store.record([Received(r) for r in reports])
+    shas = {r.sha256 for r in reports}
+    records = [s for s in store.submissions()
+               if s.period == str(period) or (s.sha256 in shas and s.period != str(period))]
+    facts = store.facts(history_periods(period))
+    report = consolidate(m, period, facts, records)
+    master = write_master(report, out, created)
+    return RunResult(period, reports, report, master, sum(new for _, new in stored))

@@ -1,0 +1,195 @@
+"""Stage 5 — store: the history database, the single source of truth for every month.
+
+Every file received is kept (accepted or rejected, and why); the facts of accepted ones are
+kept too. Nothing is ever deleted or overwritten: a newer submission from a unit supersedes
+the older one for the report by being newer. Recording the same file twice changes nothing.
+SQLite file by default, PostgreSQL (or anything SQLAlchemy speaks) by URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import and_, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import IntraxlError
+from ..validate.models import Fact, FileReport
+from .schema import facts, migrate, submissions
+
+DEFAULT_URL = "sqlite:///intraxl.db"
+FACT_COLUMNS = ["period", "unit_id", "table", "id", "field", "value"]
+
+
+def database_url(url: str | None = None) -> str:
+    """--db URL, else INTRAXL_DB, else intraxl.db in the current folder. A plain path is a
+    SQLite file."""
+    url = url or os.environ.get("INTRAXL_DB") or DEFAULT_URL
+    return url if "://" in url else f"sqlite:///{Path(url)}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass
+class Received:
+    """A file's provenance: how it reached us. received_at defaults to the file's mtime."""
+
+    report: FileReport
+    source: str = "inbox"
+    sender: str | None = None
+    received_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    id: int
+    sha256: str
+    unit_id: str
+    period: str
+    file_name: str
+    source: str
+    sender: str | None
+    received_at: dt.datetime
+    template_version: str | None
+    accepted: bool
+    error_count: int
+    warning_count: int
+    issues: list[dict[str, Any]]
+
+
+def _fact_row(submission_id: int, period: str, unit_id: str, f: Fact) -> dict[str, Any]:
+    v = f.value
+    row = {"submission_id": submission_id, "period": period, "unit_id": unit_id,
+           "table_name": f.table, "row_id": f.id, "field": f.field,
+           "value_num": None, "value_text": None, "value_date": None}
+    if isinstance(v, bool):
+        row["value_text"] = str(v)
+    elif isinstance(v, (int, float)):
+        row["value_num"] = float(v)
+    elif isinstance(v, dt.datetime):
+        row["value_date"] = v.date()
+    elif isinstance(v, dt.date):
+        row["value_date"] = v
+    else:
+        row["value_text"] = str(v)
+    return row
+
+
+class Store:
+    def __init__(self, url: str | None = None):
+        self.url = database_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            with self.engine.begin() as conn:
+                self.migrations_applied = migrate(conn)
+        except SQLAlchemyError as e:
+            raise IntraxlError(f"cannot open the history database {self.safe_url}: "
+                               f"{e.__class__.__name__}: {str(e).splitlines()[0]}") from e
+
+    @property
+    def safe_url(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def record(self, items: Iterable[Received]) -> list[tuple[int, bool]]:
+        """Store files and the facts of accepted ones, in one transaction.
+        Returns (submission id, newly stored) per item; a file already stored is left as is."""
+        out = []
+        with self.engine.begin() as conn:
+            for item in items:
+                r = item.report
+                unit_id, period = r.unit_id or "", r.period or ""
+                existing = conn.execute(select(submissions.c.id).where(and_(
+                    submissions.c.sha256 == (r.sha256 or ""), submissions.c.unit_id == unit_id,
+                    submissions.c.period == period))).scalar()
+                if existing is not None:
+                    out.append((existing, False))
+                    continue
+                received = item.received_at or _mtime(r.file)
+                sid = conn.execute(submissions.insert().values(
+                    sha256=r.sha256 or "", unit_id=unit_id, period=period,
+                    file_name=Path(r.file).name, source=item.source, sender=item.sender,
+                    received_at=received, template_version=r.template_version,
+                    accepted=r.valid, error_count=len(r.errors),
+                    warning_count=len(r.warnings), stored_at=_now(),
+                    issues=json.dumps([i.model_dump(mode="json", exclude={
+                        "table", "row_key", "column"}) for i in r.issues], ensure_ascii=False),
+                )).inserted_primary_key[0]
+                if r.valid and r.submission is not None:
+                    rows = [_fact_row(sid, period, unit_id, f) for f in r.submission.facts]
+                    if rows:
+                        conn.execute(facts.insert(), rows)
+                out.append((sid, True))
+        return out
+
+    def submissions(self, period: str | None = None) -> list[SubmissionRecord]:
+        """Every file stored (for a period), oldest first."""
+        q = select(submissions).order_by(submissions.c.received_at, submissions.c.id)
+        if period is not None:
+            q = q.where(submissions.c.period == period)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        return [SubmissionRecord(**{k: v for k, v in row.items() if k not in ("issues",
+                                                                             "stored_at")},
+                                 issues=json.loads(row["issues"])) for row in rows]
+
+    def latest_accepted(self, period: str) -> dict[str, SubmissionRecord]:
+        """unit id -> the unit's latest accepted submission for `period` (latest received)."""
+        latest: dict[str, SubmissionRecord] = {}
+        for s in self.submissions(period):
+            if s.accepted:
+                latest[s.unit_id] = s  # ordered by received time: the last one wins
+        return latest
+
+    def facts(self, periods: Iterable[str]) -> pd.DataFrame:
+        """The facts of each unit's latest accepted submission for each period, in long form."""
+        ids = [s.id for p in set(periods) for s in self.latest_accepted(p).values()]
+        if not ids:
+            return pd.DataFrame(columns=FACT_COLUMNS)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(
+                facts.c.period, facts.c.unit_id, facts.c.table_name, facts.c.row_id,
+                facts.c.field, facts.c.value_num, facts.c.value_text, facts.c.value_date,
+            ).where(facts.c.submission_id.in_(ids)).order_by(facts.c.id)).all()
+        return pd.DataFrame(
+            [(p, u, t, i, f, num if num is not None else d if d is not None else text)
+             for p, u, t, i, f, num, text, d in rows], columns=FACT_COLUMNS)
+
+    def periods(self) -> list[str]:
+        """Every period with an accepted submission, in order."""
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(submissions.c.period).where(
+                submissions.c.accepted).distinct()).scalars())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _mtime(file: str) -> dt.datetime:
+    try:
+        ts = Path(file).stat().st_mtime
+    except OSError:
+        return _now()
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+__all__ = ["Received", "Store", "SubmissionRecord", "database_url"]

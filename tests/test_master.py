@@ -1,0 +1,361 @@
+"""The month end to end: `intraxl consolidate` on the shipped examples, the master read back
+with openpyxl, pandas and LibreOffice, figures checked against SPEC §6."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from intraxl.cli import main
+from intraxl.master import SHEETS, backup_path
+
+from .conftest import EXAMPLES, ROOT, libreoffice_convert, schema_check, soffice
+from .test_examples import COSTS, RESULT, VOLUMES
+from intraxl.template import write_template
+
+from .test_validate import FEB, set_cell, write_hr
+
+HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def consolidate(inbox, db, out, *more):
+    result = run_cli("consolidate", inbox, "--period", "2023-02", "--db", db, "--out", out, *more)
+    return result
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory):
+    """The README's main job on the examples, into a temporary folder."""
+    d = tmp_path_factory.mktemp("month")
+    inbox = d / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    db, out = d / "intraxl.db", d / "master.xlsx"
+    assert run_cli("history", "import", HISTORY, "--db", db).exit_code == 0
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 0, result.output
+    return {"dir": d, "inbox": inbox, "db": db, "out": out, "output": result.output}
+
+
+@pytest.fixture(scope="module")
+def wb(month):
+    return openpyxl.load_workbook(month["out"], data_only=True)
+
+
+def rows_of(ws):
+    return [[c.value for c in r] for r in ws.iter_rows()]
+
+
+def test_summary_line(month):
+    out = month["output"]
+    assert "7 accepted, 0 rejected, 0 missing" in out
+    assert "forecast 0 tkr, deviation 15 981 tkr" in out
+    assert "outcome 218 866 tkr, budget 239 409 tkr" in out
+
+
+def test_sheets_and_data_table(wb, month):
+    assert wb.sheetnames == list(SHEETS)
+    ws = wb["Data"]
+    assert list(ws.tables) == ["Data"] and ws.tables["Data"].ref.startswith("A1:G")
+    data = pd.read_excel(month["out"], sheet_name="Data")
+    assert list(data.columns) == ["Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde"]
+    with sa.create_engine(f"sqlite:///{month['db']}").connect() as conn:
+        n = conn.execute(sa.text("select count(*) from facts where period='2023-02'")).scalar()
+    assert len(data) == n
+    hr = data[(data["Enhet-ID"] == "gt-hr") & (data["ID"] == "kostnad.totalt")
+              & (data["Fält"] == "Utfall ack")]
+    assert list(hr["Värde"]) == [24075]  # numbers as numbers
+    new_risk = data[(data["Tabell"] == "Risker") & (data["Fält"] == "Risk")]
+    assert list(new_risk["ID"]) == ["R14"]  # a new risk gets its id in the master
+
+
+def _economy_rows(ws):
+    """Label -> (prognos, avvikelse); a label that appears twice (a unit in both frames)
+    keeps its first, Förvaltning, row."""
+    out = {}
+    for r in rows_of(ws):
+        if isinstance(r[0], str) and not isinstance(r[1], str):  # not a header row
+            out.setdefault(r[0], r[1:3])
+    return out
+
+
+def test_result_table_reproduces_spec(wb):
+    rows = rows_of(wb["Ekonomi"])
+    labels = [r[0] for r in rows]
+    start_u = labels.index("Summa Förvaltning")
+    for unit, (adm, dev) in RESULT.items():
+        short = unit.split(" – ")[-1]
+        name = f"- {short}" if " – " in unit else unit
+        i = labels.index(name)
+        assert tuple(rows[i][1:3]) == adm, unit
+        if dev:
+            j = labels.index(name, start_u)
+            assert tuple(rows[j][1:3]) == dev, unit
+    fig = _economy_rows(wb["Ekonomi"])
+    assert fig["Summa Förvaltning"] == [-3000, 17494]
+    assert fig["Summa Utveckling"] == [3000, -1513]
+    assert fig["Resultat, tkr"] == [0, 15981]
+
+
+def test_cost_table_reproduces_spec(wb):
+    table = {r[0]: r[1:6] for r in rows_of(wb["Ekonomi"]) if r[0] in (
+        "Verksamhetens kostnader", "Personalkostnader", "Konsultkostnader",
+        "IT-tjänster, IT-program och licenser", "Kostnad utvecklingsprojekt",
+        "Verksamhetens resultat")}
+    labels = {"kostnad.totalt": "Verksamhetens kostnader", "kostnad.personal": "Personalkostnader",
+              "kostnad.konsult": "Konsultkostnader",
+              "kostnad.it": "IT-tjänster, IT-program och licenser",
+              "kostnad.utvecklingsprojekt": "Kostnad utvecklingsprojekt"}
+    for rid, expected in COSTS.items():
+        assert tuple(table[labels[rid]]) == expected, rid
+    assert tuple(table["Verksamhetens resultat"]) == (15803, 18211, 2230, 0, 0)
+
+
+def test_indicators_reproduce_spec(month):
+    df = pd.read_excel(month["out"], sheet_name="Indikatorer", header=3)
+    by = df.set_index("Indikator")
+    cols = ["Utfall feb 2022", "Utfall feb 2023", "Mål feb 2023", "Årsmål", "R12 feb 2023"]
+    names = {"lonespecifikationer": "Lönespecifikationer", "lonearenden": "Löneärenden",
+             "leverantorsfakturor": "Leverantörsfakturor", "kundfakturor": "Kundfakturor",
+             "servicearenden": "Serviceärenden"}
+    for ind, expected in VOLUMES.items():
+        assert tuple(by.loc[names[ind], cols]) == expected, ind
+    assert by.loc["Löneärenden", "Prognos helår"] == 79000
+    sick = by.loc["Sjukfrånvaro"]
+    assert round(sick["Utfall feb 2023"], 6) == 0.059 and round(sick["Utfall feb 2022"], 6) == 0.056
+    assert sick["Mål feb 2023"] == 0.05 and round(sick["Prognos helår"], 6) == 0.055
+    staff = by.loc["Månadsarbetare (utförd tid och prognos)"]
+    assert (staff["Utfall feb 2022"], staff["Utfall feb 2023"], staff["Mål feb 2023"],
+            staff["Prognos helår"]) == (612, 571.5, 650, 598)
+    hme = by.loc["Hållbart medarbetarengagemang HME"]
+    assert hme["Utfall feb 2022"] == 77 and hme["Årsmål"] == 81
+    assert round(by.loc["Frisknärvaro", "Utfall feb 2022"], 6) == 0.566
+    sla = by.loc["Efterlevnad SLA"]
+    assert sla["Status"] == "Ej mätt" and pd.isna(sla["Utfall feb 2023"])  # not zero
+    assert set(df["Status"].dropna()) <= {"Grön", "Gul", "Röd", "Lila", "Ej mätt"}
+
+
+def test_status_cells_are_values_and_coloured(wb):
+    ws = wb["Indikatorer"]
+    header = [c.value for c in ws[4]]
+    col = header.index("Status") + 1
+    cells = [ws.cell(row=r, column=col) for r in range(5, ws.max_row + 1)]
+    green = [c for c in cells if c.value == "Grön"]
+    assert green and all(c.fill.fgColor.rgb.endswith("C6EFCE") for c in green)
+
+
+def test_lists_and_heat_map(wb):
+    acts = pd.DataFrame(rows_of(wb["Aktiviteter"])[4:], columns=rows_of(wb["Aktiviteter"])[3])
+    late = acts[acts["Försenad"] == "Ja"]
+    assert list(late["ID"]) == ["A05"]  # Digital signering, end date 2022-12-31
+    risks = rows_of(wb["Risker"])
+    header = risks[3]
+    register = [dict(zip(header, r)) for r in risks[4:] if r[0]]
+    scores = [r["S×K"] for r in register]
+    assert scores == sorted(scores, reverse=True) and len(register) == 14
+    heat = {(r[11], k): r[11 + k] for r in risks[4:8] for k in range(1, 5)}
+    assert sum(heat.values()) == 14
+    assert heat[(4, 3)] == sum(1 for r in register if (r["S"], r["K"]) == (4, 3))
+    projects = rows_of(wb["Projekt"])
+    pr05 = next(r for r in projects if r[0] == "PR05")
+    assert pr05[4:7] == ["Röd", "Grön", "Röd"]
+
+
+def test_files_sheet(wb):
+    rows = rows_of(wb["Inlämningar"])[4:]
+    assert len(rows) == 7 and {r[8] for r in rows} == {"godkänd"}
+    assert all(len(r[6]) == 64 for r in rows)  # sha256
+
+
+def test_master_is_valid_ooxml(month):
+    assert schema_check(month["out"]).returncode == 0
+    exe = shutil.which("openxml-audit")
+    result = subprocess.run([exe, str(month["out"])], capture_output=True, text=True)
+    assert result.returncode == 0 and "Errors: 0" in result.stdout, result.stdout
+
+
+def test_consolidating_twice_changes_nothing(month):
+    def snapshot():
+        with sa.create_engine(f"sqlite:///{month['db']}").connect() as conn:
+            return [conn.execute(sa.text(f"select * from {t} order by id")).all()
+                    for t in ("submissions", "facts")]
+    before = snapshot()
+    result = consolidate(month["inbox"], month["db"], month["dir"] / "again.xlsx")
+    assert result.exit_code == 0 and "0 new" in result.output
+    assert snapshot() == before
+
+
+def test_golden_structure_and_reproducible_bytes(month, tmp_path):
+    from intraxl.consolidate import consolidate as build
+    from intraxl.mappings import load_mappings
+    from intraxl.master.writer import write_workbook
+    from intraxl.periods import Period
+    from intraxl.pipeline import history_periods
+    from intraxl.store import Store
+
+    m = load_mappings(ROOT / "mappings")
+    store = Store(f"sqlite:///{month['db']}")
+    p = Period.parse("2023-02")
+    report = build(m, p, store.facts(history_periods(p)), store.submissions("2023-02"))
+    pinned = dt.datetime(2023, 3, 7, 8, 0)
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_workbook(str(a), report, {}, None, pinned)
+    write_workbook(str(b), report, {}, None, pinned)
+    assert a.read_bytes() == b.read_bytes()
+    wb = openpyxl.load_workbook(a)
+    structure = {ws.title: sorted(ws.tables) for ws in wb.worksheets}
+    assert structure == {
+        "Sammanfattning": ["Avvikelse", "Inlamningsstatus", "Statusoversikt"],
+        "Ekonomi": ["Kostnader"], "Indikatorer": ["Indikatorer"],
+        "Aktiviteter": ["Aktiviteter"], "Uppdrag": ["Uppdrag"], "Projekt": ["Projekt"],
+        "Risker": ["Risker"], "Kommentarer": ["Kommentarer"], "Inlämningar": ["Inlamningar"],
+        "Data": ["Data"]}
+    assert "Analys" in wb.defined_names
+    assert wb.properties.created == pinned and wb.properties.title.startswith("Månadsuppföljning")
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert "Sida &P av &N" in ws.oddFooter.right.text
+
+
+def _recalc_profile(tmp_path):
+    """A LibreOffice profile that recalculates an .xlsx on load (OOXMLRecalcMode = 0)."""
+    user = tmp_path / "profile" / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/'
+        '2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.'
+        'org/2001/XMLSchema-instance"><item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>'
+        '</oor:items>\n', encoding="utf-8")
+    return tmp_path / "profile"
+
+
+def _recalculated(src, tmp_path):
+    out = tmp_path / "recalc"
+    out.mkdir(exist_ok=True)
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{_recalc_profile(tmp_path)}",
+                    "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(src)],
+                   check=True, capture_output=True, timeout=300)
+    return openpyxl.load_workbook(out / src.name, data_only=True)
+
+
+def test_stored_formula_values_equal_libreoffice_recalculation(month, tmp_path):
+    # A control first: a wrong stored value must come back corrected, or nothing is checked.
+    tampered = tmp_path / "tampered.xlsx"
+    with zipfile.ZipFile(month["out"]) as zin, zipfile.ZipFile(tampered, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data, n = re.subn(rb"(<f>SUM\([^<]*\)</f><v>)-3000(\.0)?(</v>)", rb"\g<1>999\g<3>", data)
+                assert n == 1
+            zout.writestr(info, data)
+    control = _recalculated(tampered, tmp_path)
+    assert _economy_rows(control["Ekonomi"])["Summa Förvaltning"][0] == -3000
+
+    formulas = openpyxl.load_workbook(month["out"])
+    stored = openpyxl.load_workbook(month["out"], data_only=True)
+    recalc = _recalculated(month["out"], tmp_path)
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    want = stored[ws.title][cell.coordinate].value
+                    got = recalc[ws.title][cell.coordinate].value
+                    assert got == pytest.approx(want), (ws.title, cell.coordinate, cell.value)
+                    checked += 1
+    assert checked > 40
+
+
+def test_summary_sheets_render_to_pdf_and_png(month, tmp_path):
+    pdf = libreoffice_convert(month["out"], "pdf", tmp_path)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(pdf),
+                    str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2 and all(p.stat().st_size > 5000 for p in pages)
+
+
+# --- the controller's work, superseding, rejection ------------------------------------------
+
+def _fresh_month(tmp_path):
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    db, out = tmp_path / "intraxl.db", tmp_path / "master.xlsx"
+    assert run_cli("history", "import", HISTORY, "--db", db).exit_code == 0
+    return inbox, db, out
+
+
+def test_controller_text_survives_regeneration(tmp_path):
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Kommentarer"]
+    header = [c.value for c in ws[4]]
+    ctrl = header.index("Controller") + 1
+    ws.cell(row=5, column=ctrl, value="Controllerns analys av HR.")
+    section, unit = ws.cell(row=5, column=1).value, ws.cell(row=5, column=2).value
+    wb["Sammanfattning"]["B4"] = "Månadens analys: i balans."
+    wb.save(out)  # as the controller would in Excel
+    assert consolidate(inbox, db, out).exit_code == 0
+    again = openpyxl.load_workbook(out)
+    rows = [[c.value for c in r] for r in again["Kommentarer"].iter_rows(min_row=5)]
+    assert [section, unit, rows[0][2], "Controllerns analys av HR."] in rows
+    assert again["Sammanfattning"]["B4"].value == "Månadens analys: i balans."
+    assert backup_path(out).exists()
+
+
+def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_path, mappings):
+    inbox, db, out = _fresh_month(tmp_path)
+    newer = write_hr(mappings, inbox / "hr-rattad.xlsx",
+                     set_cell("Ekonomi", "resultat.forvaltning", "Budget ack", 300))
+    later = (inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx").stat().st_mtime + 3600
+    os.utime(newer, (later, later))
+    (inbox / "manadsuppfoljning_2023-02_uppdrag.xlsx").unlink()
+    bad = write_template(mappings, mappings.unit("uppdrag"), FEB, inbox / "uppdrag-fel.xlsx")
+    assert consolidate(inbox, db, out).exit_code == 0
+    fig = _economy_rows(openpyxl.load_workbook(out, data_only=True)["Ekonomi"])
+    assert fig["- HR"] == [-500, -288]  # 12 − 300: the corrected file is in the report
+    assert fig["Avdelningen Uppdrag"] == [None, None]  # rejected: never in the report
+    files = pd.read_excel(out, sheet_name="Inlämningar", header=3)
+    assert len(files) == 8 and set(files["Fil"]) >= {"hr-rattad.xlsx", bad.name}
+    hr = files[files["Enhet-ID"] == "gt-hr"].set_index("Fil")["I rapporten"]
+    assert hr["hr-rattad.xlsx"] == "Ja" and pd.isna(hr["manadsuppfoljning_2023-02_gt-hr.xlsx"])
+    strict = consolidate(inbox, db, tmp_path / "strict.xlsx", "--strict")
+    assert strict.exit_code == 1
+
+
+def test_formula_like_text_stays_text_in_the_master(tmp_path, mappings):
+    inbox, db, out = _fresh_month(tmp_path)
+    target = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
+    write_hr(mappings, target, set_cell("Kommentarer", "Sammanfattning", "Text", "=1+1 är två"))
+    assert consolidate(inbox, db, out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    cells = [c for r in wb["Kommentarer"].iter_rows() for c in r if c.value == "=1+1 är två"]
+    assert cells and all(c.data_type == "s" for c in cells)
+    data = pd.read_excel(out, sheet_name="Data")
+    assert "=1+1 är två" in set(data["Värde"])
+
+
+def test_open_master_is_left_intact(tmp_path):
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    before = out.read_bytes()
+    lock = out.with_name(f".~lock.{out.name}#")
+    lock.write_text("someone,host,2023-03-07", encoding="utf-8")
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "--period", "2023-02",
+                                       "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 1 and "is open in a spreadsheet program" in result.output
+    assert "Traceback" not in result.output and out.read_bytes() == before

@@ -1,0 +1,136 @@
+"""The history store, on a real SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from intraxl.history import export_history, import_history
+from intraxl.store import Received, Store
+from intraxl.validate import validate_file
+
+from .conftest import EXAMPLES, ROOT
+from .test_validate import FEB, set_cell, write_hr
+
+HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
+
+
+def counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {t: conn.execute(sa.text(f"select count(*) from {t}")).scalar()
+                for t in ("submissions", "facts", "schema_migrations")}
+
+
+def test_schema_is_created_and_migrations_run_once(db_url):
+    store = Store(db_url)
+    assert store.migrations_applied == ["0001_initial"]
+    store.dispose()
+    again = Store(db_url)
+    assert again.migrations_applied == []
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 1}
+
+
+def test_recording_is_idempotent(db_url, mappings):
+    store = Store(db_url)
+    reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    first = store.record([Received(r) for r in reports])
+    assert all(new for _, new in first)
+    before = counts(store)
+    assert before["submissions"] == 7
+    assert before["facts"] == sum(len(r.submission.facts) for r in reports)
+    second = store.record([Received(r) for r in reports])
+    assert [i for i, _ in second] == [i for i, _ in first] and not any(n for _, n in second)
+    assert counts(store) == before
+
+
+def test_newer_submission_supersedes_and_both_are_kept(db_url, mappings, tmp_path):
+    store = Store(db_url)
+    old = validate_file(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx", mappings, FEB)
+    new_file = write_hr(mappings, tmp_path / "hr-v2.xlsx",
+                        set_cell("Ekonomi", "kostnad.totalt", "Utfall ack", 25000))
+    new = validate_file(new_file, mappings, FEB)
+    t0 = dt.datetime(2023, 3, 6, 9, 0)
+    store.record([Received(old, received_at=t0),
+                  Received(new, received_at=t0 + dt.timedelta(hours=3), sender="hr@x.se")])
+    latest = store.latest_accepted("2023-02")
+    assert latest["gt-hr"].file_name == "hr-v2.xlsx" and latest["gt-hr"].sender == "hr@x.se"
+    assert [s.file_name for s in store.submissions("2023-02")] == [
+        "manadsuppfoljning_2023-02_gt-hr.xlsx", "hr-v2.xlsx"]
+    facts = store.facts(["2023-02"])
+    value = facts[(facts.table == "Ekonomi") & (facts.id == "kostnad.totalt")
+                  & (facts.field == "Utfall ack")]["value"]
+    assert list(value) == [25000]
+
+
+def test_a_rejected_file_is_logged_but_has_no_facts(db_url, mappings, tmp_path):
+    store = Store(db_url)
+    bad = validate_file(write_hr(mappings, tmp_path / "bad.xlsx", set_cell(
+        "Ekonomi", "kostnad.totalt", "Utfall ack", "tolv")), mappings, FEB)
+    (sid, new), = store.record([Received(bad)])
+    (rec,) = store.submissions("2023-02")
+    assert rec.id == sid and not rec.accepted and rec.error_count == 1
+    assert rec.issues[0]["code"] == "not-a-number" and rec.issues[0]["cell"] == "C7"
+    assert store.latest_accepted("2023-02") == {}
+    assert counts(store)["facts"] == 0 and store.facts(["2023-02"]).empty
+
+
+def test_history_import_export_round_trip(db_url, mappings, tmp_path):
+    store = Store(db_url)
+    issues, summary = import_history(HISTORY, mappings, store)
+    assert issues == [] and summary == {"perioder": 2, "enheter": 7, "fakta": 85, "nya": 14}
+    before = counts(store)
+    assert import_history(HISTORY, mappings, store)[1]["nya"] == 0
+    assert counts(store) == before
+    out = tmp_path / "export.csv"
+    assert export_history(store, mappings, out) == 85
+    assert sorted(out.read_text(encoding="utf-8").splitlines()) == sorted(
+        HISTORY.read_text(encoding="utf-8").splitlines())
+    parquet = tmp_path / "export.parquet"
+    export_history(store, mappings, parquet, ["2022-12"])
+    df = pd.read_parquet(parquet)
+    hme = df[(df["ID"] == "hme")]
+    assert list(hme["Tal"]) == [77.0] and list(hme["Värde"]) == ["77"]
+
+
+def test_a_bad_history_file_imports_nothing(db_url, mappings, tmp_path):
+    store = Store(db_url)
+    lines = HISTORY.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",0.039", ",5.9")  # a percentage over 100
+    lines[5] = lines[5].replace("gt-ekonomi", "gt-okand")
+    lines.append("2022-13,gt-hr,,Indikatorer,hme,Utfall,77")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    issues, _ = import_history(bad, mappings, store)
+    assert [(i.code, i.cell) for i in issues] == [
+        ("percent-over-100", "G4"), ("unknown-unit", "B6"), ("invalid-period", "A87")]
+    assert counts(store)["submissions"] == 0
+
+
+def test_history_cli(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from intraxl.cli import main
+
+    monkeypatch.chdir(ROOT)
+    db = tmp_path / "h.db"
+    result = CliRunner().invoke(main, ["history", "import", str(HISTORY), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "85 facts" in result.output
+    out = tmp_path / "x.csv"
+    result = CliRunner().invoke(main, ["history", "export", "--out", str(out), "--db", str(db)])
+    assert result.exit_code == 0 and out.exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nope\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["history", "import", str(bad), "--db", str(db)])
+    assert result.exit_code == 1 and "nothing was imported" in result.output
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://nobody@127.0.0.1:1/none"])
+def test_unreachable_database_is_a_clear_error(url):
+    from intraxl.errors import IntraxlError
+
+    with pytest.raises(IntraxlError, match="cannot open the history database"):
+        Store(url)
