@@ -14,7 +14,7 @@ from typing import Callable
 
 from .consolidate import Report, consolidate
 from .errors import IntraxlError
-from .mappings import Mappings, load_mappings
+from .mappings import Mappings
 from .master import write_master
 from .periods import Period
 from .store import Received, Store
@@ -32,10 +32,18 @@ class RunResult:
     new_files: int
 
 
-def _validate_chunk(args: tuple[str, list[str], str]) -> list[FileReport]:
-    mappings_dir, files, period = args
-    m = load_mappings(mappings_dir)
-    return [validate_file(f, m, Period.parse(period)) for f in files]
+_worker_mappings: Mappings | None = None
+
+
+def _init_worker(m: Mappings) -> None:
+    global _worker_mappings
+    _worker_mappings = m
+
+
+def _validate_chunk(args: tuple[list[str], str]) -> list[FileReport]:
+    files, period = args
+    assert _worker_mappings is not None
+    return [validate_file(f, _worker_mappings, Period.parse(period)) for f in files]
 
 
 def validate_many(files: list[Path], m: Mappings, period: Period,
@@ -52,8 +60,8 @@ def validate_many(files: list[Path], m: Mappings, period: Period,
     size = max(8, len(files) // (workers * 8))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     out = []
-    with ProcessPoolExecutor(workers) as pool:
-        jobs = [(str(m.directory), [str(f) for f in c], str(period)) for c in chunks]
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(m,)) as pool:
+        jobs = [([str(f) for f in c], str(period)) for c in chunks]
         for chunk, reports in zip(chunks, pool.map(_validate_chunk, jobs)):
             out += reports
             if progress:

@@ -280,11 +280,12 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     width = max((len(x) for r in m.plan.risks for x in re.findall(r"\d+$", r.id)), default=2)
     next_number = max(numbers, default=0) + 1
     new_ids: dict[tuple[str, str], str] = {}
+    new_by_unit: dict[str, set[str]] = {}
+    for (unit, table, rid, _) in cur.values:
+        if table == "Risker" and rid.startswith("ny-"):
+            new_by_unit.setdefault(unit, set()).add(rid)
     for u in m.units:
-        keys = sorted({rid for (unit, table, rid, _) in cur.values
-                       if unit == u.id and table == "Risker" and rid.startswith("ny-")},
-                      key=lambda k: int(k.split("-")[1]))
-        for key in keys:
+        for key in sorted(new_by_unit.get(u.id, ()), key=lambda k: int(k.split("-")[1])):
             new_id = f"{prefix}{next_number:0{width}d}"
             next_number += 1
             new_ids[(u.id, key)] = new_id

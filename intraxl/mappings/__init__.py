@@ -30,7 +30,7 @@ FILES: dict[str, type[BaseModel]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Mappings:
     directory: Path
     organisation: Organisation

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from typing import Any, Sequence
 
+import pandas as pd
 import xlsxwriter
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -43,9 +44,13 @@ SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", 
 DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
 
 
+def _records(df: Any) -> list[dict[str, Any]]:
+    """Rows as dicts: much faster than DataFrame.iterrows for thousands of rows."""
+    return df.to_dict("records")
+
+
 def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is getattr(
-        __import__("pandas"), "NaT")
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
 
 
 class Formats:
@@ -168,7 +173,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     for frame in ("Förvaltning", "Utveckling"):
         part = report.result[report.result["frame"] == frame]
         first, shown_groups = row, set()
-        for _, r in part.iterrows():
+        for r in _records(part):
             group = None if _blank(r["group"]) else r["group"]
             if group and group not in shown_groups:
                 shown_groups.add(group)
@@ -203,7 +208,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
                ("Prognos helår", 16), ("Årsmål", 16)]
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
              (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num)]
-            for _, c in report.costs.iterrows()]
+            for c in _records(report.costs)]
     end = _table(ws, fmt, top, "Kostnader", columns, rows)
     ws.freeze_panes(4, 0)
     totals = report.costs.iloc[0]
@@ -240,7 +245,7 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
                ("Prognos helår", 14), ("Årsmål", 14), (f"R12 {_month_short(report)}", 14),
                ("Status", 10), ("Kommentar", 60)]
     rows = []
-    for _, i in report.indicators.iterrows():
+    for i in _records(report.indicators):
         n = fmt.get(i["unit_of_measure"])
         yearly = i["frequency"] == "year"
         rows.append([
@@ -265,7 +270,7 @@ def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
                ("Enhet", 28), ("Status", 13), ("Slutdatum", 12), ("Försenad", 10),
                ("Kommentar", 60)]
     rows = []
-    for _, a in df.iterrows():
+    for a in _records(df):
         late = fmt.get(status="Röd") if a["overdue"] else None
         goal = [(a["area"], fmt.text), (a["goal"], fmt.text)] if goal_cols else []
         rows.append([(a["id"], late), *goal, (a["name"], fmt.text), (a["unit"], fmt.text),
@@ -286,7 +291,7 @@ def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
              (p["unit"], fmt.text),
              *[(p[d], fmt.get(status=p[d])) for d in ("Tid", "Kostnad", "Resultat")],
              (p["Orsak"], fmt.text), (p["Åtgärd"], fmt.text)]
-            for _, p in report.projects.iterrows()]
+            for p in _records(report.projects)]
     _table(ws, fmt, 3, "Projekt", columns, rows)
     _page_setup(ws, report, 3)
 
@@ -300,7 +305,7 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
                ("Åtgärd", 50), ("Ansvarig", 26), ("Enhet", 26), ("Ny", 5)]
     rows = []
     top = 3
-    for r, (_, x) in enumerate(report.risks.iterrows(), start=top + 1):
+    for r, x in enumerate(_records(report.risks), start=top + 1):
         score = None if _blank(x["score"]) else int(x["score"])
         level = None if score is None else "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
         rows.append([(x["id"], None), (x["area"], fmt.text), (x["risk"], fmt.text),
@@ -339,9 +344,9 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, controller: dict[tuple
     columns = [("Avsnitt", 18), ("Enhet", 28), ("Text", 90), ("Controller", 60)]
     rows = [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
              (controller.get((c["section"], c["unit"])), fmt.analysis)]
-            for _, c in report.comments.iterrows()]
+            for c in _records(report.comments)]
     # Controller texts whose unit text has gone are kept too, never dropped.
-    shown = {(c["section"], c["unit"]) for _, c in report.comments.iterrows()}
+    shown = {(c["section"], c["unit"]) for c in _records(report.comments)}
     rows += [[(s, fmt.text), (u, fmt.text), (None, fmt.text), (t, fmt.analysis)]
              for (s, u), t in controller.items() if (s, u) not in shown and t]
     _table(ws, fmt, 3, "Kommentarer", columns, rows)
@@ -361,7 +366,7 @@ def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
              (f["template_version"], None), (f["status"], fmt.get(status=f["status"])),
              (f["errors"], fmt.get("int")), (f["warnings"], fmt.get("int")),
              ("Ja" if f["in_report"] else "", None), (f["first_issue"], fmt.text)]
-            for _, f in report.files.iterrows()] if len(report.files) else []
+            for f in _records(report.files)] if len(report.files) else []
     _table(ws, fmt, 3, "Inlamningar", columns, rows)
     _page_setup(ws, report, 3)
 
@@ -450,7 +455,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     top = row + 1
     row = _table(ws, fmt, top, "Avvikelse", [("Enhet", 34), ("Avvikelse", 16)],
                  [[(u["unit"], None), (u["deviation"], fmt.get("tkr"))]
-                  for _, u in per_unit.iterrows()])
+                  for u in _records(per_unit)])
     chart = wb.add_chart({"type": "bar"})
     chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
@@ -468,7 +473,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     row += 1
     summaries = report.comments[report.comments["section"] == "Sammanfattning"] \
         if len(report.comments) else report.comments
-    for _, c in summaries.iterrows():
+    for c in _records(summaries):
         ws.write_string(row, 0, c["unit"], fmt.bold)
         ws.merge_range(row, 1, row, 7, "", fmt.text)
         ws.write_string(row, 1, c["text"], fmt.text)

@@ -10,7 +10,6 @@ the sheet XML.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from .. import contract
 from ..cells import a1
 from ..contract import TableSpec
 from ..issues import Issue, Severity
-from .package import PackageRejected, inspect, special_cells
+from .package import Package, PackageRejected, inspect, special_cells
 
 HEADER_SEARCH_ROWS = 30  # the fallback looks for a header row among the first rows
 MAX_TABLE_ROWS = 5000  # a template's tables have tens of rows
@@ -86,8 +85,11 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
         package = inspect(path)
     except PackageRejected as e:
         return None, [e.issue]
+    except Exception as e:  # noqa: BLE001 - whatever else a broken zip raises
+        return None, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
+                             f"({type(e).__name__}: {str(e)[:200]}).")]
     try:
-        issues = _read_tables(raw, package.sheet_parts)
+        issues = _read_tables(raw, package)
     except PackageRejected as e:
         return None, [e.issue]
     except BaseException as e:  # calamine may panic (pyo3 PanicException is a BaseException)
@@ -98,10 +100,17 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
                                  "lösenordet och skicka filen igen.")]
         return None, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
                              f"({type(e).__name__}: {str(e)[:200]}).")]
+    finally:
+        package.close()
     return raw, issues
 
 
-def _read_tables(raw: RawWorkbook, sheet_parts: dict[str, str]) -> list[Issue]:
+def _too_many_rows(name: str, n: int) -> PackageRejected:
+    return PackageRejected("too-many-rows", f"Bladet {name} har {n} rader; mallen har högst "
+                           "några hundra. Använd mallen.")
+
+
+def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
     wb = pc.CalamineWorkbook.from_path(str(raw.path), load_tables=True)
     try:
         table_names = set(wb.table_names)
@@ -113,29 +122,31 @@ def _read_tables(raw: RawWorkbook, sheet_parts: dict[str, str]) -> list[Issue]:
         if name not in sheets:
             sheet = wb.get_sheet_by_name(name)
             if sheet.height > MAX_TABLE_ROWS + HEADER_SEARCH_ROWS:
-                raise PackageRejected("too-many-rows", f"Bladet {name} har {sheet.height} rader; "
-                                      "mallen har högst några hundra. Använd mallen.")
+                raise _too_many_rows(name, sheet.height)
             sheets[name] = sheet.to_python(skip_empty_area=False)
         return sheets[name]
 
     issues: list[Issue] = []
     for spec in contract.TABLES:
-        located = None
         if spec.name in table_names:
+            # The table itself: its data rows, at sheet row t.start[0] + i.
             t = wb.get_table_by_name(spec.name)
-            header_row, first_col = t.start[0] - 1, t.start[1]
-            headers = [str(h).strip() for h in t.columns]
-            located = (t.sheet, header_row, {h: first_col + i for i, h in enumerate(headers)},
-                       t.end[0])
-        elif spec.name in wb.sheet_names:
-            located = _find_header(spec, sheet_rows(spec.name))
-        if located is None:
+            if t.end[0] - t.start[0] > MAX_TABLE_ROWS:
+                raise _too_many_rows(t.sheet, t.end[0] - t.start[0])
+            sheet_name, header_row, first_row = t.sheet, t.start[0] - 1, t.start[0]
+            columns = {str(h).strip(): t.start[1] + i for i, h in enumerate(t.columns)}
+            offset, data = t.start[1], t.to_python()
+        elif spec.name in wb.sheet_names and (
+                found := _find_header(spec, sheet_rows(spec.name))) is not None:
+            # A table converted to a range, or dropped by another program: the header row.
+            sheet_name, header_row, columns = spec.name, found[0], found[1]
+            first_row, offset, data = header_row + 1, 0, sheet_rows(spec.name)[header_row + 1:]
+        else:
             where = f"bladet {spec.name}" if spec.name in wb.sheet_names else "filen"
             issues.append(_issue("missing-table", f"Tabellen {spec.name} saknas i {where}. "
                                  "Använd mallen utan att ändra blad eller rubriker.",
                                  sheet=spec.name if spec.name in wb.sheet_names else None))
             continue
-        sheet_name, header_row, columns, last_row = located
         missing = [c for c in spec.columns if c not in columns]
         for column in missing:
             issues.append(_issue("missing-column", f"Kolumnen '{column}' saknas i tabellen "
@@ -143,22 +154,18 @@ def _read_tables(raw: RawWorkbook, sheet_parts: dict[str, str]) -> list[Issue]:
                                  cell=a1(header_row, min(columns.values(), default=0))))
         if missing:
             continue
-        rows = sheet_rows(sheet_name)
         table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
-        end = len(rows) - 1 if last_row is None else min(last_row, len(rows) - 1)
-        for r in range(header_row + 1, end + 1):
-            line = rows[r]
-            values = {c: _clean(line[i]) if i < len(line) else None
-                      for c, i in table.columns.items()}
+        at = {c: i - offset for c, i in table.columns.items()}
+        for r, line in enumerate(data, start=first_row):
+            values = {c: _clean(line[i]) if i < len(line) else None for c, i in at.items()}
             if any(v is not None for v in values.values()):
                 table.rows.append(RawRow(r, values))
         raw.tables[spec.name] = table
-    with zipfile.ZipFile(raw.path) as zf:
-        for sheet_name in {t.sheet for t in raw.tables.values()}:
-            part = sheet_parts.get(sheet_name)
-            if part:
-                for ref, what in special_cells(zf, part).items():
-                    raw.special[(sheet_name, ref)] = what
+    for sheet_name in {t.sheet for t in raw.tables.values()}:
+        part = package.sheet_parts.get(sheet_name)
+        if part:
+            for ref, what in special_cells(package.zip, part).items():
+                raw.special[(sheet_name, ref)] = what
     if not raw.tables and not any(i.code == "missing-column" for i in issues):
         return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"
                        "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "
@@ -166,8 +173,8 @@ def _read_tables(raw: RawWorkbook, sheet_parts: dict[str, str]) -> list[Issue]:
     return issues
 
 
-def _find_header(spec: TableSpec, rows: list[list[Any]]):
-    """The row among the first ones holding most of `spec`'s headers: (sheet, row, cols, None)."""
+def _find_header(spec: TableSpec, rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    """The row among the first ones holding most of `spec`'s headers: (row, columns)."""
     best = None
     for r, line in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cols = {str(v).strip(): i for i, v in enumerate(line) if isinstance(v, str) and v.strip()}
@@ -176,7 +183,7 @@ def _find_header(spec: TableSpec, rows: list[list[Any]]):
             best = (hits, r, cols)
     if best is None or best[0] < max(1, len(spec.columns) // 2):
         return None
-    return spec.name, best[1], best[2], None
+    return best[1], best[2]
 
 
 __all__ = ["RawRow", "RawTable", "RawWorkbook", "read_workbook", "sha256_of"]

@@ -12,6 +12,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,9 +51,14 @@ class PackageRejected(Exception):
 
 @dataclass
 class Package:
-    """What we learned of a valid-looking .xlsx package without inflating its sheets."""
+    """What we learned of a valid-looking .xlsx package without inflating its sheets.
+    `zip` stays open for the reader; `close()` when done."""
 
+    zip: zipfile.ZipFile
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
+
+    def close(self) -> None:
+        self.zip.close()
 
 
 def _reject(code: str, message: str) -> PackageRejected:
@@ -88,6 +94,8 @@ def _sniff_non_zip(head: bytes, path: Path) -> PackageRejected:
 def _parse_xml(zf: zipfile.ZipFile, name: str):
     try:
         return SafeET.fromstring(zf.read(name), forbid_dtd=True)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
+        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
     except KeyError:
         raise _reject("corrupt-file", f"Filen saknar delen {name}; den är inte en giltig "
                       "Excel-arbetsbok.")
@@ -115,8 +123,11 @@ def inspect(path: Path) -> Package:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
                       "Skicka den igen.")
-    with zf:
+    try:
         return _inspect_zip(zf)
+    except BaseException:
+        zf.close()
+        raise
 
 
 def _inspect_zip(zf: zipfile.ZipFile) -> Package:
@@ -141,8 +152,11 @@ def _inspect_zip(zf: zipfile.ZipFile) -> Package:
                       "Excel-arbetsbok (.xlsx).")
     if "[Content_Types].xml" not in names:
         raise _reject("not-a-workbook", "Filen är en zip-fil men inte en Excel-arbetsbok.")
-    for info in infos:  # parts that other parsers read: no DTDs, no entities
-        if info.filename.endswith((".xml", ".rels", ".vml")) and info.file_size:
+    # The shared parts that calamine parses (the sheets are checked in special_cells, the
+    # parts below are parsed with defusedxml): no DTDs, no entities. calamine's XML parser
+    # expands no entities either; this check turns such a file into a clear issue.
+    for info in infos:
+        if info.file_size and info.filename in ("xl/sharedStrings.xml", "xl/styles.xml"):
             try:
                 with zf.open(info) as f:
                     start = f.read(4096)
@@ -181,7 +195,7 @@ def _inspect_zip(zf: zipfile.ZipFile) -> Package:
             part = target.lstrip("/") if target.startswith("/") else \
                 posixpath.normpath(posixpath.join(base, target))
             targets[rel.get("Id")] = part
-    pkg = Package()
+    pkg = Package(zf)
     for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
         part = targets.get(sheet.get(f"{{{NS_REL}}}id"))
         if part:
@@ -210,6 +224,9 @@ def special_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[str, tuple[str, 
     value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
     case) cost one scan of the raw bytes."""
     data = zf.read(sheet_part)
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+        raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
+                      "(DTD/entiteter) och läses inte.")
     if not _FORMULA_OR_ERROR.search(data):
         return {}
     out: dict[str, tuple[str, str | None]] = {}

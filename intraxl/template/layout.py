@@ -91,6 +91,21 @@ def _indicator_input(ind: Indicator, what: str) -> Cell:
     return Cell(None, input=True, kind=kind, title=what.capitalize()[:32], message=message)
 
 
+def row_ids(m: Mappings, unit: Unit) -> dict[str, list[str]]:
+    """The ids of the pre-filled rows of each table in `unit`'s template (what build_layout
+    puts in the key column), without building the layout."""
+    return {
+        contract.INFO.name: list(contract.INFO_FIELDS),
+        contract.INDICATORS.name: [i.id for i in m.indicators_for(unit)],
+        contract.ECONOMY.name: [line.id for line in m.economy_lines_for(unit)],
+        contract.ACTIVITIES.name: [a.id for a in m.activities_for(unit)],
+        contract.ASSIGNMENTS.name: [a.id for a in m.assignments_for(unit)],
+        contract.PROJECTS.name: [p.id for p in m.projects_for(unit)],
+        contract.RISKS.name: [r.id for r in m.risks_for(unit)],
+        contract.COMMENTS.name: list(m.plan.comment_sections),
+    }
+
+
 def build_layout(m: Mappings, unit: Unit, period: Period,
                  values: TemplateValues | None = None) -> list[SheetLayout]:
     """Every table sheet of `unit`'s template for `period`, with `values` filled in."""

@@ -18,7 +18,7 @@ from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
 from ..reader import RawRow, RawTable, RawWorkbook, read_workbook
-from ..template.layout import build_layout
+from ..template.layout import row_ids
 from .values import as_choice, as_date, as_number, as_text, indicator_kind
 from .models import (
     EconomyRow, Fact, FileReport, IndicatorRow, ProjectRow, RiskRow, Submission, WorkItemRow,
@@ -54,6 +54,8 @@ class _Checker:
             self.facts.append(Fact(table=table.spec.name, id=key, field=column, value=value))
 
     def _special(self, table: RawTable, row: RawRow, column: str) -> bool:
+        if not self.raw.special:  # the normal case: no formulas, no error values
+            return False
         what = self.raw.special.get((table.sheet, table.cell(row, column)))
         if what is None:
             return False
@@ -221,11 +223,10 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
     if unit is None or period is None or version is None:
         return None, c.issues
 
-    layout = {s.name: s for s in build_layout(m, unit, period)}
+    expected_ids = row_ids(m, unit)
 
     def expected(table: str) -> list[str]:
-        s = layout[table]
-        return [str(r[s.table.key].value) for r in s.rows if r[s.table.key].value is not None]
+        return expected_ids[table]
 
     sub = Submission(template_version=version, period=str(period), unit_id=unit.id,
                      reporter=reporter, email=email)

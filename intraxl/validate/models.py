@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -54,8 +54,9 @@ class RiskRow(BaseModel):
     owner: str | None = None
 
 
-class Fact(BaseModel):
-    """One submitted cell value, in the long form of the master's Data table."""
+class Fact(NamedTuple):
+    """One submitted cell value, in the long form of the master's Data table. A plain tuple:
+    a month holds tens of thousands, and they cross process boundaries."""
 
     table: str  # Tabell
     id: str  # ID

@@ -1,0 +1,102 @@
+"""Wall time and peak memory of the month's run on N synthetic submissions, with references.
+
+    python benchmarks/bench_consolidate.py [--n 200 1000] [--skip-openpyxl]
+
+For each N, on the same files (benchmarks/synth.py makes them from the real template):
+  - `intraxl consolidate` end to end (validate, store in a fresh SQLite file, consolidate,
+    write the master), as the command a user runs;
+  - its read-and-validate stage alone (intraxl.pipeline.validate_many, both cores);
+  - the floor: a bare python-calamine read of every table of every file, one process;
+  - what a user would script by hand: pandas.read_excel(engine="openpyxl") of every sheet.
+Each measurement runs in a fresh process; peak memory is that process's (and its worker
+processes') maximum resident set size. Prints figures and ratios; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TABLES = ("Info", "Indikatorer", "Ekonomi", "Aktiviteter", "Uppdrag", "Projekt", "Risker",
+          "Kommentarer")
+
+
+def stage(name: str, mappings: str, inbox: str) -> None:
+    """Run one stage in this process and print {"seconds", "peak_mb"} as JSON."""
+    files = sorted(Path(inbox).glob("*.xlsx"))
+    start = time.perf_counter()
+    if name == "floor":
+        import python_calamine as pc
+        for f in files:
+            wb = pc.CalamineWorkbook.from_path(str(f), load_tables=True)
+            for t in TABLES:
+                wb.get_table_by_name(t).to_python()
+    elif name == "openpyxl":
+        import pandas as pd
+        for f in files:
+            pd.read_excel(f, sheet_name=list(TABLES), header=3, engine="openpyxl")
+    elif name == "validate":
+        from intraxl.mappings import load_mappings
+        from intraxl.periods import Period
+        from intraxl.pipeline import validate_many
+        m = load_mappings(mappings)
+        start = time.perf_counter()  # the stage alone, not loading the mappings
+        reports = validate_many(files, m, Period.parse("2023-02"))
+        assert all(r.valid for r in reports)
+    elif name == "consolidate":
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run([sys.executable, "-m", "intraxl.cli", "consolidate", inbox,
+                            "--mappings", mappings, "--db", f"{d}/intraxl.db",
+                            "--out", f"{d}/master.xlsx"], check=True, capture_output=True)
+    seconds = time.perf_counter() - start
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak}))
+
+
+def measure(name: str, mappings: Path, inbox: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--stage", name, str(mappings), str(inbox)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, nargs="+", default=[200, 1000])
+    ap.add_argument("--skip-openpyxl", action="store_true", help="skip the slow reference")
+    ap.add_argument("--stage", nargs=3, metavar=("NAME", "MAPPINGS", "INBOX"))
+    args = ap.parse_args()
+    if args.stage:
+        stage(*args.stage)
+        return
+    sys.path.insert(0, str(HERE))
+    from synth import generate
+
+    for n in args.n:
+        mappings, inbox = generate(n)
+        res = {name: measure(name, mappings, inbox)
+               for name in ("floor", "validate", "consolidate")}
+        if not args.skip_openpyxl:
+            res["openpyxl"] = measure("openpyxl", mappings, inbox)
+        print(f"N = {n} submissions")
+        labels = {"consolidate": "intraxl consolidate, end to end",
+                  "validate": "read + validate stage (both cores)",
+                  "floor": "bare calamine read of every table (floor)",
+                  "openpyxl": "pandas.read_excel(openpyxl) loop"}
+        for name, r in res.items():
+            print(f"  {labels[name]:<44} {r['seconds']:7.2f} s  {r['peak_mb']:7.0f} MB peak")
+        print(f"  read + validate / floor: {res['validate']['seconds'] / res['floor']['seconds']:.2f}x")
+        if "openpyxl" in res:
+            print(f"  openpyxl loop / end to end: "
+                  f"{res['openpyxl']['seconds'] / res['consolidate']['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
