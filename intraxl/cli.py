@@ -86,13 +86,30 @@ def check_mappings(m: Mappings) -> None:
 @click.option("--unit", "units", multiple=True, help="Unit id (repeatable); default all units.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder [default: workbooks/templates/YYYY-MM].")
+@click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
+              help="History database to pre-fill from [default: intraxl.db; or INTRAXL_DB].")
 @mappings_option
-def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path | None) -> None:
+def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path | None,
+             db_url: str | None) -> None:
     """Write one pre-filled template per unit for PERIOD."""
-    from .template import write_templates
+    from .store import Store, database_exists
+    from .template import history_periods, prefill_values, write_templates
 
+    values = {}
+    if database_exists(db_url):
+        store = Store(db_url)
+        try:
+            facts = store.facts(history_periods(period))
+        finally:
+            store.dispose()
+        values = {u.id: prefill_values(facts, u.id, period) for u in m.units}
+        carried = sorted({p for p in facts["period"]})
+        console.print(f"pre-filled from {store.safe_url}: "
+                      f"{', '.join(carried) if carried else 'no stored periods to carry'}")
+    else:
+        console.print("no history database yet: the templates are not pre-filled")
     out_dir = out_dir or Path("workbooks/templates") / str(period)
-    paths = write_templates(m, period, out_dir, units)
+    paths = write_templates(m, period, out_dir, units, values=values)
     for p in paths:
         console.print(f"wrote {p}")
     console.print(f"{len(paths)} template(s) for {period}, version {m.template.version}")

@@ -159,3 +159,127 @@ def test_template_opens_in_libreoffice(templates, tmp_path):
     text = pdf_text(pdf)
     assert "Månadsuppföljning mars 2023" in text
     assert "Rad-ID" in text and "Indikator-ID" in text and "Avsnitt" in text
+
+
+# --- Pre-filled from the history store ----------------------------------------------------
+
+def _dicts(ws, table_name):
+    _, rows = _table_rows(ws, table_name)
+    header = [c.value for c in rows[0]]
+    return [dict(zip(header, (c.value for c in r))) for r in rows[1:]]
+
+
+@pytest.fixture(scope="module")
+def prefilled(mappings, tmp_path_factory):
+    """A real SQLite file holding the 2022 history and the February 2023 examples; the
+    CLI writes March 2023 (carried forward from February) and February 2023 (last year)."""
+    from click.testing import CliRunner
+
+    from intraxl.cli import main
+    from intraxl.store import Received, Store
+    from intraxl.validate import validate_file
+
+    from .conftest import EXAMPLES, ROOT
+
+    d = tmp_path_factory.mktemp("prefill")
+    db = d / "intraxl.db"
+    run = CliRunner().invoke
+    assert run(main, ["history", "import", str(ROOT / "workbooks/history/2022.csv"),
+                      "--db", str(db)]).exit_code == 0
+    reports = [validate_file(f, mappings, Period.parse("2023-02"))
+               for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    store = Store(str(db))
+    store.record([Received(r) for r in reports])
+    facts = store.facts(["2022-02"])
+    store.dispose()
+    for period in ("2023-03", "2023-02"):
+        result = run(main, ["template", "--period", period, "--db", str(db),
+                            "--out", str(d / period)])
+        assert result.exit_code == 0, result.output
+        assert "pre-filled from" in result.output
+    return {"dir": d, "feb": {r.unit_id: r.submission for r in reports}, "facts": facts}
+
+
+def test_statuses_risks_and_texts_are_carried_forward(mappings, prefilled):
+    from intraxl.template import template_filename
+
+    for unit in mappings.units:
+        feb = prefilled["feb"][unit.id]
+        wb = openpyxl.load_workbook(prefilled["dir"] / "2023-03" /
+                                    template_filename(unit, PERIOD))
+        acts = {r["Aktivitet-ID"]: r for r in _dicts(wb["Aktiviteter"], "Aktiviteter")}
+        for a in feb.activities:
+            assert acts[a.id]["Status"] == a.status
+            assert acts[a.id]["Kommentar"] == a.comment
+        prj = {r["Projekt-ID"]: r for r in _dicts(wb["Projekt"], "Projekt")}
+        for p in feb.projects:
+            assert (prj[p.id]["Tid"], prj[p.id]["Kostnad"], prj[p.id]["Resultat"]) == \
+                (p.time, p.cost, p.result)
+        risks = _dicts(wb["Risker"], "Risker")
+        known = {r["Risk-ID"]: r for r in risks if r["Risk-ID"]}
+        new = [r for r in risks if not r["Risk-ID"] and r["Risk"]]
+        for r in feb.risks:
+            row = known[r.id] if r.id in known else next(n for n in new if n["Risk"] == r.risk)
+            assert (row["Sannolikhet"], row["Konsekvens"], row["Åtgärd"]) == \
+                (r.probability, r.consequence, r.action)
+        assert len(new) == sum(1 for r in feb.risks if r.id not in known)
+        texts = {r["Avsnitt"]: r["Text"] for r in _dicts(wb["Kommentarer"], "Kommentarer")}
+        assert {k: v for k, v in texts.items() if v} == feb.comments
+        budget = {r["Rad-ID"]: r["Årsbudget"] for r in _dicts(wb["Ekonomi"], "Ekonomi")}
+        assert budget == {e.id: e.annual_budget for e in feb.economy}
+        # This month's figures are left for the unit to fill in.
+        assert all(r["Utfall"] is None for r in _dicts(wb["Indikatorer"], "Indikatorer"))
+    carried = sum(len(s.activities) + len(s.risks) for s in prefilled["feb"].values())
+    assert carried > 10  # the examples exercise this
+
+
+def test_last_years_outcome_is_shown_beside_the_input_cells(mappings, prefilled):
+    from intraxl.template import template_filename
+
+    facts = prefilled["facts"]
+    shown = 0
+    for unit in mappings.units:
+        wb = openpyxl.load_workbook(prefilled["dir"] / "2023-02" /
+                                    template_filename(unit, Period.parse("2023-02")))
+        for sheet, column in (("Indikatorer", "Utfall"), ("Ekonomi", "Utfall ack")):
+            ws = wb[sheet]
+            rng, rows = _table_rows(ws, sheet)
+            beside = ws.cell(rng.min_row, rng.max_col + 2)
+            assert beside.value == f"{column} februari 2022"
+            assert beside.coordinate not in rng  # outside the table: not part of the contract
+            mine = facts[(facts["unit_id"] == unit.id) & (facts["table"] == sheet) &
+                         (facts["field"] == column)]
+            expected = dict(zip(mine["id"], mine["value"]))
+            for r in rows[1:]:
+                value = ws.cell(r[0].row, rng.max_col + 2).value
+                assert value == pytest.approx(expected.get(r[0].value)) \
+                    if r[0].value in expected else value is None
+                shown += value is not None
+    assert shown > 20
+
+
+def test_a_prefilled_template_still_reads_as_the_contract(mappings, prefilled):
+    """The extra column does not confuse the reader; only this month's figures are missing."""
+    from intraxl.validate import validate_file
+
+    for f in sorted((prefilled["dir"] / "2023-02").glob("*.xlsx")):
+        report = validate_file(f, mappings, Period.parse("2023-02"))
+        assert report.submission is not None
+        assert {i.code for i in report.issues} <= {"missing-value", "comment-missing"}, \
+            [i for i in report.issues if i.code not in {"missing-value", "comment-missing"}]
+
+
+def test_without_a_database_templates_are_blank_and_no_file_is_created(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from intraxl.cli import main
+    from .conftest import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["template", "--period", "2023-03", "--mappings",
+                                       str(ROOT / "mappings"), "--unit", "gt-hr"])
+    assert result.exit_code == 0, result.output
+    assert "not pre-filled" in result.output
+    assert not (tmp_path / "intraxl.db").exists()
+    wb = openpyxl.load_workbook(next((tmp_path / "workbooks/templates/2023-03").glob("*.xlsx")))
+    assert all(r["Status"] is None for r in _dicts(wb["Aktiviteter"], "Aktiviteter"))

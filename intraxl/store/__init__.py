@@ -35,6 +35,14 @@ def database_url(url: str | None = None) -> str:
     return url if "://" in url else f"sqlite:///{Path(url)}"
 
 
+def database_exists(url: str | None = None) -> bool:
+    """False only for a SQLite file that is not there yet (a server database is assumed)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(database_url(url))
+    return u.get_backend_name() != "sqlite" or bool(u.database and Path(u.database).exists())
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
@@ -192,4 +200,4 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
-__all__ = ["Received", "Store", "SubmissionRecord", "database_url"]
+__all__ = ["Received", "Store", "SubmissionRecord", "database_exists", "database_url"]

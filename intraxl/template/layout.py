@@ -40,6 +40,9 @@ class SheetLayout:
     hint: str
     rows: list[dict[str, Cell]] = field(default_factory=list)
     widths: tuple[float, ...] = ()
+    # A grey column to the right of the table, outside it (not part of the contract): last
+    # year's figure beside each row's input cells. (header, one cell per row)
+    beside: tuple[str, list[Cell]] | None = None
 
     @property
     def name(self) -> str:
@@ -51,11 +54,14 @@ class TemplateValues(BaseModel):
     submission's own values (the shipped examples, the feedback workbook).
 
     `cells[table][row id][column]`; for `Info` the row id is the Fält. `new_risks` are rows a
-    unit added to `Risker` (no Risk-ID yet), as column -> value.
+    unit added to `Risker` (no Risk-ID yet), as column -> value. `last_year[table][row id]`
+    is shown beside the table (locked), headed by `last_year_label` (e.g. "februari 2022").
     """
 
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     new_risks: list[dict[str, Any]] = []
+    last_year: dict[str, dict[str, Any]] = {}
+    last_year_label: str = ""
 
 
 def _text(value: Any = None, title: str = "", message: str = "") -> Cell:
@@ -245,6 +251,13 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
 
     if values:
         _apply(sheets, values)
+        for sheet, column in ((ind, "Utfall"), (eco, "Utfall ack")):
+            given = values.last_year.get(sheet.name)
+            if given:
+                key = sheet.table.key
+                sheet.beside = (f"{column} {values.last_year_label}".strip(), [
+                    replace(r[column], value=given.get(str(r[key].value)), input=False)
+                    for r in sheet.rows])
     return sheets
 
 

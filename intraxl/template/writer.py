@@ -147,6 +147,13 @@ def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout, marks: Marks) 
             if messages:
                 ws.write_comment(r, col, "\n".join(messages),
                                  {"author": "intraxl", "x_scale": 2.5, "y_scale": 2})
+    if sheet.beside:  # outside the table, one empty column apart: read by no one
+        header, cells = sheet.beside
+        col = len(columns) + 1
+        ws.set_column(col, col, 16)
+        ws.write_string(HEADER_ROW, col, header, fmt.header)
+        for r, cell in enumerate(cells, start=FIRST_DATA_ROW):
+            _write_value(ws, r, col, cell.value, fmt.cell(cell))
     # One validation per run of identical input cells down a column.
     for col, header in enumerate(columns):
         start = None
