@@ -208,14 +208,22 @@ def _tkr(v: Any) -> str:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Master workbook [default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
 @click.option("--strict", is_flag=True, help="Exit 1 when any unit is missing or rejected.")
+@click.option("--pdf", is_flag=True,
+              help="Also write the report sheets as a PDF beside the master (LibreOffice).")
+@click.option("--open", "open_", is_flag=True,
+              help="Open the master in Excel afterwards (the optional excel extra).")
 @db_option
 @mappings_option
 def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | None,
-                out: Path | None, strict: bool) -> None:
+                out: Path | None, strict: bool, pdf: bool, open_: bool) -> None:
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from .master.office import open_in_excel, soffice
     from .pipeline import run
+
+    if pdf:
+        soffice()  # say what to install before the month's work, not after
 
     if period is None and inbox is not None:
         try:
@@ -232,7 +240,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         task = bar.add_task("validate", total=None)
         result = run(inbox, period, m, store, out,
                      progress=lambda n: bar.advance(task, n),
-                     on_files=lambda n: bar.update(task, total=n))
+                     on_files=lambda n: bar.update(task, total=n),
+                     pdf=out.with_suffix(".pdf") if pdf else None)
     report = result.report
     table = Table(title=f"{m.organisation.administration} {period}: "
                         f"{len(result.reports)} file(s) read, {result.new_files} new")
@@ -258,9 +267,25 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"wrote {result.master}")
+    if pdf:
+        console.print(f"wrote {out.with_suffix('.pdf')}")
+    if open_:
+        open_in_excel(result.master)
     if strict and (counts["avvisad"] or counts["saknas"]):
         click.echo("error: --strict: some units are missing or rejected", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def refresh(file: Path) -> None:
+    """Recalculate every formula of a workbook and save it (Excel, else LibreOffice)."""
+    from .master import backup_path
+    from .master.office import refresh as recalculate
+
+    used = recalculate(file)
+    console.print(f"recalculated {file} with {used}; the previous file is "
+                  f"{backup_path(file).name}")
 
 
 @main.group()

@@ -75,7 +75,7 @@ def history_periods(period: Period) -> list[str]:
 
 def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
         progress: Callable[[int], None] | None = None, on_files: Callable[[int], None] | None = None,
-        created: dt.datetime | None = None) -> RunResult:
+        created: dt.datetime | None = None, pdf: str | Path | None = None) -> RunResult:
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise IntraxlError(f"inbox folder not found: {inbox}")
@@ -89,5 +89,5 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
                if s.period == str(period) or (s.sha256 in shas and s.period != str(period))]
     facts = store.facts(history_periods(period))
     report = consolidate(m, period, facts, records)
-    master = write_master(report, out, created)
+    master = write_master(report, out, created, pdf)
     return RunResult(period, reports, report, master, sum(new for _, new in stored))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from intraxl.cli import main
-from intraxl.master import SHEETS, backup_path
+from intraxl.master import REPORT_SHEETS, SHEETS, backup_path
 
 from .conftest import EXAMPLES, ROOT, libreoffice_convert, schema_check, soffice
 from .test_examples import COSTS, RESULT, VOLUMES
@@ -70,7 +70,7 @@ def test_sheets_and_data_table(wb, month):
     assert wb.sheetnames == list(SHEETS)
     ws = wb["Data"]
     assert list(ws.tables) == ["Data"] and ws.tables["Data"].ref.startswith("A1:G")
-    data = pd.read_excel(month["out"], sheet_name="Data")
+    data = pd.read_excel(month["out"], sheet_name="Data", engine="openpyxl")
     assert list(data.columns) == ["Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde"]
     with sa.create_engine(f"sqlite:///{month['db']}").connect() as conn:
         n = conn.execute(sa.text("select count(*) from facts where period='2023-02'")).scalar()
@@ -125,7 +125,7 @@ def test_cost_table_reproduces_spec(wb):
 
 
 def test_indicators_reproduce_spec(month):
-    df = pd.read_excel(month["out"], sheet_name="Indikatorer", header=3)
+    df = pd.read_excel(month["out"], sheet_name="Indikatorer", header=3, engine="openpyxl")
     by = df.set_index("Indikator")
     cols = ["Utfall feb 2022", "Utfall feb 2023", "Mål feb 2023", "Årsmål", "R12 feb 2023"]
     names = {"lonespecifikationer": "Lönespecifikationer", "lonearenden": "Löneärenden",
@@ -252,16 +252,22 @@ def _recalculated(src, tmp_path):
     return openpyxl.load_workbook(out / src.name, data_only=True)
 
 
-def test_stored_formula_values_equal_libreoffice_recalculation(month, tmp_path):
-    # A control first: a wrong stored value must come back corrected, or nothing is checked.
-    tampered = tmp_path / "tampered.xlsx"
-    with zipfile.ZipFile(month["out"]) as zin, zipfile.ZipFile(tampered, "w") as zout:
+def _tamper(src, dst):
+    """`src` with the stored value of Summa Förvaltning's forecast (-3000) replaced by 999."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename == "xl/worksheets/sheet2.xml":
-                data, n = re.subn(rb"(<f>SUM\([^<]*\)</f><v>)-3000(\.0)?(</v>)", rb"\g<1>999\g<3>", data)
+                data, n = re.subn(rb"(<f>SUM\([^<]*\)</f><v>)-3000(\.0)?(</v>)",
+                                  rb"\g<1>999\g<3>", data)
                 assert n == 1
             zout.writestr(info, data)
+
+
+def test_stored_formula_values_equal_libreoffice_recalculation(month, tmp_path):
+    # A control first: a wrong stored value must come back corrected, or nothing is checked.
+    tampered = tmp_path / "tampered.xlsx"
+    _tamper(month["out"], tampered)
     control = _recalculated(tampered, tmp_path)
     assert _economy_rows(control["Ekonomi"])["Summa Förvaltning"][0] == -3000
 
@@ -280,12 +286,56 @@ def test_stored_formula_values_equal_libreoffice_recalculation(month, tmp_path):
     assert checked > 40
 
 
-def test_summary_sheets_render_to_pdf_and_png(month, tmp_path):
-    pdf = libreoffice_convert(month["out"], "pdf", tmp_path)
+def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path):
+    out = tmp_path / "master.xlsx"
+    result = consolidate(month["inbox"], month["db"], out, "--pdf")
+    assert result.exit_code == 0, result.output
+    pdf = out.with_suffix(".pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout.split("\f")
+    # The page header names the sheet (right part): only the report sheets are printed.
+    printed = {name for page in pages if page.strip()
+               for name in SHEETS if page.lstrip().splitlines()[0].rstrip().endswith(name)}
+    assert printed == set(REPORT_SHEETS)
+    assert "Månadsuppföljning februari 2023 – Intraservice" in pages[0]
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(pdf),
                     str(tmp_path / "page")], check=True)
-    pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) == 2 and all(p.stat().st_size > 5000 for p in pages)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == 2 and all(p.stat().st_size > 5000 for p in images)
+
+
+def test_refresh_recalculates_through_libreoffice(month, tmp_path):
+    tampered = tmp_path / "tampered.xlsx"
+    _tamper(month["out"], tampered)
+    forecast = lambda f: _economy_rows(  # noqa: E731
+        openpyxl.load_workbook(f, data_only=True)["Ekonomi"])["Summa Förvaltning"][0]
+    assert forecast(tampered) == 999
+    result = run_cli("refresh", tampered)
+    assert result.exit_code == 0, result.output
+    assert "with LibreOffice" in result.output  # no Excel on this machine
+    assert forecast(tampered) == -3000
+    assert forecast(backup_path(tampered)) == 999  # the file as it was is kept
+
+
+def test_without_libreoffice_or_excel_the_messages_say_what_to_install(month, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice on PATH
+    out = tmp_path / "master.xlsx"
+    result = consolidate(month["inbox"], month["db"], out, "--pdf")
+    assert result.exit_code == 1 and "LibreOffice is needed" in result.output
+    assert "apt-get install libreoffice-calc-nogui" in result.output
+    assert not out.exists()  # said before any work, not after
+    copy = tmp_path / "copy.xlsx"
+    shutil.copy(month["out"], copy)
+    result = run_cli("refresh", copy)
+    assert result.exit_code == 1 and "LibreOffice is needed" in result.output
+    assert copy.read_bytes() == month["out"].read_bytes()
+    try:  # xlwings is the optional extra, not installed by the tests
+        import xlwings  # noqa: F401
+    except ImportError:
+        result = consolidate(month["inbox"], month["db"], out, "--open")
+        assert result.exit_code == 1 and "pip install 'intraxl[excel]'" in result.output
+        assert out.exists()  # the master is written; only opening it needs Excel
 
 
 # --- the controller's work, superseding, rejection ------------------------------------------
@@ -329,7 +379,7 @@ def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_
     fig = _economy_rows(openpyxl.load_workbook(out, data_only=True)["Ekonomi"])
     assert fig["- HR"] == [-500, -288]  # 12 − 300: the corrected file is in the report
     assert fig["Avdelningen Uppdrag"] == [None, None]  # rejected: never in the report
-    files = pd.read_excel(out, sheet_name="Inlämningar", header=3)
+    files = pd.read_excel(out, sheet_name="Inlämningar", header=3, engine="openpyxl")
     assert len(files) == 8 and set(files["Fil"]) >= {"hr-rattad.xlsx", bad.name}
     hr = files[files["Enhet-ID"] == "gt-hr"].set_index("Fil")["I rapporten"]
     assert hr["hr-rattad.xlsx"] == "Ja" and pd.isna(hr["manadsuppfoljning_2023-02_gt-hr.xlsx"])
@@ -345,7 +395,7 @@ def test_formula_like_text_stays_text_in_the_master(tmp_path, mappings):
     wb = openpyxl.load_workbook(out)
     cells = [c for r in wb["Kommentarer"].iter_rows() for c in r if c.value == "=1+1 är två"]
     assert cells and all(c.data_type == "s" for c in cells)
-    data = pd.read_excel(out, sheet_name="Data")
+    data = pd.read_excel(out, sheet_name="Data", engine="openpyxl")
     assert "=1+1 är två" in set(data["Värde"])
 
 

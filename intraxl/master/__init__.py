@@ -18,7 +18,7 @@ import python_calamine as pc
 
 from ..consolidate import Report
 from ..errors import IntraxlError
-from .writer import ANALYSIS_CELL, SHEETS, write_workbook
+from .writer import ANALYSIS_CELL, REPORT_SHEETS, SHEETS, write_workbook
 
 
 def _lock_files(path: Path) -> list[Path]:
@@ -58,12 +58,19 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.föregående{path.suffix}")
 
 
-def write_master(report: Report, path: str | Path, created: dt.datetime | None = None) -> Path:
-    path = Path(path)
+def check_not_open(path: Path) -> None:
     locks = _lock_files(path)
     if locks:
         raise IntraxlError(f"{path} is open in a spreadsheet program (lock file {locks[0].name})."
                            " Close it and run again; the existing file was not changed.")
+
+
+def write_master(report: Report, path: str | Path, created: dt.datetime | None = None,
+                 pdf: str | Path | None = None) -> Path:
+    """Write the master workbook at `path`; with `pdf`, also its report sheets (all but
+    Inlämningar and Data) as a PDF through LibreOffice."""
+    path = Path(path)
+    check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     controller, analysis = read_controller_work(path)
     fd, tmp = tempfile.mkstemp(prefix=".intraxl-", suffix=".xlsx", dir=path.parent)
@@ -79,7 +86,24 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    if pdf is not None:
+        export_pdf(report, Path(pdf), controller, analysis, created)
     return path
 
 
-__all__ = ["SHEETS", "backup_path", "read_controller_work", "write_master"]
+def export_pdf(report: Report, pdf: Path, controller: dict[tuple[str, str], str],
+               analysis: str | None, created: dt.datetime | None = None) -> Path:
+    """The report sheets as a PDF: the master written once more with the file log and the
+    data hidden (LibreOffice prints no hidden sheet), converted by LibreOffice headless."""
+    from .office import soffice, to_pdf
+
+    soffice()  # a clear message before any work when LibreOffice is not there
+    with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
+        printable = Path(d) / f"{pdf.stem}.xlsx"
+        write_workbook(str(printable), report, controller, analysis, created,
+                       hidden=[s for s in SHEETS if s not in REPORT_SHEETS])
+        return to_pdf(printable, pdf)
+
+
+__all__ = ["REPORT_SHEETS", "SHEETS", "backup_path", "check_not_open", "export_pdf",
+           "read_controller_work", "write_master"]

@@ -41,6 +41,7 @@ ANALYSIS_CELL = (3, 1)  # Sammanfattning!B4: the controller's analysis, kept acr
 ANALYSIS_NAME = "Analys"
 SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt",
           "Risker", "Kommentarer", "Inlämningar", "Data")
+REPORT_SHEETS = SHEETS[:8]  # what the board reads: in the PDF; the file log and data are not
 DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
 
 
@@ -162,7 +163,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
                     "budget.", fmt.subtitle)
     ws.set_column(0, 0, 48)
     ws.set_column(1, 5, 18)
-    ws.set_row(3, 30)
+    ws.set_row(3, 45)
     row = 3
     for c, h in enumerate(("Resultat, tkr", f"Prognos helår ({month})",
                            f"Avvikelse utfall/budget jan–{month[:3]}")):
@@ -216,7 +217,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     keys["cost_budget"] = f"Ekonomi!{a1(top + 1, 3)}"
     keys["cost_values"] = (totals["outcome"], totals["budget"])  # type: ignore[assignment]
 
-    chart = wb.add_chart({"type": "column"})
+    chart = wb.add_chart({"type": "bar"})
     n_costs = len(report.costs) - 1  # without Verksamhetens resultat
     for col, colour in ((2, HEADER_BG), (3, "#A6A6A6")):
         chart.add_series({
@@ -225,10 +226,11 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
             "values": ["Ekonomi", top + 1, col, top + n_costs, col],
             "fill": {"color": colour}})
     chart.set_title({"name": "Kostnader: utfall mot budget (tkr)"})
-    chart.set_y_axis({"min": 0, "num_format": "#,##0"})
+    chart.set_x_axis({"min": 0, "num_format": "#,##0"})
+    chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 320})
-    ws.insert_chart(end + 1, 0, chart)
+    chart.set_size({"width": 600, "height": 300})
+    ws.insert_chart(3, 3, chart, {"x_offset": 20})  # beside the result table: one page
     _page_setup(ws, report, 3)
     return keys
 
@@ -428,12 +430,12 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     row += len(figures) + 2
 
     ws.write_string(row, 0, "Inlämningar per enhet", fmt.heading)
-    status_rows = [[(u.name, fmt.text), (u.status, fmt.get(status=u.status)), (u.file, None),
+    status_rows = [[(u.name, fmt.text), (u.status, fmt.get(status=u.status)),
                     (u.received_at, fmt.get("datetime")), (u.errors, fmt.get("int")),
-                    (u.warnings, fmt.get("int"))] for u in report.units]
+                    (u.warnings, fmt.get("int")), (u.file, None)] for u in report.units]
     row = _table(ws, fmt, row + 1, "Inlamningsstatus",
-                 [("Enhet", 34), ("Status", 16), ("Fil", 16), ("Mottagen", 16), ("Fel", 16),
-                  ("Varningar", 16)], status_rows) + 1
+                 [("Enhet", 34), ("Status", 16), ("Mottagen", 16), ("Fel", 16),
+                  ("Varningar", 16), ("Fil", 16)], status_rows) + 1
 
     ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
     statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
@@ -464,7 +466,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
                       "data_labels": {"value": True, "num_format": "#,##0"}})
     chart.set_title({"name": "Avvikelse per enhet (tkr)"})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_size({"width": 620, "height": 300})
     ws.insert_chart(top, 3, chart)
     row = max(row, top + 16) + 1
@@ -485,12 +487,18 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
         for note in report.notes:
             row += 1
             ws.write_string(row, 0, note)
+    # The tables above share columns; these widths fit them all (unit names, file names).
+    ws.set_column(0, 0, 52)
+    ws.set_column(1, 4, 14)
+    ws.set_column(5, 5, 44)
     ws.activate()
     _page_setup(ws, report)
 
 
 def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], str],
-                   analysis: str | None, created: dt.datetime | None = None) -> None:
+                   analysis: str | None, created: dt.datetime | None = None,
+                   hidden: Sequence[str] = ()) -> None:
+    """The master workbook at `path`; `hidden` sheets are hidden (for the PDF export)."""
     generated = created or dt.datetime.now().replace(microsecond=0)
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                     "strings_to_numbers": False})
@@ -516,4 +524,6 @@ def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], 
     _files(wb, fmt, report)
     _data(wb, fmt, report)
     _summary(summary, wb, fmt, report, keys, analysis, generated)
+    for name in hidden:
+        wb.get_worksheet_by_name(name).hide()
     wb.close()

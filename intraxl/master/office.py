@@ -1,0 +1,131 @@
+"""The master in a real spreadsheet program: PDF export and recalculation through LibreOffice
+headless, opening and recalculating through Excel (xlwings, the optional `excel` extra).
+
+Everything here is optional: without LibreOffice or Excel, the master itself is still written
+and the user gets one clear message saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import IntraxlError
+
+TIMEOUT = 600  # seconds; a large master takes LibreOffice a while on a small machine
+
+INSTALL_LIBREOFFICE = (
+    "LibreOffice is needed for this: install it (Debian/Ubuntu: `apt-get install "
+    "libreoffice-calc-nogui`; Windows and macOS: https://www.libreoffice.org) and make sure "
+    "`soffice` is on PATH")
+
+# A user profile that makes LibreOffice recalculate every formula of an .xlsx on load
+# (org.openoffice.Office.Calc/Formula/Load/OOXMLRecalcMode = 0, "always"). Without it,
+# LibreOffice keeps the stored values, and a "recalculation" recalculates nothing.
+RECALC_PROFILE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+    'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+    '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>'
+    '</oor:items>\n')
+
+
+def soffice() -> str:
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        raise IntraxlError(INSTALL_LIBREOFFICE)
+    return exe
+
+
+def libreoffice_convert(src: Path, fmt: str, out_dir: Path, recalc: bool = False) -> Path:
+    """Convert `src` to `fmt` ("pdf", "xlsx") in `out_dir` with LibreOffice headless, in a
+    throw-away user profile (so that a LibreOffice the user has open is not disturbed)."""
+    exe = soffice()
+    with tempfile.TemporaryDirectory(prefix="intraxl-lo-") as profile:
+        if recalc:
+            user = Path(profile) / "user"
+            user.mkdir()
+            (user / "registrymodifications.xcu").write_text(RECALC_PROFILE, encoding="utf-8")
+        try:
+            done = subprocess.run(
+                [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+                 "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
+                capture_output=True, text=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise IntraxlError(f"LibreOffice did not finish converting {src.name} within "
+                               f"{TIMEOUT} s")
+    out = out_dir / f"{src.stem}.{fmt.split(':')[0]}"
+    if done.returncode != 0 or not out.exists() or out.stat().st_size == 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise IntraxlError(f"LibreOffice could not convert {src.name} to {fmt}"
+                           + (f": {detail[-1]}" if detail else ""))
+    return out
+
+
+def to_pdf(xlsx: Path, pdf: Path) -> Path:
+    """`xlsx` as a PDF at `pdf` (its hidden sheets are not printed)."""
+    with tempfile.TemporaryDirectory(prefix="intraxl-pdf-") as d:
+        out = libreoffice_convert(xlsx, "pdf", Path(d))
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(out), pdf)
+    return pdf
+
+
+def _excel():
+    """xlwings' Excel, or None when xlwings or Excel is not there."""
+    try:
+        import xlwings as xw
+    except ImportError:
+        return None
+    try:
+        return xw.App(visible=False, add_book=False)
+    except Exception:  # noqa: BLE001 - no Excel on this machine (or a platform without it)
+        return None
+
+
+def open_in_excel(path: Path) -> None:
+    """Open the workbook in Excel for the user (xlwings)."""
+    try:
+        import xlwings as xw
+    except ImportError:
+        raise IntraxlError("--open needs Excel and the optional extra: "
+                           "pip install 'intraxl[excel]'") from None
+    try:
+        xw.Book(str(path.resolve()))
+    except Exception as e:  # noqa: BLE001
+        raise IntraxlError(f"Excel could not open {path}: {e}") from e
+
+
+def refresh(path: Path) -> str:
+    """Recalculate every formula of `path` and save it in place, keeping the previous file
+    as a backup: through Excel when xlwings and Excel are there, else LibreOffice headless.
+    Returns the program used."""
+    from . import backup_path, check_not_open
+
+    if not path.is_file():
+        raise IntraxlError(f"no such workbook: {path}")
+    check_not_open(path)
+    app = _excel()
+    if app is not None:
+        try:
+            shutil.copy2(path, backup_path(path))
+            book = app.books.open(str(path.resolve()))
+            app.calculate()
+            book.save()
+            book.close()
+        finally:
+            app.quit()
+        return "Excel"
+    with tempfile.TemporaryDirectory(prefix="intraxl-refresh-", dir=path.parent) as d:
+        out = libreoffice_convert(path, "xlsx", Path(d), recalc=True)
+        shutil.copy2(path, backup_path(path))
+        os.replace(out, path)
+    return "LibreOffice"
+
+
+__all__ = ["libreoffice_convert", "open_in_excel", "refresh", "soffice", "to_pdf"]
