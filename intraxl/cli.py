@@ -277,6 +277,98 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
 
 
 @main.command()
+@click.argument("source")
+@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@click.option("--inbox", type=click.Path(path_type=Path), default=None,
+              help="Where workbooks go [default: workbooks/inbox/YYYY-MM].")
+@click.option("--quarantine", type=click.Path(path_type=Path), default=None,
+              help="Where everything else goes [default: workbooks/quarantine/YYYY-MM].")
+@db_option
+@mappings_option
+def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | None,
+            quarantine: Path | None) -> None:
+    """Save the month's e-mailed workbooks in the inbox (SOURCE: a folder of .eml/.msg
+    files, or imaps://user@host/folder with the password in INTRAXL_IMAP_PASSWORD)."""
+    import os
+
+    from rich.markup import escape
+
+    from .collect import collect as take, open_source
+    from .collect.mail import PASSWORD_ENV
+
+    inbox = inbox or Path("workbooks/inbox") / str(period)
+    quarantine = quarantine or Path("workbooks/quarantine") / str(period)
+
+    def password() -> str:
+        return os.environ.get(PASSWORD_ENV) or click.prompt("IMAP password", hide_input=True,
+                                                            err=True)
+
+    mails, name = open_source(source, password)
+    table = Table(title=f"{name}: {period}")
+    for col in ("bilaga", "från", "enhet", "blev", "varför"):
+        table.add_column(col, overflow="fold")
+    colours = {"inbox": "green", "quarantine": "red", "seen": "dim"}
+    items = take(mails, m, period, store, inbox, quarantine, name)
+    for i in items:
+        where = {"inbox": "inkorg", "quarantine": "karantän", "seen": "redan hämtad"}[i.status]
+        table.add_row(escape(i.file_name), escape(i.mail.sender), i.unit_id or "-",
+                      f"[{colours[i.status]}]{where}[/]",
+                      escape(f"{i.code}: {i.reason}") if i.code else "")
+    console.print(table)
+    n = {s: sum(i.status == s for i in items) for s in colours}
+    console.print(f"{n['inbox']} to {inbox}, {n['quarantine']} to {quarantine}, "
+                  f"{n['seen']} collected before")
+
+
+@main.command()
+@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--drafts", "drafts_dir", type=click.Path(path_type=Path), default=None,
+              help="Write reminder and reply e-mails (.eml drafts) into this folder.")
+@click.option("--inbox", type=click.Path(path_type=Path), default=None,
+              help="The period's inbox, for the feedback workbooks "
+                   "[default: workbooks/inbox/YYYY-MM].")
+@db_option
+@mappings_option
+def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: Path | None,
+           inbox: Path | None) -> None:
+    """One row per unit: received (when, from whom), accepted or rejected, quarantined,
+    missing."""
+    from rich.markup import escape
+
+    from .status import period_status, write_drafts
+
+    st = period_status(m, period, store)
+    drafts = write_drafts(st, m, inbox or Path("workbooks/inbox") / str(period), drafts_dir) \
+        if drafts_dir is not None else []
+    if as_json:
+        click.echo(st.model_dump_json(indent=2))
+        return
+    table = Table(title=f"{m.organisation.administration} {period}")
+    for col in ("enhet", "läge", "mottagen", "från", "fil", "fel", "varningar", "ersatta"):
+        table.add_column(col, overflow="fold")
+    colours = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
+    for u in st.units:
+        table.add_row(escape(u.unit), f"[{colours[u.state]}]{u.state}[/]",
+                      f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "-",
+                      escape(u.sender or "-"), escape(u.file or "-"), str(u.errors),
+                      str(u.warnings), str(u.superseded))
+    console.print(table)
+    for u in st.units:
+        for q in u.quarantined:
+            console.print(f"[red]karantän[/] {escape(u.unit)}: {escape(q.file_name)} från "
+                          f"{escape(q.sender)}: {escape(q.reason)}")
+    for q in st.unattributed:
+        console.print(f"[red]karantän[/] {escape(q.file_name)} från {escape(q.sender or '?')}:"
+                      f" {escape(q.reason)}")
+    c = st.counts()
+    console.print(f"{c['godkänd']} accepted, {c['avvisad']} rejected, {c['karantän']} "
+                  f"quarantined, {c['saknas']} missing")
+    for d in drafts:
+        console.print(f"wrote {d}")
+
+
+@main.command()
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def refresh(file: Path) -> None:
     """Recalculate every formula of a workbook and save it (Excel, else LibreOffice)."""

@@ -36,6 +36,10 @@ CODES: dict[str, str] = {
     "wrong-period": "the file is for another period than the one collected",
     "unknown-unit": "Enhet-ID is not in the organisation",
     "sender-not-registered": "the sender is not a registered reporter of the unit",
+    # e-mail intake (quarantine)
+    "unknown-sender": "an e-mail from an address registered for no unit",
+    "unverified-sender": "the receiving mail server found the sender forged (SPF/DKIM/DMARC fail)",
+    "unreadable-message": "a saved e-mail that cannot be parsed",
     # cells
     "missing-value": "a required input cell is empty",
     "not-a-number": "text (or a date) where a number belongs",

@@ -26,11 +26,11 @@ def counts(store: Store) -> dict[str, int]:
 
 def test_schema_is_created_and_migrations_run_once(db_url):
     store = Store(db_url)
-    assert store.migrations_applied == ["0001_initial"]
+    assert store.migrations_applied == ["0001_initial", "0002_attachments"]
     store.dispose()
     again = Store(db_url)
     assert again.migrations_applied == []
-    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 1}
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 2}
 
 
 def test_recording_is_idempotent(db_url, mappings):

@@ -57,6 +57,7 @@ class Unit(Strict):
 
 class Organisation(Strict):
     administration: str
+    mailbox: Email | None = None  # finance's mailbox: the sender of reminders and replies
     groups: list[Group] = []
     units: list[Unit] = Field(min_length=1)
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import IntraxlError
 from ..validate.models import Fact, FileReport
-from .schema import facts, migrate, submissions
+from .schema import attachments, facts, migrate, submissions
 
 DEFAULT_URL = "sqlite:///intraxl.db"
 FACT_COLUMNS = ["period", "unit_id", "table", "id", "field", "value"]
@@ -174,6 +174,23 @@ class Store:
         return pd.DataFrame(
             [(p, u, t, i, f, num if num is not None else d if d is not None else text)
              for p, u, t, i, f, num, text, d in rows], columns=FACT_COLUMNS)
+
+    def attachment_seen(self, message_id: str, file_name: str, sha256: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(attachments.c.id).where(and_(
+                attachments.c.message_id == message_id, attachments.c.file_name == file_name,
+                attachments.c.sha256 == sha256))).first() is not None
+
+    def record_attachment(self, row: dict[str, Any]) -> None:
+        """Log one collected attachment (the columns of the attachments table)."""
+        with self.engine.begin() as conn:
+            conn.execute(attachments.insert().values(collected_at=_now(), **row))
+
+    def attachments(self, period: str) -> list[dict[str, Any]]:
+        """Every attachment collected for `period`, in the order collected."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(attachments).where(
+                attachments.c.period == period).order_by(attachments.c.id)).mappings()]
 
     def periods(self) -> list[str]:
         """Every period with an accepted submission, in order."""

@@ -59,13 +59,43 @@ facts = Table(
 )
 
 
+# Every e-mail attachment collected, where it came from and where it went (the period's
+# inbox or quarantine, and why). Collecting the same message again adds nothing.
+attachments = Table(
+    "attachments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("source", String(500), nullable=False),  # the folder or imaps://user@host/folder
+    Column("message_id", String(998), nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("file_name", String(500), nullable=False),  # the attachment's own name
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("unit_id", String(100), nullable=False),  # '' when no unit can be told
+    Column("status", String(20), nullable=False),  # inbox | quarantine
+    Column("code", String(50)),  # the issue code of a quarantined attachment
+    Column("reason", Text),
+    Column("saved_as", String(1000), nullable=False),
+    Column("collected_at", DateTime, nullable=False),
+    UniqueConstraint("message_id", "file_name", "sha256", name="uq_attachments_part"),
+    Index("ix_attachments_period", "period"),
+)
+
+
 def _initial(conn: Connection) -> None:
     metadata.create_all(conn, tables=[submissions, facts])
+
+
+def _attachments(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[attachments])
 
 
 # Never edit or reorder a released migration: add a new one at the end.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
+    ("0002_attachments", _attachments),
 ]
 
 

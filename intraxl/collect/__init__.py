@@ -1,0 +1,183 @@
+"""Stage 3 — collect: the month's e-mail attachments into the period's inbox folder.
+
+Each workbook attachment from an address registered for its unit is saved in the inbox under
+a unique, readable name and recorded (sender, time, message id, subject, sha256), together
+with its validation. Everything else goes to the quarantine folder with the reason recorded:
+an unknown or forged sender, a workbook claiming another unit, a macro-enabled or
+non-workbook attachment, one over the size limit, an e-mail file that cannot be read.
+Nothing is deleted or overwritten; collecting the same messages again adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import IntraxlError
+from ..mappings import Mappings
+from ..periods import Period
+from ..reader.package import MAX_FILE_BYTES
+from ..store import Received, Store
+from ..validate import FileReport, validate_file
+from .mail import Attachment, Mail, MailboxUrl, read_folder, read_imap
+
+# Attachments these issues are found in never reach the inbox: not a workbook, or unsafe.
+QUARANTINE_CODES = ("empty-file", "file-too-large", "not-a-workbook", "macro-enabled",
+                    "zip-bomb", "unsafe-xml")
+INBOX, QUARANTINE = "inbox", "quarantine"
+
+
+@dataclass
+class Collected:
+    """What became of one attachment (or of an e-mail file that could not be read)."""
+
+    mail: Mail
+    file_name: str
+    status: str  # inbox | quarantine | seen (collected before: nothing done)
+    unit_id: str = ""
+    saved_as: Path | None = None
+    code: str | None = None
+    reason: str | None = None
+    report: FileReport | None = None
+
+
+def _safe_name(name: str) -> str:
+    """A file name that is safe on every file system, readable, never empty."""
+    stem, suffix = os.path.splitext(Path(name.replace("\\", "/")).name)
+    stem = re.sub(r"[^\w.\- ()åäöÅÄÖ]+", "_", stem).strip(" ._") or "bilaga"
+    suffix = re.sub(r"[^\w.]", "", suffix)[:10]
+    return f"{stem[:120]}{suffix}"
+
+
+def _place(folder: Path, name: str, unit_id: str, mail: Mail, data: bytes) -> Path:
+    """Write `data` to a new file in `folder`: the attachment's own name when free, else
+    with the unit and the received time added (and -2, -3, ... if need be). Never
+    overwrites."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = _safe_name(name)
+    stem, suffix = os.path.splitext(name)
+    stamp = f"{unit_id or 'okand'}_{mail.received_at:%Y%m%d-%H%M%S}"
+    candidates = [name, f"{stem}_{stamp}{suffix}"] + [f"{stem}_{stamp}-{n}{suffix}"
+                                                        for n in range(2, 1000)]
+    for candidate in candidates:
+        try:
+            with open(folder / candidate, "xb") as f:
+                f.write(data)
+            return folder / candidate
+        except FileExistsError:
+            continue
+    raise OSError(f"no free file name for {name} in {folder}")
+
+
+def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, str | None, str]:
+    """(code, reason, unit id) of an attachment: code '' means it may enter the inbox."""
+    senders_units = [u.id for u in m.units if mail.sender in u.reporters]
+    claimed = report.unit_id if report and report.unit_id in {u.id for u in m.units} else None
+    unit = claimed or (senders_units[0] if len(senders_units) == 1 else "")
+    if report is not None:
+        for issue in report.issues:
+            if issue.code in QUARANTINE_CODES:
+                return issue.code, issue.message, unit
+    if mail.auth_failed:
+        return ("unverified-sender", f"Mottagande e-postserver underkände avsändaren "
+                f"{mail.sender} ({mail.auth_failed}): meddelandet kan vara förfalskat.", unit)
+    if not senders_units:
+        return ("unknown-sender", f"Avsändaren {mail.sender or '(saknas)'} är inte registrerad "
+                "för någon enhet.", unit)
+    if claimed and claimed not in senders_units:
+        return ("sender-not-registered", f"Arbetsboken gäller {claimed}, men avsändaren "
+                f"{mail.sender} är registrerad för {', '.join(senders_units)}.", unit)
+    return "", None, unit
+
+
+def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment,
+          inbox: Path, quarantine: Path, source: str) -> Collected:
+    sha = hashlib.sha256(att.data).hexdigest()
+    if store.attachment_seen(mail.message_id, att.file_name, sha):
+        return Collected(mail, att.file_name, "seen")
+    report = None
+    if len(att.data) > MAX_FILE_BYTES:
+        code, reason, unit = ("file-too-large", f"Bilagan är {len(att.data) / 1e6:.0f} MB, "
+                              f"större än gränsen {MAX_FILE_BYTES / 1e6:.0f} MB.", "")
+    else:
+        with tempfile.TemporaryDirectory(prefix="intraxl-collect-") as d:
+            tmp = Path(d) / _safe_name(att.file_name)
+            tmp.write_bytes(att.data)
+            report = validate_file(tmp, m, period, sender=mail.sender or None)
+        code, reason, unit = _verdict(m, mail, report)
+    status = QUARANTINE if code else INBOX
+    if status == INBOX:
+        # The same workbook sent again (another message): one copy in the inbox is enough.
+        same = [a for a in store.attachments(str(period))
+                if a["sha256"] == sha and a["status"] == INBOX and Path(a["saved_as"]).exists()]
+        saved = Path(same[0]["saved_as"]) if same else _place(inbox, att.file_name, unit, mail,
+                                                             att.data)
+    else:
+        saved = _place(quarantine, att.file_name, unit, mail, att.data)
+    store.record_attachment({
+        "period": str(period), "source": source, "message_id": mail.message_id,
+        "sender": mail.sender, "subject": mail.subject[:2000], "received_at": mail.received_at,
+        "file_name": att.file_name, "sha256": sha, "size": len(att.data), "unit_id": unit,
+        "status": status, "code": code or None, "reason": reason, "saved_as": str(saved)})
+    if status == INBOX and report is not None:
+        # A file that names no known unit is still the sender's unit's (rejected) submission.
+        known = {u.id for u in m.units}
+        report = report.model_copy(update={
+            "file": str(saved), "unit_id": report.unit_id if report.unit_id in known
+            else unit or report.unit_id})
+        store.record([Received(report, source="email", sender=mail.sender,
+                               received_at=mail.received_at)])
+    return Collected(mail, att.file_name, status, unit, saved, code or None, reason, report)
+
+
+def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
+            inbox: str | Path, quarantine: str | Path, source: str,
+            progress: Callable[[Collected], None] | None = None) -> list[Collected]:
+    """Take every attachment of `mails` into `inbox` or `quarantine`; see the module text."""
+    inbox, quarantine = Path(inbox), Path(quarantine)
+    out = []
+    for mail in mails:
+        if mail.problem is not None:
+            att = Attachment(Path(mail.origin).name or "meddelande.eml", mail.raw)
+            sha = hashlib.sha256(att.data).hexdigest()
+            if store.attachment_seen(mail.message_id, att.file_name, sha):
+                items = [Collected(mail, att.file_name, "seen")]
+            else:
+                saved = _place(quarantine, att.file_name, "", mail, att.data)
+                reason = f"E-postmeddelandet kan inte läsas ({mail.problem[:200]})."
+                store.record_attachment({
+                    "period": str(period), "source": source, "message_id": mail.message_id,
+                    "sender": "", "subject": "", "received_at": mail.received_at,
+                    "file_name": att.file_name, "sha256": sha, "size": len(att.data),
+                    "unit_id": "", "status": QUARANTINE, "code": "unreadable-message",
+                    "reason": reason, "saved_as": str(saved)})
+                items = [Collected(mail, att.file_name, QUARANTINE, "", saved,
+                                   "unreadable-message", reason)]
+        else:
+            items = [_take(m, period, store, mail, att, inbox, quarantine, source)
+                     for att in mail.attachments]
+        for item in items:
+            out.append(item)
+            if progress:
+                progress(item)
+    return out
+
+
+def open_source(source: str, password: Callable[[], str]) -> tuple[Iterable[Mail], str]:
+    """The e-mails of SOURCE (a folder, or imaps://user@host/folder) and how to name it."""
+    if source.startswith(("imaps://", "imap://")):
+        box = MailboxUrl.parse(source)
+        return read_imap(box, password()), str(box)
+    folder = Path(source)
+    if not folder.is_dir():
+        raise IntraxlError(f"no such folder of e-mails: {folder} (or give imaps://user@host/"
+                           "folder)")
+    return read_folder(folder), str(folder.resolve())
+
+
+__all__ = ["Collected", "INBOX", "QUARANTINE", "collect", "open_source"]

@@ -1,0 +1,194 @@
+"""E-mails in, as plain data: saved `.eml` and Outlook `.msg` files, or an IMAP mailbox.
+
+Only reads; never marks, moves or deletes a message. Header values are untrusted text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import imaplib
+import ssl
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlsplit
+
+from ..errors import IntraxlError
+
+MAIL_SUFFIXES = (".eml", ".msg")
+PASSWORD_ENV = "INTRAXL_IMAP_PASSWORD"
+
+
+@dataclass
+class Attachment:
+    file_name: str
+    data: bytes
+
+
+@dataclass
+class Mail:
+    origin: str  # the .eml/.msg file, or the mailbox URL and the message's UID
+    message_id: str
+    sender: str  # the bare address, lower case; '' when there is none
+    subject: str
+    received_at: dt.datetime  # naive UTC
+    attachments: list[Attachment] = field(default_factory=list)
+    auth_failed: str | None = None  # e.g. "dmarc=fail", from Authentication-Results
+    problem: str | None = None  # the message itself could not be read
+    raw: bytes = b""  # kept only when the message cannot be read (it goes to quarantine)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime:
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def _address(header: str | None) -> str:
+    return email.utils.parseaddr(header or "")[1].strip().lower()
+
+
+def _fallback_id(data: bytes) -> str:
+    return f"<{hashlib.sha256(data).hexdigest()}@intraxl>"
+
+
+def _auth_failure(results: list[str]) -> str | None:
+    """A failed SPF/DKIM/DMARC verdict stamped by the receiving server, if any."""
+    for header in results:
+        for verdict in ("dmarc=fail", "spf=fail", "dkim=fail"):
+            if verdict in header.lower():
+                return verdict
+    return None
+
+
+def parse_eml(data: bytes, origin: str) -> Mail:
+    try:
+        msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore
+        date = msg["Date"]
+        received = getattr(date, "datetime", None) if date is not None else None
+        mail = Mail(origin=origin,
+                    message_id=str(msg["Message-ID"] or "").strip() or _fallback_id(data),
+                    sender=_address(str(msg["From"] or "")), subject=str(msg["Subject"] or ""),
+                    received_at=_utc(received),
+                    auth_failed=_auth_failure([str(h) for h in
+                                               msg.get_all("Authentication-Results") or []]))
+        for part in msg.walk():
+            if part.is_multipart():
+                continue
+            name = part.get_filename()
+            if not name:  # the text, or an image in it: not an attachment
+                continue
+            payload = part.get_payload(decode=True)
+            mail.attachments.append(Attachment(Path(name).name, payload or b""))
+        return mail
+    except Exception as e:  # noqa: BLE001 - an e-mail is untrusted input
+        return Mail(origin=origin, message_id=_fallback_id(data), sender="", subject="",
+                    received_at=_utc(None), problem=f"{type(e).__name__}: {e}", raw=data)
+
+
+def parse_msg(path: Path) -> Mail:
+    """An Outlook .msg file (extract-msg)."""
+    import extract_msg
+
+    data = path.read_bytes()
+    try:
+        msg = extract_msg.openMsg(str(path), delayAttachments=False)
+        try:
+            header = msg.header
+            results = header.get_all("Authentication-Results") if header is not None else None
+            date = msg.date if isinstance(msg.date, dt.datetime) else None
+            mail = Mail(origin=str(path),
+                        message_id=(msg.messageId or "").strip() or _fallback_id(data),
+                        sender=_address(msg.sender), subject=msg.subject or "",
+                        received_at=_utc(date), auth_failed=_auth_failure(results or []))
+            for a in msg.attachments:
+                name = a.getFilename() if hasattr(a, "getFilename") else None
+                if name and isinstance(a.data, bytes):
+                    mail.attachments.append(Attachment(Path(name).name, a.data))
+            return mail
+        finally:
+            msg.close()
+    except Exception as e:  # noqa: BLE001
+        return Mail(origin=str(path), message_id=_fallback_id(data), sender="", subject="",
+                    received_at=_utc(None), problem=f"{type(e).__name__}: {e}", raw=data)
+
+
+def read_folder(folder: Path) -> Iterator[Mail]:
+    """Every .eml and .msg file in `folder` (and below), in name order."""
+    for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in MAIL_SUFFIXES):
+        if path.suffix.lower() == ".msg":
+            yield parse_msg(path)
+        else:
+            yield parse_eml(path.read_bytes(), str(path))
+
+
+@dataclass(frozen=True)
+class MailboxUrl:
+    secure: bool
+    user: str
+    host: str
+    port: int
+    folder: str
+
+    @classmethod
+    def parse(cls, url: str) -> "MailboxUrl":
+        u = urlsplit(url)
+        if u.scheme not in ("imaps", "imap") or not u.hostname or not u.username:
+            raise IntraxlError(f"not a mailbox address: {url!r}; write "
+                               "imaps://user@host/folder")
+        if u.password:
+            raise IntraxlError(f"do not put the password in the address; set {PASSWORD_ENV} "
+                               "or type it when asked")
+        secure = u.scheme == "imaps"
+        return cls(secure, unquote(u.username), u.hostname, u.port or (993 if secure else 143),
+                   unquote(u.path.lstrip("/")) or "INBOX")
+
+    def __str__(self) -> str:
+        return (f"{'imaps' if self.secure else 'imap'}://{self.user}@{self.host}:{self.port}/"
+                f"{self.folder}")
+
+
+def read_imap(box: MailboxUrl, password: str, timeout: float = 60) -> Iterator[Mail]:
+    """Every message in the mailbox folder, read-only (nothing is marked or moved). TLS is
+    verified against the system's certificates (or SSL_CERT_FILE)."""
+    try:
+        if box.secure:
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                box.host, box.port, ssl_context=ssl.create_default_context(), timeout=timeout)
+        else:
+            conn = imaplib.IMAP4(box.host, box.port, timeout=timeout)
+    except (OSError, ssl.SSLError) as e:
+        raise IntraxlError(f"cannot connect to {box}: {e}") from e
+    try:
+        try:
+            conn.login(box.user, password)
+        except imaplib.IMAP4.error as e:
+            raise IntraxlError(f"{box}: login refused for {box.user}: "
+                               f"{e.args[0] if e.args else e}") from e
+        typ, _ = conn.select(f'"{box.folder}"', readonly=True)
+        if typ != "OK":
+            raise IntraxlError(f"{box}: no folder {box.folder!r}")
+        typ, data = conn.uid("SEARCH", None, "ALL")
+        for uid in (data[0] or b"").split():
+            typ, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            if typ == "OK" and raw is not None:
+                yield parse_eml(raw, f"{box}#{uid.decode()}")
+    except (OSError, imaplib.IMAP4.error) as e:
+        raise IntraxlError(f"{box}: {e}") from e
+    finally:
+        try:
+            conn.logout()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+__all__ = ["Attachment", "Mail", "MailboxUrl", "PASSWORD_ENV", "parse_eml", "parse_msg",
+           "read_folder", "read_imap"]

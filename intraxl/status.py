@@ -1,0 +1,174 @@
+"""Who has sent, who is missing, whose file was rejected or quarantined — and the e-mails
+finance sends about it (ready-to-send .eml drafts: reminders and replies with feedback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from .mappings import Mappings
+from .periods import Period
+from .store import Store
+
+State = Literal["godkänd", "avvisad", "karantän", "saknas"]
+
+
+class Quarantined(BaseModel):
+    file_name: str
+    sender: str
+    received_at: dt.datetime
+    code: str
+    reason: str
+    saved_as: str
+
+
+class UnitStatus(BaseModel):
+    unit_id: str
+    unit: str
+    state: State
+    file: str | None = None  # the latest submission (the one in the report when godkänd)
+    sender: str | None = None
+    received_at: dt.datetime | None = None
+    errors: int = 0
+    warnings: int = 0
+    issues: list[dict[str, Any]] = []  # the latest submission's issues
+    superseded: int = 0  # earlier submissions of the period
+    message_id: str | None = None  # the e-mail it came in, when it came by e-mail
+    subject: str | None = None
+    quarantined: list[Quarantined] = []
+
+
+class PeriodStatus(BaseModel):
+    period: str
+    units: list[UnitStatus]
+    unattributed: list[Quarantined]  # quarantined attachments that name no unit
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(u.state == s for u in self.units)
+                for s in ("godkänd", "avvisad", "karantän", "saknas")}
+
+
+def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
+    subs = store.submissions(str(period))  # oldest first
+    mails = store.attachments(str(period))
+    by_sha = {a["sha256"]: a for a in mails if a["status"] == "inbox"}
+    quarantine = [a for a in mails if a["status"] == "quarantine"]
+
+    def q(a: dict[str, Any]) -> Quarantined:
+        return Quarantined(file_name=a["file_name"], sender=a["sender"],
+                           received_at=a["received_at"], code=a["code"] or "",
+                           reason=a["reason"] or "", saved_as=a["saved_as"])
+
+    units = []
+    for u in m.units:
+        mine = [s for s in subs if s.unit_id == u.id]
+        held = [q(a) for a in quarantine if a["unit_id"] == u.id]
+        if not mine:
+            units.append(UnitStatus(unit_id=u.id, unit=u.name, quarantined=held,
+                                    state="karantän" if held else "saknas"))
+            continue
+        last = mine[-1]
+        mail = by_sha.get(last.sha256, {})
+        units.append(UnitStatus(
+            unit_id=u.id, unit=u.name, state="godkänd" if last.accepted else "avvisad",
+            file=last.file_name, sender=last.sender, received_at=last.received_at,
+            errors=last.error_count, warnings=last.warning_count, issues=last.issues,
+            superseded=len(mine) - 1, message_id=mail.get("message_id"),
+            subject=mail.get("subject"), quarantined=held))
+    known = {u.id for u in m.units}
+    return PeriodStatus(period=str(period), units=units,
+                        unattributed=[q(a) for a in quarantine if a["unit_id"] not in known])
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+def _draft(m: Mappings, to: list[str], subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    if m.organisation.mailbox:
+        msg["From"] = m.organisation.mailbox
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = email.utils.formatdate(localtime=True)
+    msg["X-Unsent"] = "1"  # Outlook opens the file as a draft, ready to send
+    msg.set_content(body)
+    return msg
+
+
+def _issue_lines(issues: list[dict[str, Any]]) -> str:
+    lines = []
+    for i in issues:
+        where = f"{i.get('sheet')}!{i.get('cell')}" if i.get("sheet") and i.get("cell") \
+            else i.get("sheet") or "arbetsboken"
+        kind = "Fel" if i.get("severity") == "error" else "Varning"
+        lines.append(f"- {kind} i {where}: {i.get('message')}")
+    return "\n".join(lines)
+
+
+def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) -> list[Path]:
+    """A reminder to each missing unit, a reply with the issues and the feedback workbook to
+    each rejected one, and a note to each unit whose workbook was quarantined. Returns the
+    files written (NN_unit_kind.eml)."""
+    from .feedback import write_feedback
+    from .validate import validate_file
+
+    period = Period.parse(status.period)
+    month = period.label_sv
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for u in status.units:
+        unit = m.unit(u.unit_id)
+        if u.state == "saknas":
+            msg = _draft(m, unit.reporters, f"Påminnelse: månadsuppföljning {month} – {u.unit}",
+                         f"Hej!\n\nVi har ännu inte fått månadsuppföljningen för {month} från "
+                         f"{u.unit}. Fyll i mallen och skicka den till "
+                         f"{m.organisation.mailbox or 'ekonomi'} så snart som möjligt.\n\n"
+                         f"Vänliga hälsningar\nEkonomi, {m.organisation.administration}\n")
+            kind = "paminnelse"
+        elif u.state == "avvisad":
+            to = [u.sender] if u.sender else unit.reporters
+            subject = f"Re: {u.subject}" if u.subject else \
+                f"Månadsuppföljning {month} – {u.unit}: komplettering behövs"
+            errors = [i for i in u.issues if i.get("severity") == "error"]
+            msg = _draft(m, to, subject,
+                         f"Hej!\n\nTack för månadsuppföljningen för {month} ({u.file}). Den "
+                         f"kan inte tas emot ännu: vi hittade {len(errors)} fel som behöver "
+                         "rättas. Den bifogade arbetsboken visar var; rätta och skicka den "
+                         f"igen.\n\n{_issue_lines(u.issues)}\n\nVänliga hälsningar\nEkonomi, "
+                         f"{m.organisation.administration}\n")
+            if u.message_id:
+                msg["In-Reply-To"] = u.message_id
+                msg["References"] = u.message_id
+            source = inbox / (u.file or "")
+            if u.file and source.is_file():
+                feedback = write_feedback(validate_file(source, m, period), m,
+                                          out_dir / "feedback", period)
+                if feedback is not None:
+                    msg.add_attachment(
+                        feedback.read_bytes(), maintype="application",
+                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        filename=feedback.name)
+            kind = "svar"
+        elif u.state == "karantän":
+            held = u.quarantined[-1]
+            msg = _draft(m, unit.reporters, f"Månadsuppföljning {month} – {u.unit}: "
+                         "arbetsboken kunde inte tas emot",
+                         f"Hej!\n\nEn bilaga till ekonomi ({held.file_name}, från "
+                         f"{held.sender or 'okänd avsändare'}) kunde inte tas emot: "
+                         f"{held.reason}\n\nSkicka mallen från en registrerad adress för "
+                         f"{u.unit}, som en vanlig .xlsx-fil.\n\nVänliga hälsningar\nEkonomi, "
+                         f"{m.organisation.administration}\n")
+            kind = "karantan"
+        else:
+            continue
+        path = out_dir / f"{len(written) + 1:02d}_{u.unit_id}_{kind}.eml"
+        path.write_bytes(bytes(msg))
+        written.append(path)
+    return written
+
+
+__all__ = ["PeriodStatus", "Quarantined", "UnitStatus", "period_status", "write_drafts"]
