@@ -240,6 +240,10 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         if cur.get(u.id, "Kommentarer", s, "Text")])
 
     data = facts[facts["period"] == p] if len(facts) else facts
+    # In the organisation's unit order, each unit's facts as submitted: the same month
+    # gives the same table whatever order the files arrived in.
+    order = {u.id: n for n, u in enumerate(m.units)}
+    data = data.sort_values("unit_id", key=lambda s: s.map(order), kind="stable")
     data = pd.DataFrame({
         "Period": data["period"], "Enhet-ID": data["unit_id"],
         "Enhet": data["unit_id"].map(names), "Tabell": data["table"],

@@ -1,0 +1,284 @@
+"""E-mail intake with real messages: .eml files built with the standard library, Outlook .msg
+files built with msgforge (read back by extract-msg), a real SQLite store; the IMAP server
+is a real dovecot on 127.0.0.1 (tests/test_imap.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.utils
+import io
+import json
+import shutil
+import zipfile
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import msgforge
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from intraxl.cli import main
+
+from .conftest import EXAMPLES, ROOT
+from .test_validate import HR, patch_part, set_cell, write_hr
+
+HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+MAILBOX = "ekonomi.uppfoljning@intraservice.example.se"
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def example(unit_id: str) -> Path:
+    return EXAMPLES / f"manadsuppfoljning_2023-02_{unit_id}.xlsx"
+
+
+def eml(sender: str, attachments: list[tuple[str, bytes]], n: int, *, subject: str = "",
+        headers: dict[str, str] | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = MAILBOX
+    msg["Subject"] = subject or f"Månadsuppföljning februari ({n})"
+    msg["Date"] = email.utils.format_datetime(
+        dt.datetime(2023, 3, 6, 9, 0, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=n))
+    msg["Message-ID"] = f"<intraxl-test-{n}@intraservice.example.se>"
+    for k, v in (headers or {}).items():
+        msg[k] = v
+    msg.set_content("Hej! Här kommer månadens uppföljning.\n")
+    for name, data in attachments:
+        maintype, subtype = XLSX if name.endswith(".xlsx") else ("application", "octet-stream")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return bytes(msg)
+
+
+def the_month(mappings, folder: Path) -> Path:
+    """The seven example submissions as e-mails from the units' registered reporters: six
+    .eml files and one Outlook .msg."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, unit in enumerate(mappings.units):
+        f = example(unit.id)
+        if unit.id == "gt-kls":
+            msg = msgforge.Message(subject="Månadsuppföljning februari KLS",
+                                   text_body="Hej! Bifogat.", to=[(MAILBOX, "Ekonomi")],
+                                   sender=(unit.reporters[0], "KLS"),
+                                   sent=dt.datetime(2023, 3, 6, 9, 30))
+            msg.attach_bytes(f.name, f.read_bytes())
+            msg.save(str(folder / f"{n:02d}_{unit.id}.msg"))
+        else:
+            (folder / f"{n:02d}_{unit.id}.eml").write_bytes(
+                eml(unit.reporters[0], [(f.name, f.read_bytes())], n))
+    return folder
+
+
+def collect(tmp_path, source, *more):
+    return run("collect", source, "--period", "2023-02", "--db", tmp_path / "intraxl.db",
+               "--inbox", tmp_path / "inbox", "--quarantine", tmp_path / "quarantine", *more)
+
+
+def status(tmp_path, *more):
+    result = run("status", "--period", "2023-02", "--db", tmp_path / "intraxl.db", "--json",
+                 "--inbox", tmp_path / "inbox", *more)
+    assert result.exit_code == 0, result.output
+    text = result.output[result.output.index("{"):]
+    return {u["unit_id"]: u for u in json.loads(text)["units"]}, json.loads(text)
+
+
+def rows(db: Path, table: str) -> list[dict]:
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        out = [dict(r) for r in conn.execute(sa.text(f"select * from {table}")).mappings()]
+    engine.dispose()
+    return out
+
+
+def test_the_months_mails_give_the_same_master_as_the_examples(mappings, tmp_path):
+    mails = the_month(mappings, tmp_path / "mails")
+    result = collect(tmp_path, mails)
+    assert result.exit_code == 0, result.output
+    inbox = tmp_path / "inbox"
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(p.name for p in
+                                                             EXAMPLES.glob("*.xlsx"))
+    for p in inbox.iterdir():
+        assert p.read_bytes() == (EXAMPLES / p.name).read_bytes()
+    log = rows(tmp_path / "intraxl.db", "attachments")
+    assert len(log) == 7 and {a["status"] for a in log} == {"inbox"}
+    kls = next(a for a in log if a["unit_id"] == "gt-kls")  # the .msg
+    assert kls["sender"] == "kls.rapport@intraservice.example.se"
+    assert kls["subject"] == "Månadsuppföljning februari KLS"
+    hr = next(a for a in log if a["unit_id"] == "gt-hr")
+    assert hr["message_id"] == "<intraxl-test-1@intraservice.example.se>"
+    assert str(hr["received_at"]).startswith("2023-03-06 09:01")
+    assert hr["sha256"] == __import__("hashlib").sha256(example("gt-hr").read_bytes()).hexdigest()
+
+    units, _ = status(tmp_path)
+    assert {u["state"] for u in units.values()} == {"godkänd"}
+    assert units["gt-hr"]["sender"] == "hr.rapport@intraservice.example.se"
+
+    # The master from the mailbox equals the master from the examples folder.
+    masters = {}
+    for name, inbox_dir in (("mail", inbox), ("examples", EXAMPLES)):
+        db, out = tmp_path / f"{name}.db", tmp_path / f"{name}.xlsx"
+        if name == "mail":
+            shutil.copy(tmp_path / "intraxl.db", db)
+        assert run("history", "import", HISTORY, "--db", db).exit_code == 0
+        assert run("consolidate", inbox_dir, "--period", "2023-02", "--db", db,
+                   "--out", out).exit_code == 0
+        masters[name] = out
+    for sheet in ("Data", "Ekonomi", "Indikatorer", "Risker", "Kommentarer"):
+        a, b = (openpyxl.load_workbook(masters[k], data_only=True)[sheet]
+                for k in ("mail", "examples"))
+        assert [[c.value for c in r] for r in a.iter_rows()] == \
+            [[c.value for c in r] for r in b.iter_rows()], sheet
+    files = pd.read_excel(masters["mail"], sheet_name="Inlämningar", header=3, engine="openpyxl")
+    assert set(files["Avsändare"]) == {u.reporters[0] for u in mappings.units}
+
+
+def test_collecting_twice_adds_nothing(mappings, tmp_path):
+    mails = the_month(mappings, tmp_path / "mails")
+    shutil.copy(mails / "01_gt-hr.eml", mails / "01_gt-hr-kopia.eml")  # a message saved twice
+    assert collect(tmp_path, mails).exit_code == 0
+    before = (sorted((tmp_path / "inbox").iterdir()), rows(tmp_path / "intraxl.db",
+                                                          "attachments"),
+              rows(tmp_path / "intraxl.db", "submissions"))
+    assert len(before[1]) == 7 and len(before[2]) == 7
+    again = collect(tmp_path, mails)
+    assert again.exit_code == 0 and "8 collected before" in again.output
+    after = (sorted((tmp_path / "inbox").iterdir()), rows(tmp_path / "intraxl.db",
+                                                         "attachments"),
+             rows(tmp_path / "intraxl.db", "submissions"))
+    assert after == before
+
+
+def _zip_named_xlsx() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "not a workbook")
+    return buf.getvalue()
+
+
+def test_who_may_submit_and_what_goes_to_quarantine(mappings, tmp_path):
+    hr, kls = example("gt-hr").read_bytes(), example("gt-kls").read_bytes()
+    macro = patch_part(HR, tmp_path / "m.xlsm", "[Content_Types].xml", lambda d: d.replace(
+        b"spreadsheetml.sheet.main+xml", b"x").replace(
+        b"application/vnd.openxmlformats-officedocument.x",
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")).read_bytes()
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    cases = {
+        # a display name that looks like the reporter; the address is someone else's
+        "spoofed": eml('"hr.rapport@intraservice.example.se" <hr.rapport@evil.example>',
+                       [("hr.xlsx", hr)], 1),
+        # the right address, but the receiving server says it is forged
+        "forged": eml("hr.rapport@intraservice.example.se", [("hr.xlsx", hr)], 2,
+                      headers={"Authentication-Results": "mx.intraservice.example.se; "
+                               "spf=fail smtp.mailfrom=evil.example; dmarc=fail"}),
+        # two workbooks in one message: its own (kept) and another unit's (quarantined)
+        "two": eml("hr.rapport@intraservice.example.se",
+                   [("hr.xlsx", hr), ("kls.xlsx", kls)], 3),
+        "macro": eml("hr.rapport@intraservice.example.se", [("hr.xlsm", macro)], 4),
+        "zip": eml("hr.rapport@intraservice.example.se", [("hr2.xlsx", _zip_named_xlsx())], 5),
+        "pdf": eml("hr.rapport@intraservice.example.se",
+                   [("rapport.pdf", b"%PDF-1.4\n%%EOF\n")], 6),
+        "huge": eml("hr.rapport@intraservice.example.se",
+                    [("stor.xlsx", b"PK\x03\x04" + bytes(21 * 1024 * 1024))], 7),
+    }
+    for name, data in cases.items():
+        (mails / f"{name}.eml").write_bytes(data)
+    (mails / "trasig.msg").write_bytes(b"this is no Outlook message")
+    assert collect(tmp_path, mails).exit_code == 0
+
+    log = rows(tmp_path / "intraxl.db", "attachments")
+    # message ids are <intraxl-test-N@...>; an unreadable message gets <sha256@intraxl>
+    got = {(a["file_name"], a["message_id"][14:15] if a["file_name"] != "trasig.msg" else "-"):
+           (a["status"], a["code"]) for a in log}
+    assert got == {
+        ("hr.xlsx", "1"): ("quarantine", "unknown-sender"),
+        ("hr.xlsx", "2"): ("quarantine", "unverified-sender"),
+        ("hr.xlsx", "3"): ("inbox", None),
+        ("kls.xlsx", "3"): ("quarantine", "sender-not-registered"),
+        ("hr.xlsm", "4"): ("quarantine", "macro-enabled"),
+        ("hr2.xlsx", "5"): ("quarantine", "not-a-workbook"),
+        ("rapport.pdf", "6"): ("quarantine", "not-a-workbook"),
+        ("stor.xlsx", "7"): ("quarantine", "file-too-large"),
+        ("trasig.msg", "-"): ("quarantine", "unreadable-message"),
+    }
+    # Nothing lost, nothing overwritten: every attachment is a file of its own.
+    quarantined = sorted(p.name for p in (tmp_path / "quarantine").iterdir())
+    assert len(quarantined) == 8 and len(set(quarantined)) == 8
+    assert [p.name for p in (tmp_path / "inbox").iterdir()] == ["hr.xlsx"]
+    assert all(Path(a["saved_as"]).exists() for a in log)
+    assert all(a["reason"] for a in log if a["status"] == "quarantine")
+
+    units, full = status(tmp_path)
+    assert units["gt-hr"]["state"] == "godkänd"
+    assert units["gt-kls"]["state"] == "karantän"
+    assert units["gt-kls"]["quarantined"][0]["code"] == "sender-not-registered"
+    assert units["uppdrag"]["state"] == "saknas"
+    assert {q["code"] for q in full["unattributed"]} >= {"unreadable-message"}
+    table = run("status", "--period", "2023-02", "--db", tmp_path / "intraxl.db")
+    assert "karantän" in table.output and "saknas" in table.output
+
+
+def test_rejected_superseded_and_the_drafts(mappings, tmp_path):
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    bad = write_hr(mappings, tmp_path / "hr-fel.xlsx",
+                   set_cell("Ekonomi", "resultat.forvaltning", "Utfall ack", "tolv"))
+    good = write_hr(mappings, tmp_path / "hr-rattad.xlsx")
+    (mails / "1.eml").write_bytes(eml("hr.rapport@intraservice.example.se",
+                                      [("hr.xlsx", bad.read_bytes())], 1,
+                                      subject="HR februari"))
+    (mails / "2.eml").write_bytes(eml("ekonomi.rapport@intraservice.example.se",
+                                      [(example("gt-ekonomi").name,
+                                        example("gt-ekonomi").read_bytes())], 2))
+    assert collect(tmp_path, mails).exit_code == 0
+    units, _ = status(tmp_path, "--drafts", tmp_path / "drafts")
+    assert units["gt-hr"]["state"] == "avvisad" and units["gt-hr"]["errors"] == 1
+    assert units["gt-ekonomi"]["state"] == "godkänd"
+
+    drafts = {p.name: email.message_from_bytes(p.read_bytes(), policy=policy.default)
+              for p in (tmp_path / "drafts").glob("*.eml")}
+    missing = {u.id for u in mappings.units} - {"gt-hr", "gt-ekonomi"}
+    reminders = [d for n, d in drafts.items() if n.endswith("_paminnelse.eml")]
+    assert len(reminders) == len(missing) == 5
+    for d in reminders:
+        assert d["X-Unsent"] == "1" and d["From"] == MAILBOX
+        assert "Påminnelse: månadsuppföljning februari 2023" in d["Subject"]
+    reply = next(d for n, d in drafts.items() if n.endswith("gt-hr_svar.eml"))
+    assert reply["To"] == "hr.rapport@intraservice.example.se"
+    assert reply["Subject"] == "Re: HR februari"
+    assert reply["In-Reply-To"] == "<intraxl-test-1@intraservice.example.se>"
+    body = reply.get_body(("plain",)).get_content()
+    assert "Ekonomi!C5" in body and "'tolv' är inte ett tal" in body
+    attached = [a for a in reply.iter_attachments()]
+    assert len(attached) == 1 and attached[0].get_filename().endswith("_att_atgarda.xlsx")
+    fb = openpyxl.load_workbook(io.BytesIO(attached[0].get_content()))
+    assert fb.sheetnames[0] == "Att åtgärda"
+
+    # The corrected workbook arrives: accepted, and it supersedes the first.
+    (mails / "3.eml").write_bytes(eml("hr.rapport@intraservice.example.se",
+                                      [("hr.xlsx", good.read_bytes())], 3))
+    result = collect(tmp_path, mails)
+    assert "1 to" in result.output and "2 collected before" in result.output
+    units, _ = status(tmp_path)
+    assert units["gt-hr"]["state"] == "godkänd" and units["gt-hr"]["superseded"] == 1
+    # Same attachment name, different content: both kept, neither overwritten.
+    names = sorted(p.name for p in (tmp_path / "inbox").iterdir())
+    assert len(names) == 3 and "hr.xlsx" in names
+    assert any(n.startswith("hr_gt-hr_20230306-0903") for n in names)
+
+
+def test_collect_from_a_missing_folder_is_a_clear_error(tmp_path):
+    result = collect(tmp_path, tmp_path / "nowhere")
+    assert result.exit_code == 1 and "no such folder of e-mails" in result.output
+    result = collect(tmp_path, "imaps://user:secret@127.0.0.1/INBOX")
+    assert result.exit_code == 1 and "do not put the password in the address" in result.output
