@@ -32,8 +32,8 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAILBOX = "ekonomi.uppfoljning@intraservice.example.se"
 
 
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+def run(*args, **kw):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
     assert "Traceback" not in result.output
     return result
 
@@ -123,7 +123,12 @@ def test_the_months_mails_give_the_same_master_as_the_examples(mappings, tmp_pat
     assert {u["state"] for u in units.values()} == {"godkänd"}
     assert units["gt-hr"]["sender"] == "hr.rapport@intraservice.example.se"
 
-    # The master from the mailbox equals the master from the examples folder.
+    assert_same_master_as_examples(mappings, tmp_path, inbox)
+
+
+def assert_same_master_as_examples(mappings, tmp_path, inbox):
+    """Consolidating the collected inbox (with the collect's store) gives the same master
+    as the shipped examples folder, and the master names each file's sender."""
     masters = {}
     for name, inbox_dir in (("mail", inbox), ("examples", EXAMPLES)):
         db, out = tmp_path / f"{name}.db", tmp_path / f"{name}.xlsx"

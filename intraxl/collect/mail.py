@@ -168,7 +168,10 @@ def read_imap(box: MailboxUrl, password: str, timeout: float = 60) -> Iterator[M
         raise IntraxlError(f"cannot connect to {box}: {e}") from e
     try:
         try:
-            conn.login(box.user, password)
+            if "AUTH=PLAIN" in conn.capabilities:  # UTF-8 user names and passwords too
+                conn.authenticate("PLAIN", lambda _: f"\0{box.user}\0{password}".encode())
+            else:
+                conn.login(box.user, password)
         except imaplib.IMAP4.error as e:
             raise IntraxlError(f"{box}: login refused for {box.user}: "
                                f"{e.args[0] if e.args else e}") from e

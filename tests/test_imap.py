@@ -1,0 +1,191 @@
+"""`intraxl collect` from a real IMAP server: Debian's dovecot on 127.0.0.1, over TLS with a
+certificate made for the test, holding the month's messages (put there by IMAP APPEND)."""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from .test_collect import (EXAMPLES, assert_same_master_as_examples, eml, rows, run,
+                           status)
+
+USER, PASSWORD = "ekonomi", "hemligt lösen"
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+CONFIG = """\
+base_dir = {d}/run
+log_path = {d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <{d}/cert.pem
+ssl_key = <{d}/key.pem
+auth_mechanisms = plain
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/mail/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    port = 0
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not os.path.exists(DOVECOT):
+        if os.environ.get("CI"):
+            pytest.fail("dovecot is not installed: .ci/run installs dovecot-imapd")
+        pytest.skip("no dovecot (apt-get install dovecot-imapd, as .ci/run does)")
+    # dovecot runs the mail processes as nobody: a folder it can enter, not pytest's 0700 one
+    d = Path(tempfile.mkdtemp(prefix="intraxl-imap-"))
+    d.chmod(0o755)
+    (d / "mail").mkdir()
+    shutil.chown(d / "mail", "nobody", "nogroup")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    (d / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
+    port = _free_port()
+    conf = d / "dovecot.conf"
+    conf.write_text(CONFIG.format(d=d, port=port), encoding="utf-8")
+    # (dovecot forks into the background: no pipes for it to hold open)
+    subprocess.run([DOVECOT, "-c", str(conf)], check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctx = ssl.create_default_context(cafile=str(d / "cert.pem"))
+    for _ in range(50):
+        try:
+            conn = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=ctx, timeout=5)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        pytest.fail(f"dovecot did not start: {(d / 'dovecot.log').read_text()}")
+    conn.logout()
+    yield {"port": port, "cert": d / "cert.pem", "dir": d, "ctx": ctx}
+    subprocess.run([DOVECOT, "-c", str(conf), "stop"], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _login(server) -> imaplib.IMAP4_SSL:
+    conn = imaplib.IMAP4_SSL("127.0.0.1", server["port"], ssl_context=server["ctx"])
+    conn.authenticate("PLAIN", lambda _: f"\0{USER}\0{PASSWORD}".encode())
+    return conn
+
+
+def _mailbox(server, folder: str, messages: list[bytes]) -> str:
+    conn = _login(server)
+    conn.create(folder)
+    for m in messages:
+        typ, _ = conn.append(folder, None, None, m)
+        assert typ == "OK"
+    conn.logout()
+    return f"imaps://{USER}@127.0.0.1:{server['port']}/{folder}"
+
+
+def _flags(server, folder: str) -> list[bytes]:
+    conn = _login(server)
+    conn.select(folder, readonly=True)
+    _, data = conn.fetch("1:*", "(FLAGS)")
+    conn.logout()
+    return data
+
+
+def _month(mappings) -> list[bytes]:
+    out = []
+    for n, unit in enumerate(mappings.units):
+        f = EXAMPLES / f"manadsuppfoljning_2023-02_{unit.id}.xlsx"
+        out.append(eml(unit.reporters[0], [(f.name, f.read_bytes())], n))
+    return out
+
+
+def _collect(tmp_path, url, **kw):
+    return run("collect", url, "--period", "2023-02", "--db", tmp_path / "intraxl.db",
+               "--inbox", tmp_path / "inbox", "--quarantine", tmp_path / "quarantine", **kw)
+
+
+
+def test_the_month_from_the_mailbox(mappings, server, tmp_path, monkeypatch):
+    month = _month(mappings)
+    spoofed = eml("hr.rapport@evil.example",
+                  [("hr.xlsx", (EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx")
+                    .read_bytes())], 20)
+    url = _mailbox(server, "Februari", month + [month[1], spoofed])  # one message twice
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))  # trust the test's certificate
+    monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
+    result = _collect(tmp_path, url)
+    assert result.exit_code == 0, result.output
+    assert "7 to" in result.output and "1 to" in result.output.split("7 to")[1]
+    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == \
+        sorted(p.name for p in EXAMPLES.glob("*.xlsx"))
+    log = rows(tmp_path / "intraxl.db", "attachments")
+    assert len(log) == 8  # the duplicate message added nothing
+    assert {a["code"] for a in log if a["status"] == "quarantine"} == {"unknown-sender"}
+    assert all(a["source"] == f"imaps://{USER}@127.0.0.1:{server['port']}/Februari"
+               for a in log)
+    units, _ = status(tmp_path)
+    assert {u["state"] for u in units.values()} == {"godkänd"}
+    # Read only: no message was marked as read, moved or deleted.
+    flags = _flags(server, "Februari")
+    assert len(flags) == 9 and not any(b"\\Seen" in f for f in flags)
+    again = _collect(tmp_path, url)
+    assert again.exit_code == 0 and "9 collected before" in again.output
+    assert len(rows(tmp_path / "intraxl.db", "attachments")) == 8
+    assert_same_master_as_examples(mappings, tmp_path, tmp_path / "inbox")
+
+
+def test_password_is_asked_for_when_not_in_the_environment(mappings, server, tmp_path,
+                                                           monkeypatch):
+    url = _mailbox(server, "Fraga", _month(mappings)[:1])
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))
+    monkeypatch.delenv("INTRAXL_IMAP_PASSWORD", raising=False)
+    result = _collect(tmp_path, url, input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output  # typed without echo
+    assert len(list((tmp_path / "inbox").iterdir())) == 1
+
+
+def test_wrong_password_and_untrusted_certificate_are_clear_errors(server, tmp_path,
+                                                                  monkeypatch):
+    url = f"imaps://{USER}@127.0.0.1:{server['port']}/INBOX"
+    monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", "fel")
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))
+    result = _collect(tmp_path, url)
+    assert result.exit_code == 1 and "login refused" in result.output
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent.pem")  # the system's CAs only
+    result = _collect(tmp_path, url)
+    assert result.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in result.output
+    assert not (tmp_path / "inbox").exists()
