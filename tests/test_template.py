@@ -262,7 +262,10 @@ def test_a_prefilled_template_still_reads_as_the_contract(mappings, prefilled):
     """The extra column does not confuse the reader; only this month's figures are missing."""
     from intraxl.validate import validate_file
 
-    for f in sorted((prefilled["dir"] / "2023-02").glob("*.xlsx")):
+    files = sorted((prefilled["dir"] / "2023-02").glob("*.xlsx"))
+    check = schema_check(*files, *sorted((prefilled["dir"] / "2023-03").glob("*.xlsx")))
+    assert check.returncode == 0, check.stdout + check.stderr
+    for f in files:
         report = validate_file(f, mappings, Period.parse("2023-02"))
         assert report.submission is not None
         assert {i.code for i in report.issues} <= {"missing-value", "comment-missing"}, \
