@@ -6,6 +6,7 @@ submissions, a file that cannot be written); 2 usage error (unknown option, bad 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from pathlib import Path
@@ -303,21 +304,24 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
         return os.environ.get(PASSWORD_ENV) or click.prompt("IMAP password", hide_input=True,
                                                             err=True)
 
-    mails, name = open_source(source, password)
+    # A month's reports arrive from the month itself onwards: older mail is not read.
+    mails, name = open_source(source, password, since=dt.date(period.year, period.month, 1))
     table = Table(title=f"{name}: {period}")
     for col in ("bilaga", "från", "enhet", "blev", "varför"):
         table.add_column(col, overflow="fold")
-    colours = {"inbox": "green", "quarantine": "red", "seen": "dim"}
+    colours = {"inbox": "green", "quarantine": "red", "seen": "dim", "other-period": "dim"}
     items = take(mails, m, period, store, inbox, quarantine, name)
     for i in items:
-        where = {"inbox": "inkorg", "quarantine": "karantän", "seen": "redan hämtad"}[i.status]
+        where = {"inbox": "inkorg", "quarantine": "karantän", "seen": "redan hämtad",
+                 "other-period": "annan period"}[i.status]
         table.add_row(escape(i.file_name), escape(i.mail.sender), i.unit_id or "-",
                       f"[{colours[i.status]}]{where}[/]",
-                      escape(f"{i.code}: {i.reason}") if i.code else "")
+                      escape(f"{i.code}: {i.reason}") if i.code else escape(i.reason or ""))
     console.print(table)
     n = {s: sum(i.status == s for i in items) for s in colours}
     console.print(f"{n['inbox']} to {inbox}, {n['quarantine']} to {quarantine}, "
-                  f"{n['seen']} collected before")
+                  f"{n['seen']} collected before, {n['other-period']} for another period "
+                  "(left for that period)")
 
 
 @main.command()

@@ -282,6 +282,24 @@ def test_rejected_superseded_and_the_drafts(mappings, tmp_path):
     assert any(n.startswith("hr_gt-hr_20230306-0903") for n in names)
 
 
+def test_another_months_workbook_is_left_for_that_month(mappings, tmp_path):
+    from intraxl.periods import Period
+
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    jan = write_hr(mappings, tmp_path / "hr-jan.xlsx", period=Period.parse("2023-01"))
+    (mails / "1.eml").write_bytes(eml("hr.rapport@intraservice.example.se",
+                                      [("hr-jan.xlsx", jan.read_bytes())], 1))
+    result = collect(tmp_path, mails)
+    assert result.exit_code == 0 and "1 for another period" in result.output
+    assert not (tmp_path / "inbox").exists() and not rows(tmp_path / "intraxl.db",
+                                                          "attachments")
+    result = run("collect", mails, "--period", "2023-01", "--db", tmp_path / "intraxl.db",
+                 "--inbox", tmp_path / "inbox-jan", "--quarantine", tmp_path / "q")
+    assert result.exit_code == 0 and [p.name for p in (tmp_path / "inbox-jan").iterdir()] == [
+        "hr-jan.xlsx"]
+
+
 def test_collect_from_a_missing_folder_is_a_clear_error(tmp_path):
     result = collect(tmp_path, tmp_path / "nowhere")
     assert result.exit_code == 1 and "no such folder of e-mails" in result.output

@@ -106,11 +106,13 @@ def _login(server) -> imaplib.IMAP4_SSL:
     return conn
 
 
-def _mailbox(server, folder: str, messages: list[bytes]) -> str:
+def _mailbox(server, folder: str, messages: list[bytes], old: list[bytes] = ()) -> str:
+    """A folder holding `messages` (received now) and `old` (received in December 2022)."""
     conn = _login(server)
     conn.create(folder)
-    for m in messages:
-        typ, _ = conn.append(folder, None, None, m)
+    december = imaplib.Time2Internaldate(time.mktime((2022, 12, 1, 12, 0, 0, 0, 0, -1)))
+    for m, when in [(m, None) for m in messages] + [(m, december) for m in old]:
+        typ, _ = conn.append(folder, None, when, m)
         assert typ == "OK"
     conn.logout()
     return f"imaps://{USER}@127.0.0.1:{server['port']}/{folder}"
@@ -143,7 +145,8 @@ def test_the_month_from_the_mailbox(mappings, server, tmp_path, monkeypatch):
     spoofed = eml("hr.rapport@evil.example",
                   [("hr.xlsx", (EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx")
                     .read_bytes())], 20)
-    url = _mailbox(server, "Februari", month + [month[1], spoofed])  # one message twice
+    url = _mailbox(server, "Februari", month + [month[1], spoofed],  # one message twice
+                   old=[eml("someone@evil.example", [("gammal.xlsx", b"x")], 30)])
     monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))  # trust the test's certificate
     monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
     result = _collect(tmp_path, url)
@@ -160,7 +163,7 @@ def test_the_month_from_the_mailbox(mappings, server, tmp_path, monkeypatch):
     assert {u["state"] for u in units.values()} == {"godkänd"}
     # Read only: no message was marked as read, moved or deleted.
     flags = _flags(server, "Februari")
-    assert len(flags) == 9 and not any(b"\\Seen" in f for f in flags)
+    assert len(flags) == 10 and not any(b"\\Seen" in f for f in flags)
     again = _collect(tmp_path, url)
     assert again.exit_code == 0 and "9 collected before" in again.output
     assert len(rows(tmp_path / "intraxl.db", "attachments")) == 8

@@ -10,6 +10,7 @@ Nothing is deleted or overwritten; collecting the same messages again adds nothi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -29,7 +30,15 @@ from .mail import Attachment, Mail, MailboxUrl, read_folder, read_imap
 # Attachments these issues are found in never reach the inbox: not a workbook, or unsafe.
 QUARANTINE_CODES = ("empty-file", "file-too-large", "not-a-workbook", "macro-enabled",
                     "zip-bomb", "unsafe-xml")
-INBOX, QUARANTINE = "inbox", "quarantine"
+INBOX, QUARANTINE, OTHER_PERIOD = "inbox", "quarantine", "other-period"
+
+
+def _is_period(text: str) -> bool:
+    try:
+        Period.parse(text)
+        return True
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Collected:
 
     mail: Mail
     file_name: str
-    status: str  # inbox | quarantine | seen (collected before: nothing done)
+    status: str  # inbox | quarantine | seen (collected before) | other-period (left alone)
     unit_id: str = ""
     saved_as: Path | None = None
     code: str | None = None
@@ -110,6 +119,12 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
             tmp.write_bytes(att.data)
             report = validate_file(tmp, m, period, sender=mail.sender or None)
         code, reason, unit = _verdict(m, mail, report)
+        if not code and report.period and report.period != str(period) and \
+                _is_period(report.period):
+            # Another month's workbook (the mailbox holds every month): left for that
+            # month's collect, not taken into this one.
+            return Collected(mail, att.file_name, OTHER_PERIOD, unit,
+                             reason=f"gäller {report.period}")
     status = QUARANTINE if code else INBOX
     if status == INBOX:
         # The same workbook sent again (another message): one copy in the inbox is enough.
@@ -168,11 +183,13 @@ def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
     return out
 
 
-def open_source(source: str, password: Callable[[], str]) -> tuple[Iterable[Mail], str]:
-    """The e-mails of SOURCE (a folder, or imaps://user@host/folder) and how to name it."""
+def open_source(source: str, password: Callable[[], str], since: dt.date | None = None,
+                ) -> tuple[Iterable[Mail], str]:
+    """The e-mails of SOURCE (a folder, or imaps://user@host/folder) and how to name it;
+    from a mailbox only those received on or after `since`."""
     if source.startswith(("imaps://", "imap://")):
         box = MailboxUrl.parse(source)
-        return read_imap(box, password()), str(box)
+        return read_imap(box, password(), since=since), str(box)
     folder = Path(source)
     if not folder.is_dir():
         raise IntraxlError(f"no such folder of e-mails: {folder} (or give imaps://user@host/"
@@ -180,4 +197,4 @@ def open_source(source: str, password: Callable[[], str]) -> tuple[Iterable[Mail
     return read_folder(folder), str(folder.resolve())
 
 
-__all__ = ["Collected", "INBOX", "QUARANTINE", "collect", "open_source"]
+__all__ = ["Collected", "INBOX", "OTHER_PERIOD", "QUARANTINE", "collect", "open_source"]

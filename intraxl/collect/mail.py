@@ -155,9 +155,11 @@ class MailboxUrl:
                 f"{self.folder}")
 
 
-def read_imap(box: MailboxUrl, password: str, timeout: float = 60) -> Iterator[Mail]:
-    """Every message in the mailbox folder, read-only (nothing is marked or moved). TLS is
-    verified against the system's certificates (or SSL_CERT_FILE)."""
+def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
+              timeout: float = 60) -> Iterator[Mail]:
+    """Every message in the mailbox folder (received on or after `since`), read-only:
+    nothing is marked or moved. TLS is verified against the system's certificates (or
+    SSL_CERT_FILE)."""
     try:
         if box.secure:
             conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -178,7 +180,11 @@ def read_imap(box: MailboxUrl, password: str, timeout: float = 60) -> Iterator[M
         typ, _ = conn.select(f'"{box.folder}"', readonly=True)
         if typ != "OK":
             raise IntraxlError(f"{box}: no folder {box.folder!r}")
-        typ, data = conn.uid("SEARCH", None, "ALL")
+        months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                  "Dec")  # IMAP dates are English whatever the locale
+        criteria = f"SINCE {since.day}-{months[since.month - 1]}-{since.year}" if since \
+            else "ALL"
+        typ, data = conn.uid("SEARCH", None, criteria)
         for uid in (data[0] or b"").split():
             typ, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
