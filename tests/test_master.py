@@ -174,6 +174,13 @@ def test_lists_and_heat_map(wb):
     assert pr05[4:7] == ["Röd", "Grön", "Röd"]
 
 
+def test_frozen_headers(wb):
+    assert wb["Sammanfattning"].freeze_panes is None  # several blocks: nothing frozen
+    assert wb["Data"].freeze_panes == "A2"
+    for name in SHEETS[1:-1]:
+        assert wb[name].freeze_panes == "A5", name  # right below the header row
+
+
 def test_files_sheet(wb):
     rows = rows_of(wb["Inlämningar"])[4:]
     assert len(rows) == 7 and {r[8] for r in rows} == {"godkänd"}

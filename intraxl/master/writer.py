@@ -122,8 +122,9 @@ def _esc(text: str) -> str:
 
 def _table(ws: Worksheet, fmt: Formats, top: int, name: str,
            columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple[Any, Format | None]]],
-           ) -> int:
-    """An Excel table with filters at `top`; returns the row after it."""
+           freeze: bool = True) -> int:
+    """An Excel table with filters at `top`, its header frozen unless it is one of several
+    on the sheet; returns the row after it."""
     for c, (_, width) in enumerate(columns):
         ws.set_column(c, c, width)
     last = top + max(len(rows), 1)
@@ -136,7 +137,8 @@ def _table(ws: Worksheet, fmt: Formats, top: int, name: str,
                 ws.write_formula(r, c, value.text, cell_fmt, value.value)
             else:
                 write(ws, r, c, value, cell_fmt)
-    ws.freeze_panes(top + 1, 0)
+    if freeze:
+        ws.freeze_panes(top + 1, 0)
     return last + 1
 
 
@@ -210,8 +212,8 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
              (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num)]
             for c in _records(report.costs)]
-    end = _table(ws, fmt, top, "Kostnader", columns, rows)
-    ws.freeze_panes(4, 0)
+    end = _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
+    ws.freeze_panes(4, 0)  # the result table's header
     totals = report.costs.iloc[0]
     keys["cost_outcome"] = f"Ekonomi!{a1(top + 1, 2)}"
     keys["cost_budget"] = f"Ekonomi!{a1(top + 1, 3)}"
@@ -435,7 +437,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
                     (u.warnings, fmt.get("int")), (u.file, None)] for u in report.units]
     row = _table(ws, fmt, row + 1, "Inlamningsstatus",
                  [("Enhet", 34), ("Status", 16), ("Mottagen", 16), ("Fel", 16),
-                  ("Varningar", 16), ("Fil", 16)], status_rows) + 1
+                  ("Varningar", 16), ("Fil", 16)], status_rows, freeze=False) + 1
 
     ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
     statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
@@ -449,7 +451,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
                      int((part["status"] == s).sum())), fmt.get("int", status=s))
             for s in statuses])
     row = _table(ws, fmt, row + 1, "Statusoversikt", [("Område", 34)] + [
-        (s, 16) for s in statuses], rows) + 1
+        (s, 16) for s in statuses], rows, freeze=False) + 1
 
     ws.write_string(row, 0, "Avvikelse utfall/budget per enhet, tkr", fmt.heading)
     per_unit = report.result.groupby("unit_id", sort=False).agg(
@@ -457,7 +459,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     top = row + 1
     row = _table(ws, fmt, top, "Avvikelse", [("Enhet", 34), ("Avvikelse", 16)],
                  [[(u["unit"], None), (u["deviation"], fmt.get("tkr"))]
-                  for u in _records(per_unit)])
+                  for u in _records(per_unit)], freeze=False)
     chart = wb.add_chart({"type": "bar"})
     chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
