@@ -88,6 +88,7 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     records = [s for s in store.submissions()
                if s.period == str(period) or (s.sha256 in shas and s.period != str(period))]
     facts = store.facts(history_periods(period))
-    report = consolidate(m, period, facts, records)
+    quarantined = [a for a in store.attachments(str(period)) if a["status"] == "quarantine"]
+    report = consolidate(m, period, facts, records, quarantined)
     master = write_master(report, out, created, pdf)
     return RunResult(period, reports, report, master, sum(new for _, new in stored))

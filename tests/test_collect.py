@@ -232,6 +232,17 @@ def test_who_may_submit_and_what_goes_to_quarantine(mappings, tmp_path):
     table = run("status", "--period", "2023-02", "--db", tmp_path / "intraxl.db")
     assert "karantän" in table.output and "saknas" in table.output
 
+    # The master lists the quarantined attachments among the files seen, with the reason.
+    out = tmp_path / "master.xlsx"
+    assert run("consolidate", tmp_path / "inbox", "--period", "2023-02", "--db",
+               tmp_path / "intraxl.db", "--out", out).exit_code == 0
+    files = pd.read_excel(out, sheet_name="Inlämningar", header=3, engine="openpyxl")
+    held = files[files["Status"] == "karantän"]
+    assert len(held) == 8 and set(files["Status"]) == {"godkänd", "karantän"}
+    kls = held[held["Enhet-ID"] == "gt-kls"].iloc[0]
+    assert kls["Första felet"].startswith("sender-not-registered: ") and \
+        kls["I rapporten"] != "Ja"
+
 
 def test_rejected_superseded_and_the_drafts(mappings, tmp_path):
     mails = tmp_path / "mails"

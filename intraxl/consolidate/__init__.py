@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -122,16 +123,19 @@ def _aggregate(ind: Indicator, f: _Facts, units: list[str], fld: str,
 
 
 def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
-                records: list[SubmissionRecord]) -> Report:
+                records: list[SubmissionRecord],
+                quarantined: Sequence[Mapping[str, Any]] = ()) -> Report:
     """The report model for `period`. `facts` holds the latest accepted facts per unit for
-    the period and for the history periods (same month last year, last December)."""
+    the period and for the history periods (same month last year, last December);
+    `quarantined` the e-mail attachments of the period that collect kept out (the store's
+    attachments rows), listed among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
     cur, last, full = _Facts(facts, p), _Facts(facts, ly), _Facts(facts, fy)
     notes: list[str] = []
     unit_ids = [u.id for u in m.units]
     names = {u.id: u.name for u in m.units}
 
-    units, files = _unit_status(m, p, records)
+    units, files = _unit_status(m, p, records, quarantined)
     if not last.units:
         notes.append(f"Historik för {ly} saknas: kolumnerna för föregående år lämnas tomma.")
     if not full.units:
@@ -307,8 +311,9 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     return risks.reset_index(drop=True), new_ids
 
 
-def _unit_status(m: Mappings, period: str,
-                 records: list[SubmissionRecord]) -> tuple[list[UnitStatus], pd.DataFrame]:
+def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
+                 quarantined: Sequence[Mapping[str, Any]],
+                 ) -> tuple[list[UnitStatus], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
     latest: dict[str, SubmissionRecord] = {}
     for r in records:  # oldest first: the last accepted one wins
@@ -335,7 +340,13 @@ def _unit_status(m: Mappings, period: str,
         "status": "godkänd" if r.accepted else "avvisad", "errors": r.error_count,
         "warnings": r.warning_count, "in_report": r.id in used,
         "first_issue": r.issues[0]["message"] if r.issues and not r.accepted else None,
-    } for r in records])
+    } for r in records] + [{
+        "unit_id": a["unit_id"] or None, "unit": names.get(a["unit_id"]),
+        "file": Path(a["saved_as"]).name, "source": "email", "sender": a["sender"],
+        "received_at": a["received_at"], "sha256": a["sha256"], "template_version": None,
+        "status": "karantän", "errors": None, "warnings": None, "in_report": False,
+        "first_issue": f"{a['code']}: {a['reason']}",
+    } for a in quarantined])
     return statuses, files
 
 

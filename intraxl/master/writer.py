@@ -33,7 +33,7 @@ STATUS_COLOURS = {  # the city's scale: fill, font
     "Avbruten": ("#E4DFEC", "#5B3F86"),
     # submissions
     "godkänd": ("#C6EFCE", "#006100"), "avvisad": ("#FFC7CE", "#9C0006"),
-    "saknas": ("#FFEB9C", "#9C5700"),
+    "saknas": ("#FFEB9C", "#9C5700"), "karantän": ("#FFC7CE", "#9C0006"),
 }
 NUM = {"tkr": "#,##0", "st": "#,##0", "%": "0.0%", "åa": "#,##0.0", "index": "#,##0.0",
        "int": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
@@ -361,7 +361,8 @@ def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws = wb.add_worksheet("Inlämningar")
     ws.write_string(0, 0, f"Inlämningar – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Varje fil som tagits emot. Den senast mottagna godkända filen per "
-                    "enhet används i rapporten.", fmt.subtitle)
+                    "enhet används i rapporten. Karantän: e-postbilagor som inte släpptes in "
+                    "(se orsak).", fmt.subtitle)
     columns = [("Enhet-ID", 18), ("Enhet", 28), ("Fil", 40), ("Källa", 8), ("Avsändare", 28),
                ("Mottagen", 17), ("SHA-256", 20), ("Mallversion", 11), ("Status", 10),
                ("Fel", 6), ("Varningar", 10), ("I rapporten", 11), ("Första felet", 60)]
