@@ -114,33 +114,46 @@ class Store:
     def record(self, items: Iterable[Received]) -> list[tuple[int, bool]]:
         """Store files and the facts of accepted ones, in one transaction.
         Returns (submission id, newly stored) per item; a file already stored is left as is."""
+        items = list(items)
         out = []
         with self.engine.begin() as conn:
+            known = self._stored(conn, {i.report.sha256 or "" for i in items})
+            insert, fact_rows = submissions.insert(), []
             for item in items:
                 r = item.report
-                unit_id, period = r.unit_id or "", r.period or ""
-                existing = conn.execute(select(submissions.c.id).where(and_(
-                    submissions.c.sha256 == (r.sha256 or ""), submissions.c.unit_id == unit_id,
-                    submissions.c.period == period))).scalar()
-                if existing is not None:
-                    out.append((existing, False))
+                key = (r.sha256 or "", r.unit_id or "", r.period or "")
+                if key in known:
+                    out.append((known[key], False))
                     continue
-                received = item.received_at or _mtime(r.file)
-                sid = conn.execute(submissions.insert().values(
-                    sha256=r.sha256 or "", unit_id=unit_id, period=period,
-                    file_name=Path(r.file).name, source=item.source, sender=item.sender,
-                    received_at=received, template_version=r.template_version,
-                    accepted=r.valid, error_count=len(r.errors),
-                    warning_count=len(r.warnings), stored_at=_now(),
-                    issues=json.dumps([i.model_dump(mode="json", exclude={
+                sid = conn.execute(insert, {
+                    "sha256": key[0], "unit_id": key[1], "period": key[2],
+                    "file_name": Path(r.file).name, "source": item.source,
+                    "sender": item.sender, "received_at": item.received_at or _mtime(r.file),
+                    "template_version": r.template_version, "accepted": r.valid,
+                    "error_count": len(r.errors), "warning_count": len(r.warnings),
+                    "stored_at": _now(),
+                    "issues": json.dumps([i.model_dump(mode="json", exclude={
                         "table", "row_key", "column"}) for i in r.issues], ensure_ascii=False),
-                )).inserted_primary_key[0]
+                }).inserted_primary_key[0]
+                known[key] = sid  # the same file twice in one batch is stored once
                 if r.valid and r.submission is not None:
-                    rows = [_fact_row(sid, period, unit_id, f) for f in r.submission.facts]
-                    if rows:
-                        conn.execute(facts.insert(), rows)
+                    fact_rows += [_fact_row(sid, key[2], key[1], f) for f in r.submission.facts]
                 out.append((sid, True))
+            if fact_rows:
+                conn.execute(facts.insert(), fact_rows)
         return out
+
+    @staticmethod
+    def _stored(conn: Any, shas: set[str]) -> dict[tuple[str, str, str], int]:
+        """(sha256, unit, period) -> id of the stored submissions with these checksums."""
+        found: dict[tuple[str, str, str], int] = {}
+        ordered = sorted(shas)
+        for i in range(0, len(ordered), 500):  # bounded IN lists, for every database
+            for sid, sha, unit, period in conn.execute(select(
+                    submissions.c.id, submissions.c.sha256, submissions.c.unit_id,
+                    submissions.c.period).where(submissions.c.sha256.in_(ordered[i:i + 500]))):
+                found[(sha, unit, period)] = sid
+        return found
 
     def submissions(self, period: str | None = None) -> list[SubmissionRecord]:
         """Every file stored (for a period), oldest first."""
