@@ -317,3 +317,25 @@ def test_collect_from_a_missing_folder_is_a_clear_error(tmp_path):
     assert result.exit_code == 1 and "no such folder of e-mails" in result.output
     result = collect(tmp_path, "imaps://user:secret@127.0.0.1/INBOX")
     assert result.exit_code == 1 and "do not put the password in the address" in result.output
+
+
+def test_damaged_messages_never_raise():
+    """Any bytes, and any damage to a real message: a Mail, perhaps with a problem, never an
+    exception."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from intraxl.collect.mail import parse_eml
+
+    real = eml("hr.rapport@intraservice.example.se",
+               [("hr.xlsx", example("gt-hr").read_bytes()[:2000])], 1)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, len(real) - 1), st.binary(max_size=40), st.integers(0, 200))
+    def check(at, junk, cut):
+        for data in (real[:at] + junk + real[at + cut:], junk):
+            mail = parse_eml(data, "x.eml")
+            assert mail.message_id and isinstance(mail.attachments, list)
+            assert mail.problem is None or mail.raw == data
+
+    check()
