@@ -310,7 +310,15 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     for col in ("bilaga", "från", "enhet", "blev", "varför"):
         table.add_column(col, overflow="fold")
     colours = {"inbox": "green", "quarantine": "red", "seen": "dim", "other-period": "dim"}
-    items = take(mails, m, period, store, inbox, quarantine, name)
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"reading {name}", total=None)
+        items = take(mails, m, period, store, inbox, quarantine, name,
+                     progress=lambda i: bar.update(task, advance=1, description=(
+                         f"{bar.tasks[0].completed + 1:.0f} attachment(s), last "
+                         f"{escape(i.file_name)}")))
     for i in items:
         where = {"inbox": "inkorg", "quarantine": "karantän", "seen": "redan hämtad",
                  "other-period": "annan period"}[i.status]
