@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import openpyxl
 from click.testing import CliRunner
 
@@ -47,5 +50,8 @@ def test_feedback_workbook(mappings, tmp_path):
     assert wb["Risker"]["C6"].value == "Ny risk" and wb["Risker"]["D6"].comment
 
     assert schema_check(fb).returncode == 0
+    audit = subprocess.run([shutil.which("openxml-audit"), str(fb)], capture_output=True,
+                           text=True)
+    assert audit.returncode == 0 and "Errors: 0" in audit.stdout, audit.stdout
     text = pdf_text(libreoffice_convert(fb, "pdf", tmp_path))
     assert "Att åtgärda i inskickad.xlsx" in text and "not-a-number" in text
