@@ -388,7 +388,8 @@ def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
         "name": "Data", "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
     date_fmt = fmt.get("date")
-    for r, values in enumerate(data.itertuples(index=False, name=None), start=1):
+    # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
+    for r, values in enumerate(zip(*(data[c].tolist() for c in data.columns)), start=1):
         for c in range(6):
             ws.write_string(r, c, str(values[c]))
         v = values[6]
