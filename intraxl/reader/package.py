@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -216,9 +215,6 @@ def _workbook_from_root_rels(zf: zipfile.ZipFile) -> str:
                   "paketet).")
 
 
-_FORMULA_OR_ERROR = re.compile(rb'<f[ >/]|t="e"')
-
-
 def special_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[str, tuple[str, str | None]]:
     """Cells whose value calamine cannot tell us: Excel errors and formulas without a stored
     value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
@@ -227,7 +223,9 @@ def special_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[str, tuple[str, 
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
         raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
                       "(DTD/entiteter) och läses inte.")
-    if not _FORMULA_OR_ERROR.search(data):
+    # Plain substring scans first (several times faster than the regex); data validations'
+    # <formula1> are not formulas.
+    if not any(marker in data for marker in (b"<f>", b"<f ", b"<f/>", b't="e"')):
         return {}
     out: dict[str, tuple[str, str | None]] = {}
     c_tag, f_tag, v_tag = (f"{{{NS_MAIN}}}{t}" for t in ("c", "f", "v"))
