@@ -248,7 +248,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                         f"{len(result.reports)} file(s) read, {result.new_files} new")
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
-    colours = {"godkänd": "green", "avvisad": "red", "saknas": "yellow"}
+    colours = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
     for u in report.units:
         table.add_row(u.name, f"[{colours[u.status]}]{u.status}[/]", u.file or "-",
                       str(u.errors), str(u.warnings))
@@ -261,7 +261,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     total = report.result[["forecast", "deviation"]].sum(min_count=1)
     costs = report.costs.iloc[0]
     console.print(f"units: {counts['godkänd']} accepted, {counts['avvisad']} rejected, "
-                  f"{counts['saknas']} missing")
+                  f"{counts['karantän']} quarantined, {counts['saknas']} missing")
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
                   f"budget {_tkr(costs['budget'])} tkr")
@@ -272,7 +272,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         console.print(f"wrote {out.with_suffix('.pdf')}")
     if open_:
         open_in_excel(result.master)
-    if strict and (counts["avvisad"] or counts["saknas"]):
+    if strict and (counts["avvisad"] or counts["karantän"] or counts["saknas"]):
         click.echo("error: --strict: some units are missing or rejected", err=True)
         sys.exit(1)
 

@@ -243,6 +243,15 @@ def test_who_may_submit_and_what_goes_to_quarantine(mappings, tmp_path):
     kls = held[held["Enhet-ID"] == "gt-kls"].iloc[0]
     assert kls["Första felet"].startswith("sender-not-registered: ") and \
         kls["I rapporten"] != "Ja"
+    summary = openpyxl.load_workbook(out, data_only=True)["Sammanfattning"]
+    states = {}  # the first block naming the units is the submission status
+    for r in summary.iter_rows(min_row=1):
+        if r[0].value in {u.name for u in mappings.units}:
+            states.setdefault(r[0].value, r[1].value)
+    assert states[mappings.unit("gt-kls").name] == "karantän"
+    assert states[mappings.unit("gt-hr").name] == "godkänd"
+    assert states[mappings.unit("uppdrag").name] == "saknas"
+    assert "1 i karantän" in summary["A2"].value
 
 
 def test_rejected_superseded_and_the_drafts(mappings, tmp_path):

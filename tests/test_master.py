@@ -61,7 +61,7 @@ def rows_of(ws):
 
 def test_summary_line(month):
     out = month["output"]
-    assert "7 accepted, 0 rejected, 0 missing" in out
+    assert "7 accepted, 0 rejected, 0 quarantined, 0 missing" in out
     assert "forecast 0 tkr, deviation 15 981 tkr" in out
     assert "outcome 218 866 tkr, budget 239 409 tkr" in out
 

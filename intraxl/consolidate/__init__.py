@@ -23,7 +23,8 @@ from ..periods import Period
 from ..store import SubmissionRecord
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
-UNIT_STATUS = ("godkänd", "avvisad", "saknas")  # per unit, for the summary
+# per unit, for the summary; karantän: only quarantined e-mail attachments came
+UNIT_STATUS = ("godkänd", "avvisad", "karantän", "saknas")
 DONE = ("Klar", "Avbruten")
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
@@ -315,6 +316,7 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
                  quarantined: Sequence[Mapping[str, Any]],
                  ) -> tuple[list[UnitStatus], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
+    held = {a["unit_id"] for a in quarantined}
     latest: dict[str, SubmissionRecord] = {}
     for r in records:  # oldest first: the last accepted one wins
         if r.accepted and r.period == period:
@@ -327,7 +329,7 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
         elif mine:
             r, status = mine[-1], "avvisad"
         else:
-            statuses.append(UnitStatus(u.id, u.name, "saknas"))
+            statuses.append(UnitStatus(u.id, u.name, "karantän" if u.id in held else "saknas"))
             continue
         statuses.append(UnitStatus(u.id, u.name, status, r.file_name, r.received_at,
                                    r.error_count, r.warning_count, len(mine)))

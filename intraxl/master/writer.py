@@ -412,7 +412,8 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
                     f"{report.administration}", fmt.title)
     ws.write_string(1, 0, f"Skapad {generated:%Y-%m-%d %H:%M} av intraxl {__version__}. "
                     f"Enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
-                    f"{counts['saknas']} saknas.", fmt.subtitle)
+                    + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
+                    + f"{counts['saknas']} saknas.", fmt.subtitle)
     ws.write_string(3, 0, "Analys (controller)", fmt.bold)
     ws.merge_range(3, 1, 3, 7, "", fmt.analysis)
     write(ws, *ANALYSIS_CELL, analysis, fmt.analysis)
