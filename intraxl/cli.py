@@ -208,7 +208,8 @@ def _tkr(v: Any) -> str:
               help="The month, YYYY-MM [default: the inbox folder's name].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Master workbook [default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
-@click.option("--strict", is_flag=True, help="Exit 1 when any unit is missing, rejected or quarantined.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any unit is missing, rejected or quarantined.")
 @click.option("--pdf", is_flag=True,
               help="Also write the report sheets as a PDF beside the master (LibreOffice).")
 @click.option("--open", "open_", is_flag=True,
