@@ -104,6 +104,17 @@ def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, s
     return "", None, unit
 
 
+def _log(store: Store, period: Period, source: str, item: Collected, data: bytes) -> None:
+    """Record where an attachment went, with its provenance."""
+    store.record_attachment({
+        "period": str(period), "source": source, "message_id": item.mail.message_id,
+        "sender": item.mail.sender, "subject": item.mail.subject[:2000],
+        "received_at": item.mail.received_at, "file_name": item.file_name,
+        "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+        "unit_id": item.unit_id, "status": item.status, "code": item.code,
+        "reason": item.reason, "saved_as": str(item.saved_as)})
+
+
 def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment,
           inbox: Path, quarantine: Path, source: str) -> Collected:
     sha = hashlib.sha256(att.data).hexdigest()
@@ -112,7 +123,8 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
     report = None
     if len(att.data) > MAX_FILE_BYTES:
         code, reason, unit = ("file-too-large", f"Bilagan är {len(att.data) / 1e6:.0f} MB, "
-                              f"större än gränsen {MAX_FILE_BYTES / 1e6:.0f} MB.", "")
+                              f"större än gränsen {MAX_FILE_BYTES / 1e6:.0f} MB.",
+                              _verdict(m, mail, None)[2])
     else:
         with tempfile.TemporaryDirectory(prefix="intraxl-collect-") as d:
             tmp = Path(d) / _safe_name(att.file_name)
@@ -134,11 +146,8 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
                                                              att.data)
     else:
         saved = _place(quarantine, att.file_name, unit, mail, att.data)
-    store.record_attachment({
-        "period": str(period), "source": source, "message_id": mail.message_id,
-        "sender": mail.sender, "subject": mail.subject[:2000], "received_at": mail.received_at,
-        "file_name": att.file_name, "sha256": sha, "size": len(att.data), "unit_id": unit,
-        "status": status, "code": code or None, "reason": reason, "saved_as": str(saved)})
+    item = Collected(mail, att.file_name, status, unit, saved, code or None, reason, report)
+    _log(store, period, source, item, att.data)
     if status == INBOX and report is not None:
         # A file that names no known unit is still the sender's unit's (rejected) submission.
         known = {u.id for u in m.units}
@@ -147,7 +156,8 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
             else unit or report.unit_id})
         store.record([Received(report, source="email", sender=mail.sender,
                                received_at=mail.received_at)])
-    return Collected(mail, att.file_name, status, unit, saved, code or None, reason, report)
+        item.report = report
+    return item
 
 
 def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
@@ -163,16 +173,11 @@ def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
             if store.attachment_seen(mail.message_id, att.file_name, sha):
                 items = [Collected(mail, att.file_name, "seen")]
             else:
-                saved = _place(quarantine, att.file_name, "", mail, att.data)
-                reason = f"E-postmeddelandet kan inte läsas ({mail.problem[:200]})."
-                store.record_attachment({
-                    "period": str(period), "source": source, "message_id": mail.message_id,
-                    "sender": "", "subject": "", "received_at": mail.received_at,
-                    "file_name": att.file_name, "sha256": sha, "size": len(att.data),
-                    "unit_id": "", "status": QUARANTINE, "code": "unreadable-message",
-                    "reason": reason, "saved_as": str(saved)})
-                items = [Collected(mail, att.file_name, QUARANTINE, "", saved,
-                                   "unreadable-message", reason)]
+                items = [Collected(mail, att.file_name, QUARANTINE, "",
+                                   _place(quarantine, att.file_name, "", mail, att.data),
+                                   "unreadable-message", "E-postmeddelandet kan inte läsas "
+                                   f"({mail.problem[:200]}).")]
+                _log(store, period, source, items[0], att.data)
         else:
             items = [_take(m, period, store, mail, att, inbox, quarantine, source)
                      for att in mail.attachments]
