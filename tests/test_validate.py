@@ -293,11 +293,14 @@ def test_macro_enabled(mappings, tmp_path):
     assert [i.code for i in validate(mappings, bad).issues] == ["macro-enabled"]
 
 
-def test_entity_tricks(mappings, tmp_path):
+@pytest.mark.parametrize("part, root", [
+    ("xl/sharedStrings.xml", b"<sst"), ("xl/workbook.xml", b"<workbook"),
+    ("[Content_Types].xml", b"<Types"), ("xl/_rels/workbook.xml.rels", b"<Relationships"),
+    ("xl/worksheets/sheet3.xml", b"<worksheet")])
+def test_entity_tricks(mappings, tmp_path, part, root):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
             b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
-    bad = patch_part(HR, tmp_path / "x.xlsx", "xl/sharedStrings.xml",
-                     lambda d: bomb + d[d.index(b"<sst"):])
+    bad = patch_part(HR, tmp_path / "x.xlsx", part, lambda d: bomb + d[d.index(root):])
     assert [i.code for i in validate(mappings, bad).issues] == ["unsafe-xml"]
 
 
