@@ -10,6 +10,7 @@ the sheet XML.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def _too_many_rows(name: str, n: int) -> PackageRejected:
 
 
 def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
-    wb = pc.CalamineWorkbook.from_path(str(raw.path), load_tables=True)
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(package.data), load_tables=True)
     try:
         table_names = set(wb.table_names)
     except Exception:  # noqa: BLE001 - tables unsupported or unreadable: use the fallback

@@ -56,6 +56,7 @@ class Package:
     `zip` stays open for the reader; `close()` when done."""
 
     zip: zipfile.ZipFile
+    data: bytes = b""  # the whole file (at most MAX_FILE_BYTES), read once for every reader
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
 
     def close(self) -> None:
@@ -154,17 +155,18 @@ def inspect(path: Path) -> Package:
     if size > MAX_FILE_BYTES:
         raise _reject("file-too-large", f"Filen är för stor ({size / 1e6:.1f} MB; högst "
                       f"{MAX_FILE_BYTES / 1e6:.0f} MB). Använd den ursprungliga mallen.")
-    with path.open("rb") as f:
-        head = f.read(4096)
-    if not head.startswith(ZIP_MAGIC):
-        raise _sniff_non_zip(head, path)
+    data = path.read_bytes()
+    if not data.startswith(ZIP_MAGIC):
+        raise _sniff_non_zip(data[:4096], path)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
                       "Skicka den igen.")
     try:
-        return _inspect_zip(zf)
+        package = _inspect_zip(zf)
+        package.data = data
+        return package
     except BaseException:
         zf.close()
         raise
@@ -266,7 +268,8 @@ def special_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[str, tuple[str, 
                       "(DTD/entiteter) och läses inte.")
     # Plain substring scans first (several times faster than the regex); data validations'
     # <formula1> are not formulas.
-    if not any(marker in data for marker in (b"<f>", b"<f ", b"<f/>", b't="e"')):
+    if b"<f>" not in data and b"<f " not in data and b"<f/>" not in data \
+            and b't="e"' not in data:
         return {}
     out: dict[str, tuple[str, str | None]] = {}
     c_tag, f_tag, v_tag = (f"{{{NS_MAIN}}}{t}" for t in ("c", "f", "v"))
