@@ -22,6 +22,7 @@ from .mappings import Mappings, load_mappings
 from .periods import Period
 
 console = Console(highlight=False, soft_wrap=True)
+LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units needing attention
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
@@ -250,11 +251,17 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
     colours = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
-    for u in report.units:
+    # A large organisation: list the units that need attention, not every accepted one.
+    shown = report.units if len(report.units) <= LIST_ALL_UNITS_UP_TO else \
+        [u for u in report.units if u.status != "godkänd"]
+    if len(shown) < len(report.units):
+        table.caption = f"{len(report.units) - len(shown)} accepted unit(s) not listed"
+    for u in shown:
         table.add_row(u.name, f"[{colours[u.status]}]{u.status}[/]", u.file or "-",
                       str(u.errors), str(u.warnings))
     console.print(table)
-    others = [r for r in result.reports if r.unit_id not in {u.id for u in m.units}]
+    unit_ids = {u.id for u in m.units}
+    others = [r for r in result.reports if r.unit_id not in unit_ids]
     for r in others:
         console.print(f"[red]rejected[/] {Path(r.file).name}: "
                       f"{r.errors[0].message if r.errors else 'okänd enhet'}")
@@ -361,7 +368,11 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     for col in ("enhet", "läge", "mottagen", "från", "fil", "fel", "varningar", "ersatta"):
         table.add_column(col, overflow="fold")
     colours = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
-    for u in st.units:
+    shown = st.units if len(st.units) <= LIST_ALL_UNITS_UP_TO else \
+        [u for u in st.units if u.state != "godkänd"]
+    if len(shown) < len(st.units):
+        table.caption = f"{len(st.units) - len(shown)} accepted unit(s) not listed (--json: all)"
+    for u in shown:
         table.add_row(escape(u.unit), f"[{colours[u.state]}]{u.state}[/]",
                       f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "-",
                       escape(u.sender or "-"), escape(u.file or "-"), str(u.errors),

@@ -416,3 +416,16 @@ def test_open_master_is_left_intact(tmp_path):
                                        "--db", str(db), "--out", str(out)])
     assert result.exit_code == 1 and "is open in a spreadsheet program" in result.output
     assert "Traceback" not in result.output and out.read_bytes() == before
+
+
+def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monkeypatch):
+    import intraxl.cli
+
+    inbox, db, out = _fresh_month(tmp_path)
+    (inbox / "manadsuppfoljning_2023-02_uppdrag.xlsx").unlink()
+    monkeypatch.setattr(intraxl.cli, "LIST_ALL_UNITS_UP_TO", 3)
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 0, result.output
+    assert "6 accepted unit(s) not listed" in result.output
+    assert "Avdelningen Uppdrag" in result.output and "saknas" in result.output
+    assert "Digital infrastruktur" not in result.output
