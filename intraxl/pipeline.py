@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .consolidate import Report, consolidate
 from .errors import IntraxlError
@@ -46,26 +46,30 @@ def _validate_chunk(args: tuple[list[str], str]) -> list[FileReport]:
     return [validate_file(f, _worker_mappings, Period.parse(period)) for f in files]
 
 
+def validate_chunks(files: list[Path], m: Mappings,
+                    period: Period) -> Iterator[list[FileReport]]:
+    """Validate files, on every core when there are many: reports in the files' order, a
+    chunk at a time as they are done (so that the caller can store them meanwhile)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        for i in range(0, len(files), 8):
+            yield [validate_file(f, m, period) for f in files[i:i + 8]]
+        return
+    size = max(8, len(files) // (workers * 8))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(m,)) as pool:
+        jobs = [([str(f) for f in c], str(period)) for c in chunks]
+        yield from pool.map(_validate_chunk, jobs)
+
+
 def validate_many(files: list[Path], m: Mappings, period: Period,
                   progress: Callable[[int], None] | None = None) -> list[FileReport]:
     """Validate files, on every core when there are many; reports in the files' order."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_FROM or workers < 2:
-        out = []
-        for f in files:
-            out.append(validate_file(f, m, period))
-            if progress:
-                progress(1)
-        return out
-    size = max(8, len(files) // (workers * 8))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    out = []
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(m,)) as pool:
-        jobs = [([str(f) for f in c], str(period)) for c in chunks]
-        for chunk, reports in zip(chunks, pool.map(_validate_chunk, jobs)):
-            out += reports
-            if progress:
-                progress(len(chunk))
+    out: list[FileReport] = []
+    for chunk in validate_chunks(files, m, period):
+        out += chunk
+        if progress:
+            progress(len(chunk))
     return out
 
 
@@ -82,8 +86,14 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     files = expand_paths([inbox])
     if on_files:
         on_files(len(files))
-    reports = validate_many(files, m, period, progress)
-    stored = store.record([Received(r) for r in reports])
+    reports: list[FileReport] = []
+    new_files = 0
+    for chunk in validate_chunks(files, m, period):
+        # Stored while the worker processes validate the next chunks.
+        new_files += sum(new for _, new in store.record([Received(r) for r in chunk]))
+        reports += chunk
+        if progress:
+            progress(len(chunk))
     shas = {r.sha256 for r in reports}
     records = [s for s in store.submissions()
                if s.period == str(period) or (s.sha256 in shas and s.period != str(period))]
@@ -91,4 +101,4 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     quarantined = [a for a in store.attachments(str(period)) if a["status"] == "quarantine"]
     report = consolidate(m, period, facts, records, quarantined)
     master = write_master(report, out, created, pdf)
-    return RunResult(period, reports, report, master, sum(new for _, new in stored))
+    return RunResult(period, reports, report, master, new_files)
