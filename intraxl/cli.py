@@ -23,6 +23,17 @@ from .periods import Period
 
 console = Console(highlight=False, soft_wrap=True)
 LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units needing attention
+STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
+
+
+def _listed(table: Table, units: list[Any], states: list[str]) -> list[Any]:
+    """The units to list in a terminal table: all of them in a small organisation, else only
+    those needing attention (the table's caption says how many are left out)."""
+    if len(units) <= LIST_ALL_UNITS_UP_TO:
+        return units
+    shown = [u for u, state in zip(units, states) if state != "godkänd"]
+    table.caption = f"{len(units) - len(shown)} accepted unit(s) not listed"
+    return shown
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
@@ -250,14 +261,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                         f"{len(result.reports)} file(s) read, {result.new_files} new")
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
-    colours = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
-    # A large organisation: list the units that need attention, not every accepted one.
-    shown = report.units if len(report.units) <= LIST_ALL_UNITS_UP_TO else \
-        [u for u in report.units if u.status != "godkänd"]
-    if len(shown) < len(report.units):
-        table.caption = f"{len(report.units) - len(shown)} accepted unit(s) not listed"
-    for u in shown:
-        table.add_row(u.name, f"[{colours[u.status]}]{u.status}[/]", u.file or "-",
+    for u in _listed(table, report.units, [u.status for u in report.units]):
+        table.add_row(u.name, f"[{STATE_COLOURS[u.status]}]{u.status}[/]", u.file or "-",
                       str(u.errors), str(u.warnings))
     console.print(table)
     unit_ids = {u.id for u in m.units}
@@ -367,13 +372,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     table = Table(title=f"{m.organisation.administration} {period}")
     for col in ("enhet", "läge", "mottagen", "från", "fil", "fel", "varningar", "ersatta"):
         table.add_column(col, overflow="fold")
-    colours = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
-    shown = st.units if len(st.units) <= LIST_ALL_UNITS_UP_TO else \
-        [u for u in st.units if u.state != "godkänd"]
-    if len(shown) < len(st.units):
-        table.caption = f"{len(st.units) - len(shown)} accepted unit(s) not listed (--json: all)"
-    for u in shown:
-        table.add_row(escape(u.unit), f"[{colours[u.state]}]{u.state}[/]",
+    for u in _listed(table, st.units, [u.state for u in st.units]):
+        table.add_row(escape(u.unit), f"[{STATE_COLOURS[u.state]}]{u.state}[/]",
                       f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "-",
                       escape(u.sender or "-"), escape(u.file or "-"), str(u.errors),
                       str(u.warnings), str(u.superseded))
