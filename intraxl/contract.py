@@ -103,3 +103,15 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 INFO_INPUT_FIELDS = (INFO_REPORTER, INFO_EMAIL)
 # Columns that are input on the rows a unit adds itself (new risks).
 NEW_RISK_COLUMNS = ("Riskområde", "Risk", "Sannolikhet", "Konsekvens", "Åtgärd", "Ansvarig")
+# A unit's n-th new risk (a Risker row without Risk-ID) goes by "ny-n" until the master
+# gives it an ID: in validation, the store, the feedback workbook and the next template.
+NEW_RISK_PREFIX = "ny-"
+
+
+def new_risk_key(n: int) -> str:
+    return f"{NEW_RISK_PREFIX}{n}"
+
+
+def new_risk_number(key: str) -> int:
+    """n of a new risk's key "ny-n"."""
+    return int(key[len(NEW_RISK_PREFIX):])

@@ -112,7 +112,8 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
         if table not in ids:
             problem("missing-table", f"Okänd tabell '{table}'.", line, 3)
             continue
-        if rid not in ids[table] and not (table == "Risker" and rid.startswith("ny-")):
+        if rid not in ids[table] and not (table == contract.RISKS.name
+                                          and rid.startswith(contract.NEW_RISK_PREFIX)):
             problem("unknown-id", f"Okänt ID '{rid}' i tabellen {table}.", line, 4)
             continue
         spec = contract.TABLES_BY_NAME[table]

@@ -291,10 +291,10 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     new_ids: dict[tuple[str, str], str] = {}
     new_by_unit: dict[str, set[str]] = {}
     for (unit, table, rid, _) in cur.values:
-        if table == "Risker" and rid.startswith("ny-"):
+        if table == contract.RISKS.name and rid.startswith(contract.NEW_RISK_PREFIX):
             new_by_unit.setdefault(unit, set()).add(rid)
     for u in m.units:
-        for key in sorted(new_by_unit.get(u.id, ()), key=lambda k: int(k.split("-")[1])):
+        for key in sorted(new_by_unit.get(u.id, ()), key=contract.new_risk_number):
             new_id = f"{prefix}{next_number:0{width}d}"
             next_number += 1
             new_ids[(u.id, key)] = new_id

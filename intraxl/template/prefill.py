@@ -17,18 +17,16 @@ from .. import contract
 from ..periods import Period
 from .layout import TemplateValues
 
+# The input columns carried forward: every one of the plan's tables (a new risk's own columns
+# included), and of this month's figures only the annual budget.
 CARRIED: dict[str, tuple[str, ...]] = {
+    **{t.name: contract.INPUT_COLUMNS[t.name] for t in (
+        contract.ACTIVITIES, contract.ASSIGNMENTS, contract.PROJECTS, contract.COMMENTS)},
+    contract.RISKS.name: contract.NEW_RISK_COLUMNS,
     contract.ECONOMY.name: ("Årsbudget",),
-    contract.ACTIVITIES.name: ("Status", "Slutdatum", "Kommentar"),
-    contract.ASSIGNMENTS.name: ("Status", "Slutdatum", "Kommentar"),
-    contract.PROJECTS.name: ("Tid", "Kostnad", "Resultat", "Orsak", "Åtgärd"),
-    contract.RISKS.name: ("Riskområde", "Risk", "Sannolikhet", "Konsekvens", "Åtgärd",
-                          "Ansvarig"),
-    contract.COMMENTS.name: ("Text",),
 }
 LAST_YEAR: dict[str, str] = {contract.INDICATORS.name: "Utfall",
                              contract.ECONOMY.name: "Utfall ack"}
-NEW_RISK_PREFIX = "ny-"
 
 
 def history_periods(period: Period) -> list[str]:
@@ -55,11 +53,11 @@ def prefill_values(facts: pd.DataFrame, unit_id: str, period: Period) -> Templat
             index=False):
         if field not in CARRIED.get(table, ()):
             continue
-        if table == contract.RISKS.name and str(rid).startswith(NEW_RISK_PREFIX):
+        if table == contract.RISKS.name and str(rid).startswith(contract.NEW_RISK_PREFIX):
             new_risks.setdefault(rid, {})[field] = _plain(value)
         else:
             values.cells.setdefault(table, {}).setdefault(str(rid), {})[field] = _plain(value)
-    values.new_risks = [new_risks[k] for k in sorted(new_risks, key=lambda k: int(k[3:]))]
+    values.new_risks = [new_risks[k] for k in sorted(new_risks, key=contract.new_risk_number)]
     last = mine[mine["period"] == str(period.same_month_last_year())]
     for table, rid, field, value in last[["table", "id", "field", "value"]].itertuples(
             index=False):

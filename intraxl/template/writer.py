@@ -119,7 +119,7 @@ def row_keys(sheet: SheetLayout) -> list[str | None]:
         key = row[sheet.table.key].value
         if key is None and sheet.name == contract.RISKS.name:
             new += 1
-            keys.append(f"ny-{new}")
+            keys.append(contract.new_risk_key(new))
         else:
             keys.append(None if key is None else str(key))
     return keys

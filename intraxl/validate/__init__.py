@@ -118,7 +118,7 @@ class _Checker:
                                             and rid.is_integer() else str(rid).strip())
             if rid is None:
                 if allow_new:
-                    self.new_rows[row.row] = new_row_key(len(self.new_rows) + 1)
+                    self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
                     out.append((None, row))
                 else:
                     self.add("missing-id", f"Raden saknar {key}. Lägg inte till eller töm "
@@ -140,11 +140,6 @@ class _Checker:
                 message=f"Raden {missing} saknas i tabellen {table.spec.name}. Använd mallen "
                         "utan att ta bort rader."))
         return out
-
-
-def new_row_key(n: int) -> str:
-    """The id a unit's n-th new risk goes by until the master gives it one."""
-    return f"ny-{n}"
 
 
 def contract_cell(table: RawTable) -> str:
