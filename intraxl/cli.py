@@ -306,6 +306,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     import os
 
     from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .collect import collect as take, open_source
     from .collect.mail import PASSWORD_ENV
@@ -322,9 +323,8 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     table = Table(title=f"{name}: {period}")
     for col in ("bilaga", "från", "enhet", "blev", "varför"):
         table.add_column(col, overflow="fold")
-    colours = {"inbox": "green", "quarantine": "red", "seen": "dim", "other-period": "dim"}
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
+    shown = {"inbox": ("inkorg", "green"), "quarantine": ("karantän", "red"),
+             "seen": ("redan hämtad", "dim"), "other-period": ("annan period", "dim")}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"reading {name}", total=None)
@@ -333,13 +333,12 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
                          f"{bar.tasks[0].completed + 1:.0f} attachment(s), last "
                          f"{escape(i.file_name)}")))
     for i in items:
-        where = {"inbox": "inkorg", "quarantine": "karantän", "seen": "redan hämtad",
-                 "other-period": "annan period"}[i.status]
+        where, colour = shown[i.status]
         table.add_row(escape(i.file_name), escape(i.mail.sender), i.unit_id or "-",
-                      f"[{colours[i.status]}]{where}[/]",
+                      f"[{colour}]{where}[/]",
                       escape(f"{i.code}: {i.reason}") if i.code else escape(i.reason or ""))
     console.print(table)
-    n = {s: sum(i.status == s for i in items) for s in colours}
+    n = {s: sum(i.status == s for i in items) for s in shown}
     console.print(f"{n['inbox']} to {inbox}, {n['quarantine']} to {quarantine}, "
                   f"{n['seen']} collected before, {n['other-period']} for another period "
                   "(left for that period)")

@@ -140,10 +140,9 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
     status = QUARANTINE if code else INBOX
     if status == INBOX:
         # The same workbook sent again (another message): one copy in the inbox is enough.
-        same = [a for a in store.attachments(str(period))
-                if a["sha256"] == sha and a["status"] == INBOX and Path(a["saved_as"]).exists()]
-        saved = Path(same[0]["saved_as"]) if same else _place(inbox, att.file_name, unit, mail,
-                                                             att.data)
+        same = store.inbox_copy(str(period), sha)
+        saved = Path(same) if same and Path(same).exists() else \
+            _place(inbox, att.file_name, unit, mail, att.data)
     else:
         saved = _place(quarantine, att.file_name, unit, mail, att.data)
     item = Collected(mail, att.file_name, status, unit, saved, code or None, reason, report)

@@ -194,6 +194,13 @@ class Store:
                 attachments.c.message_id == message_id, attachments.c.file_name == file_name,
                 attachments.c.sha256 == sha256))).first() is not None
 
+    def inbox_copy(self, period: str, sha256: str) -> str | None:
+        """Where a workbook with this checksum was already saved in the period's inbox."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(attachments.c.saved_as).where(and_(
+                attachments.c.period == period, attachments.c.sha256 == sha256,
+                attachments.c.status == "inbox")).order_by(attachments.c.id)).scalar()
+
     def record_attachment(self, row: dict[str, Any]) -> None:
         """Log one collected attachment (the columns of the attachments table)."""
         with self.engine.begin() as conn:
