@@ -82,6 +82,60 @@ def test_sheets_and_data_table(wb, month):
     assert list(new_risk["ID"]) == ["R14"]  # a new risk gets its id in the master
 
 
+def _data_rows(path):
+    ws = openpyxl.load_workbook(path)["Data"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    return rows[0], rows[1:]
+
+
+def _stored_facts(db, period="2023-02"):
+    """(Enhet-ID, Tabell, ID, Fält, Värde) of the period's facts as the store holds them."""
+    with sa.create_engine(f"sqlite:///{db}").connect() as conn:
+        rows = conn.execute(sa.text(
+            "select unit_id, table_name, row_id, field, value_num, value_text, value_date "
+            "from facts where period = :p"), {"p": period}).all()
+    return [(u, t, i, f, num if num is not None else dt.datetime.fromisoformat(d)
+             if d is not None else text) for u, t, i, f, num, text, d in rows]
+
+
+def _comparable(rows):
+    """Sorted (Enhet-ID, Tabell, ID, Fält, Värde); a new risk's ID (ny-n in the store, its
+    master ID in Data) as 'new', numbers as floats."""
+    def norm(u, t, i, f, v):
+        new = t == "Risker" and (str(i).startswith("ny-") or str(i) == "R14")
+        return (u, t, "new" if new else i, f,
+                float(v) if isinstance(v, (int, float)) else v)
+    return sorted((norm(*r) for r in rows), key=repr)
+
+
+def test_data_sheet_holds_every_stored_fact_cell_by_cell(month, tmp_path):
+    header, rows = _data_rows(month["out"])
+    assert header == ["Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde"]
+    assert {r[0] for r in rows} == {"2023-02"}
+    names = {r[1]: r[2] for r in rows}
+    assert names["gt-hr"] == "Gemensamma tjänster – HR"
+    stored = _stored_facts(month["db"])
+    assert any(isinstance(v, dt.datetime) for *_, v in stored)  # dates are covered
+    assert _comparable([r[1:2] + r[3:] for r in rows]) == _comparable(stored)
+    # A real spreadsheet application reads the same table.
+    again = libreoffice_convert(month["out"], "xlsx", tmp_path)
+    assert _data_rows(again) == (header, rows)
+
+
+def test_data_sheet_keeps_awkward_text_exactly(tmp_path, mappings):
+    text = "  Kostnad <inte> & \"budget\" 'x' _x0041_ slut\t "
+    inbox, db, out = _fresh_month(tmp_path)
+    target = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
+    write_hr(mappings, target, set_cell("Kommentarer", "Sammanfattning", "Text", text))
+    assert consolidate(inbox, db, out).exit_code == 0
+    stored = [v for u, t, i, f, v in _stored_facts(db)
+              if (u, t, i) == ("gt-hr", "Kommentarer", "Sammanfattning")]
+    assert stored == [text.strip()]  # what validation keeps: the text, trimmed
+    _, rows = _data_rows(out)
+    assert [r[6] for r in rows if (r[1], r[3], r[4]) == ("gt-hr", "Kommentarer",
+                                                         "Sammanfattning")] == stored
+
+
 def _economy_rows(ws):
     """Label -> (prognos, avvikelse); a label that appears twice (a unit in both frames)
     keeps its first, Förvaltning, row."""

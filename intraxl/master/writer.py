@@ -21,6 +21,7 @@ from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
 from ..periods import MONTHS_SV
+from .data_sheet import DataSheet
 
 HEADER_BG = "#1F4E79"
 STATUS_COLOURS = {  # the city's scale: fill, font
@@ -377,28 +378,17 @@ def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
 
 
 def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
-    ws = wb.add_worksheet("Data")
+    ws = wb.add_worksheet("Data", worksheet_class=DataSheet)
     columns = [("Period", 9), ("Enhet-ID", 20), ("Enhet", 30), ("Tabell", 12), ("ID", 22),
                ("Fält", 14), ("Värde", 40)]
     for c, (_, width) in enumerate(columns):
         ws.set_column(c, c, width)
     data = report.data
-    last = max(len(data), 1)
-    ws.add_table(0, 0, last, len(columns) - 1, {
+    ws.add_table(0, 0, max(len(data), 1), len(columns) - 1, {
         "name": "Data", "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
-    date_fmt = fmt.get("date")
     # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
-    for r, values in enumerate(zip(*(data[c].tolist() for c in data.columns)), start=1):
-        for c in range(6):
-            ws.write_string(r, c, str(values[c]))
-        v = values[6]
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            ws.write_number(r, 6, v)
-        elif isinstance(v, dt.date):
-            ws.write_datetime(r, 6, v, date_fmt)
-        elif not _blank(v):
-            ws.write_string(r, 6, str(v))
+    ws.write_body(zip(*(data[c].tolist() for c in data.columns)), fmt.get("date"))
     ws.freeze_panes(1, 0)
     _page_setup(ws, report, 0)
 
