@@ -9,6 +9,7 @@ import re
 import shutil
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -302,6 +303,55 @@ def test_entity_tricks(mappings, tmp_path, part, root):
             b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
     bad = patch_part(HR, tmp_path / "x.xlsx", part, lambda d: bomb + d[d.index(root):])
     assert [i.code for i in validate(mappings, bad).issues] == ["unsafe-xml"]
+
+
+def test_a_package_with_uncompressed_parts_validates(mappings, tmp_path):
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(HR) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as z:
+        for info in zin.infolist():
+            z.writestr(zipfile.ZipInfo(info.filename, info.date_time), zin.read(info))
+    assert {i.compress_type for i in zipfile.ZipFile(stored).infolist()} == {zipfile.ZIP_STORED}
+    r = validate(mappings, stored)
+    assert r.valid and r.issues == []
+    assert [f[:3] for f in r.submission.facts] == \
+        [f[:3] for f in validate(mappings, HR).submission.facts]
+
+
+def _damage(src: Path, dst: Path, part: str, how: str) -> Path:
+    """`src` with one part's compressed bytes flipped, or its size in the zip directory
+    understated (the part inflates to more than the directory says)."""
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo(part)
+    if how == "flipped":
+        start = info.header_offset + 30 + len(info.orig_filename.encode()) + len(info.extra)
+        data[start + info.compress_size // 2] ^= 0xFF
+    else:
+        central = next(i for i in range(len(data)) if data.startswith(b"PK\x01\x02", i)
+                       and data[i + 46:i + 46 + len(part)] == part.encode())
+        data[central + 24:central + 28] = (info.file_size // 2).to_bytes(4, "little")
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+@pytest.mark.parametrize("how", ["flipped", "understated"])
+def test_reading_a_damaged_part_raises_as_zipfile_does(tmp_path, how):
+    from intraxl.reader.package import inspect
+
+    part = "xl/worksheets/sheet3.xml"
+    pkg = inspect(_damage(HR, tmp_path / "damaged.xlsx", part, how))
+    with pytest.raises((zipfile.BadZipFile, zlib.error)):
+        pkg.read(part)
+    with pytest.raises((zipfile.BadZipFile, zlib.error)):
+        pkg.zip.read(part)
+    assert pkg.read(part, limit=100) == zipfile.ZipFile(HR).read(part)[:100] or how == "flipped"
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/sharedStrings.xml",
+                                  "xl/worksheets/sheet3.xml"])
+@pytest.mark.parametrize("how", ["flipped", "understated"])
+def test_a_damaged_part_is_a_corrupt_file(mappings, tmp_path, part, how):
+    r = validate(mappings, _damage(HR, tmp_path / "damaged.xlsx", part, how))
+    assert [i.code for i in r.issues] == ["corrupt-file"] and not r.valid
 
 
 def test_file_level_cases(mappings, tmp_path):

@@ -165,7 +165,7 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
     for sheet_name in {t.sheet for t in raw.tables.values()}:
         part = package.sheet_parts.get(sheet_name)
         if part:
-            for ref, what in special_cells(package.zip, part).items():
+            for ref, what in special_cells(package, part).items():
                 raw.special[(sheet_name, ref)] = what
     if not raw.tables and not any(i.code == "missing-column" for i in issues):
         return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"

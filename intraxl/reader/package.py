@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 from xml.parsers import expat
@@ -61,6 +62,31 @@ class Package:
 
     def close(self) -> None:
         self.zip.close()
+
+    def read(self, name: str, limit: int | None = None) -> bytes:
+        """A part's bytes (the first `limit` of them), inflated straight from `data`.
+        zipfile's general reader costs ~15 µs a part, a sixth of reading a template; this
+        checks what it checks (local header, size, CRC) for plain and deflated parts and
+        leaves anything else (encrypted, other methods) to zipfile. Raises KeyError when
+        there is no such part, zipfile.BadZipFile when it is damaged."""
+        info = self.zip.getinfo(name)
+        start = info.header_offset
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+                info.flag_bits & 1 or self.data[start:start + 4] != ZIP_MAGIC:
+            if limit is None:
+                return self.zip.read(info)
+            with self.zip.open(info) as f:
+                return f.read(limit)
+        name_len, extra_len = struct.unpack_from("<HH", self.data, start + 26)
+        begin = start + 30 + name_len + extra_len
+        raw = self.data[begin:begin + info.compress_size]
+        want = info.file_size if limit is None else min(limit, info.file_size)
+        out = raw[:want] if info.compress_type == zipfile.ZIP_STORED else \
+            zlib.decompressobj(-15).decompress(raw, want + 1)
+        if len(out) < want or (limit is None and (
+                len(out) > want or zlib.crc32(out) != info.CRC)):
+            raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
+        return out[:want]
 
 
 def _reject(code: str, message: str) -> PackageRejected:
@@ -113,11 +139,11 @@ class _Doc:
         return [attrs for t, attrs in self.elements if t == tag]
 
 
-def _parse_xml(zf: zipfile.ZipFile, name: str) -> _Doc:
+def _parse_xml(pkg: Package, name: str) -> _Doc:
     """Parse a small part with expat directly (several times faster than building a tree),
     refusing any DTD or entity declaration, as defusedxml does."""
     try:
-        data = zf.read(name)
+        data = pkg.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
         raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
     except KeyError:
@@ -163,17 +189,17 @@ def inspect(path: Path) -> Package:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
                       "Skicka den igen.")
+    package = Package(zf, data)
     try:
-        package = _inspect_zip(zf)
-        package.data = data
+        _inspect_zip(package)
         return package
     except BaseException:
         zf.close()
         raise
 
 
-def _inspect_zip(zf: zipfile.ZipFile) -> Package:
-    infos = zf.infolist()
+def _inspect_zip(pkg: Package) -> None:
+    infos = pkg.zip.infolist()
     if len(infos) > MAX_PARTS:
         raise _reject("zip-bomb", f"Filen har för många delar ({len(infos)}).")
     total = 0
@@ -200,15 +226,14 @@ def _inspect_zip(zf: zipfile.ZipFile) -> Package:
     for info in infos:
         if info.file_size and info.filename in ("xl/sharedStrings.xml", "xl/styles.xml"):
             try:
-                with zf.open(info) as f:
-                    start = f.read(4096)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                start = pkg.read(info.filename, limit=4096)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
                 raise _reject("corrupt-file", f"Filens del {info.filename} är skadad: {e}")
             if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
                 raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
                               "(DTD/entiteter) och läses inte.")
 
-    types = _parse_xml(zf, "[Content_Types].xml")
+    types = _parse_xml(pkg, "[Content_Types].xml")
     workbook_part = None
     for el in types.iter(f"{{{NS_CT}}}Override"):
         ct = el.get("ContentType", "")
@@ -221,8 +246,8 @@ def _inspect_zip(zf: zipfile.ZipFile) -> Package:
         raise _reject("macro-enabled", "Filen innehåller makron. Spara som Excel-arbetsbok "
                       "utan makron (.xlsx).")
     if workbook_part is None:
-        workbook_part = _workbook_from_root_rels(zf)
-    wb = _parse_xml(zf, workbook_part)
+        workbook_part = _workbook_from_root_rels(pkg)
+    wb = _parse_xml(pkg, workbook_part)
     if wb.tag == f"{{{NS_STRICT}}}workbook":
         raise _reject("strict-ooxml", "Filen är sparad som 'Strikt Open XML'. Spara som vanlig "
                       "Excel-arbetsbok (.xlsx).")
@@ -232,22 +257,20 @@ def _inspect_zip(zf: zipfile.ZipFile) -> Package:
     rels_name = posixpath.join(base, "_rels", posixpath.basename(workbook_part) + ".rels")
     targets = {}
     if rels_name in names:
-        for rel in _parse_xml(zf, rels_name).iter(f"{{{NS_PKG_REL}}}Relationship"):
+        for rel in _parse_xml(pkg, rels_name).iter(f"{{{NS_PKG_REL}}}Relationship"):
             target = rel.get("Target", "")
             part = target.lstrip("/") if target.startswith("/") else \
                 posixpath.normpath(posixpath.join(base, target))
             targets[rel.get("Id")] = part
-    pkg = Package(zf)
     for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
         part = targets.get(sheet.get(f"{{{NS_REL}}}id"))
         if part:
             pkg.sheet_parts[sheet.get("name", "")] = part
-    return pkg
 
 
-def _workbook_from_root_rels(zf: zipfile.ZipFile) -> str:
+def _workbook_from_root_rels(pkg: Package) -> str:
     try:
-        rels = _parse_xml(zf, "_rels/.rels")
+        rels = _parse_xml(pkg, "_rels/.rels")
     except PackageRejected:
         raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
                       "paketet).")
@@ -258,11 +281,11 @@ def _workbook_from_root_rels(zf: zipfile.ZipFile) -> str:
                   "paketet).")
 
 
-def special_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[str, tuple[str, str | None]]:
+def special_cells(pkg: Package, sheet_part: str) -> dict[str, tuple[str, str | None]]:
     """Cells whose value calamine cannot tell us: Excel errors and formulas without a stored
     value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
     case) cost one scan of the raw bytes."""
-    data = zf.read(sheet_part)
+    data = pkg.read(sheet_part)
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
         raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
                       "(DTD/entiteter) och läses inte.")
