@@ -49,7 +49,7 @@ def write_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
         except ValueError:
             return None
     raw, _ = read_workbook(report.file)
-    if raw is None:
+    if raw is None or not raw.tables:
         return None
     path = feedback_path(report, out_dir)
     return write_template(m, unit, period, path, submitted_values(raw),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pandas as pd
 import pytest
@@ -44,6 +45,20 @@ def test_recording_is_idempotent(db_url, mappings):
     second = store.record([Received(r) for r in reports])
     assert [i for i, _ in second] == [i for i, _ in first] and not any(n for _, n in second)
     assert counts(store) == before
+
+
+def test_every_unreadable_file_is_kept_with_its_checksum(db_url, mappings, tmp_path):
+    csv, broken = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    csv.write_text("Rad-ID;Utfall\n", encoding="utf-8")
+    broken.write_bytes(b"PK\x03\x04 not a zip at all")
+    reports = [validate_file(f, mappings, FEB) for f in (csv, broken)]
+    assert [r.issues[0].code for r in reports] == ["not-a-workbook", "corrupt-file"]
+    store = Store(db_url)
+    assert [new for _, new in store.record([Received(r) for r in reports])] == [True, True]
+    rows = [(s.file_name, s.sha256, s.accepted) for s in store.submissions()]
+    assert rows == [("a.xlsx", hashlib.sha256(csv.read_bytes()).hexdigest(), False),
+                    ("b.xlsx", hashlib.sha256(broken.read_bytes()).hexdigest(), False)]
+    assert not any(new for _, new in store.record([Received(r) for r in reports]))
 
 
 def test_newer_submission_supersedes_and_both_are_kept(db_url, mappings, tmp_path):

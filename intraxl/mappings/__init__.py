@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -44,11 +45,13 @@ class Mappings:
     def units(self) -> list[Unit]:
         return self.organisation.units
 
+    @cached_property
+    def _units_by_id(self) -> dict[str, Unit]:
+        return {unit.id: unit for unit in self.organisation.units}
+
     def unit(self, unit_id: str) -> Unit:
-        for unit in self.organisation.units:
-            if unit.id == unit_id:
-                return unit
-        raise KeyError(unit_id)
+        """The unit with this id; KeyError when there is none."""
+        return self._units_by_id[unit_id]
 
     @property
     def indicators(self) -> list[Indicator]:

@@ -21,7 +21,7 @@ from .. import contract
 from ..cells import a1
 from ..contract import TableSpec
 from ..issues import Issue, Severity
-from .package import Package, PackageRejected, inspect, special_cells
+from .package import MAX_FILE_BYTES, Package, PackageRejected, inspect, special_cells
 
 HEADER_SEARCH_ROWS = 30  # the fallback looks for a header row among the first rows
 MAX_TABLE_ROWS = 5000  # a template's tables have tens of rows
@@ -75,35 +75,40 @@ def sha256_of(path: Path) -> str:
 
 
 def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
-    """Read the contract's tables from `path`. Returns (None, issues) when unreadable."""
+    """Read the contract's tables from `path`. (None, issues) when the file cannot be opened;
+    a workbook without tables, and the issues, when it is not a workbook we can read (its
+    checksum still tells it apart from every other file)."""
     path = Path(path)
     try:
         size = path.stat().st_size
-        raw = RawWorkbook(path, sha256_of(path), size)
+        data = path.read_bytes() if size <= MAX_FILE_BYTES else None  # read once, for all
+        sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_of(path)
     except OSError as e:
         return None, [_issue("unreadable-file", f"Filen kan inte läsas: {e.strerror}.")]
+    raw = RawWorkbook(path, sha, size)
     try:
-        package = inspect(path)
+        package = inspect(path, data)
     except PackageRejected as e:
-        return None, [e.issue]
+        return raw, [e.issue]
     except Exception as e:  # noqa: BLE001 - whatever else a broken zip raises
-        return None, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
-                             f"({type(e).__name__}: {str(e)[:200]}).")]
+        return raw, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
+                            f"({type(e).__name__}: {str(e)[:200]}).")]
     try:
-        issues = _read_tables(raw, package)
-    except PackageRejected as e:
-        return None, [e.issue]
+        return raw, _read_tables(raw, package)
     except BaseException as e:  # calamine may panic (pyo3 PanicException is a BaseException)
         if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
             raise
+        raw.tables.clear()
+        raw.special.clear()
+        if isinstance(e, PackageRejected):
+            return raw, [e.issue]
         if isinstance(e, pc.PasswordError):
-            return None, [_issue("encrypted-file", "Filen är lösenordsskyddad. Ta bort "
-                                 "lösenordet och skicka filen igen.")]
-        return None, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
-                             f"({type(e).__name__}: {str(e)[:200]}).")]
+            return raw, [_issue("encrypted-file", "Filen är lösenordsskyddad. Ta bort "
+                                "lösenordet och skicka filen igen.")]
+        return raw, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
+                            f"({type(e).__name__}: {str(e)[:200]}).")]
     finally:
         package.close()
-    return raw, issues
 
 
 def _too_many_rows(name: str, n: int) -> PackageRejected:

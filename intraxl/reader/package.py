@@ -173,15 +173,17 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
     return _Doc(elements[0][0], elements)
 
 
-def inspect(path: Path) -> Package:
-    """Check `path` as an .xlsx package; raise PackageRejected with the reason otherwise."""
-    size = path.stat().st_size
+def inspect(path: Path, data: bytes | None = None) -> Package:
+    """Check `path` (whose bytes are `data` when already read) as an .xlsx package; raise
+    PackageRejected with the reason otherwise."""
+    size = path.stat().st_size if data is None else len(data)
     if size == 0:
         raise _reject("empty-file", "Filen är tom (0 byte).")
     if size > MAX_FILE_BYTES:
         raise _reject("file-too-large", f"Filen är för stor ({size / 1e6:.1f} MB; högst "
                       f"{MAX_FILE_BYTES / 1e6:.0f} MB). Använd den ursprungliga mallen.")
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     if not data.startswith(ZIP_MAGIC):
         raise _sniff_non_zip(data[:4096], path)
     try:
