@@ -45,6 +45,22 @@ def test_recording_is_idempotent(db_url, mappings):
     second = store.record([Received(r) for r in reports])
     assert [i for i, _ in second] == [i for i, _ in first] and not any(n for _, n in second)
     assert counts(store) == before
+    # Every value comes back as it was validated: numbers, texts, dates.
+    stored = store.facts(["2023-02"])
+    got = sorted((u, t, i, f, v) for u, t, i, f, v in zip(
+        stored["unit_id"], stored["table"], stored["id"], stored["field"], stored["value"]))
+    want = sorted((r.unit_id, *f[:3], float(f.value) if isinstance(f.value, int) else f.value)
+                  for r in reports for f in r.submission.facts)
+    assert got == want and any(isinstance(v, dt.date) for *_, v in want)
+
+
+def test_the_same_file_twice_in_one_batch_is_stored_once(db_url, mappings):
+    store = Store(db_url)
+    report = validate_file(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx", mappings, FEB)
+    (a, new_a), (b, new_b) = store.record([Received(report), Received(report)])
+    assert a == b and (new_a, new_b) == (True, False)
+    assert counts(store)["submissions"] == 1
+    assert counts(store)["facts"] == len(report.submission.facts)
 
 
 def test_every_unreadable_file_is_kept_with_its_checksum(db_url, mappings, tmp_path):
