@@ -6,8 +6,10 @@ submissions, a file that cannot be written); 2 usage error (unknown option, bad 
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
+import gc
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -22,6 +24,10 @@ from .mappings import Mappings, load_mappings
 from .periods import Period
 
 console = Console(highlight=False, soft_wrap=True)
+# When the command is done the process ends and the OS takes its memory back: Python's final
+# cycle collection over everything left (a month's reports and frames) took 0.3 s of a 3.6 s
+# run of 1,000 units. Frozen objects are not scanned; files are closed by then.
+atexit.register(gc.freeze)
 LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units needing attention
 STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
 
