@@ -239,10 +239,11 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .master.office import open_in_excel, soffice
     from .pipeline import run
 
     if pdf:
+        from .master.office import soffice
+
         soffice()  # say what to install before the month's work, not after
 
     if period is None and inbox is not None:
@@ -290,6 +291,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     if pdf:
         console.print(f"wrote {out.with_suffix('.pdf')}")
     if open_:
+        from .master.office import open_in_excel
+
         open_in_excel(result.master)
     if strict and (counts["avvisad"] or counts["karantän"] or counts["saknas"]):
         click.echo("error: --strict: some units are missing, rejected or quarantined", err=True)

@@ -13,9 +13,8 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import pandas as pd
 from sqlalchemy import and_, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import IntraxlError
 from ..validate.models import FileReport
 from .schema import attachments, facts, migrate, submissions
+
+if TYPE_CHECKING:  # imported where a frame is made: recording needs none of pandas
+    import pandas as pd
 
 DEFAULT_URL = "sqlite:///intraxl.db"
 FACT_COLUMNS = ["period", "unit_id", "table", "id", "field", "value"]
@@ -209,6 +211,8 @@ class Store:
 
     def facts(self, periods: Iterable[str]) -> pd.DataFrame:
         """The facts of each unit's latest accepted submission for each period, in long form."""
+        import pandas as pd
+
         ids = [s.id for p in set(periods) for s in self.latest_accepted(p).values()]
         if not ids:
             return pd.DataFrame(columns=FACT_COLUMNS)

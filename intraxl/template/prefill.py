@@ -9,13 +9,15 @@ store's `facts()` shape: period, unit_id, table, id, field, value).
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from .. import contract
 from ..periods import Period
 from .layout import TemplateValues
+
+if TYPE_CHECKING:  # pandas is imported by whoever made the frame; validation needs none of it
+    import pandas as pd
 
 # The input columns carried forward: every one of the plan's tables (a new risk's own columns
 # included), and of this month's figures only the annual budget.
@@ -38,7 +40,7 @@ def _plain(value: Any) -> Any:
     """A stored value as the template writes it (whole numbers from the database as int)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, dt.datetime):  # a pandas Timestamp
         return value.date()
     return value
 
