@@ -68,9 +68,11 @@ class _Facts:
 
     def __init__(self, df: pd.DataFrame, period: str):
         part = df[df["period"] == period] if len(df) else df
-        self.values: dict[Key, Any] = dict(zip(
-            zip(part["unit_id"], part["table"], part["id"], part["field"]), part["value"]))
-        self.units = set(part["unit_id"]) if len(part) else set()
+        # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
+        unit, table, rid, fld, value = (part[c].tolist() for c in (
+            "unit_id", "table", "id", "field", "value"))
+        self.values: dict[Key, Any] = dict(zip(zip(unit, table, rid, fld), value))
+        self.units = set(unit)
 
     def get(self, unit: str, table: str, rid: str, fld: str) -> Any:
         return self.values.get((unit, table, rid, fld))
@@ -252,7 +254,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     data = pd.DataFrame({
         "Period": data["period"], "Enhet-ID": data["unit_id"],
         "Enhet": data["unit_id"].map(names), "Tabell": data["table"],
-        "ID": [new_ids.get((u, i), i) for u, i in zip(data["unit_id"], data["id"])],
+        "ID": [new_ids.get((u, i), i) for u, i in zip(data["unit_id"].tolist(),
+                                                         data["id"].tolist())],
         "Fält": data["field"], "Värde": data["value"]}).reset_index(drop=True)
 
     return Report(period, m.organisation.administration, units, files, result, costs,
@@ -321,9 +324,12 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
     for r in records:  # oldest first: the last accepted one wins
         if r.accepted and r.period == period:
             latest[r.unit_id] = r
+    by_unit: dict[str, list[SubmissionRecord]] = {}
+    for r in records:
+        by_unit.setdefault(r.unit_id, []).append(r)
     statuses = []
     for u in m.units:
-        mine = [r for r in records if r.unit_id == u.id]
+        mine = by_unit.get(u.id, [])
         if u.id in latest:
             r, status = latest[u.id], "godkänd"
         elif mine:
