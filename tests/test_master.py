@@ -117,6 +117,12 @@ def test_data_sheet_holds_every_stored_fact_cell_by_cell(month, tmp_path):
     stored = _stored_facts(month["db"])
     assert any(isinstance(v, dt.datetime) for *_, v in stored)  # dates are covered
     assert _comparable([r[1:2] + r[3:] for r in rows]) == _comparable(stored)
+    # The shared-string table counts every reference to it.
+    with zipfile.ZipFile(month["out"]) as z:
+        refs = sum(z.read(n).count(b't="s"') for n in z.namelist()
+                   if n.startswith("xl/worksheets/sheet"))
+        sst = z.read("xl/sharedStrings.xml")
+    assert re.search(rb'<sst [^>]*count="(\d+)"', sst).group(1) == str(refs).encode()
     # A real spreadsheet application reads the same table.
     again = libreoffice_convert(month["out"], "xlsx", tmp_path)
     assert _data_rows(again) == (header, rows)

@@ -47,8 +47,10 @@ DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde"
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
-    """Rows as dicts: much faster than DataFrame.iterrows for thousands of rows."""
-    return df.to_dict("records")
+    """Rows as dicts, made from column lists: DataFrame.to_dict and iterrows go through
+    pandas' Arrow-backed text columns cell by cell (0.15 s for a 1,000-unit month)."""
+    columns = list(df.columns)
+    return [dict(zip(columns, row)) for row in zip(*(df[c].tolist() for c in columns))]
 
 
 def _blank(v: Any) -> bool:
@@ -387,8 +389,8 @@ def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.add_table(0, 0, max(len(data), 1), len(columns) - 1, {
         "name": "Data", "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
-    # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
-    ws.write_body(zip(*(data[c].tolist() for c in data.columns)), fmt.get("date"))
+    # Column lists: iterating pandas' Arrow-backed text columns cell by cell is slow.
+    ws.write_body([data[c].tolist() for c in data.columns], fmt.get("date"))
     ws.freeze_panes(1, 0)
     _page_setup(ws, report, 0)
 
