@@ -297,7 +297,7 @@ def _has_formula(data: bytes) -> bool:
 def special_cells(pkg: Package, sheet_part: str) -> dict[str, tuple[str, str | None]]:
     """Cells whose value calamine cannot tell us: Excel errors and formulas without a stored
     value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
-    case) cost one scan of the raw bytes."""
+    case) cost two scans of the raw bytes."""
     data = pkg.read(sheet_part)
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
         raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
