@@ -9,6 +9,7 @@ and the few XML parts we parse ourselves are parsed with DTDs and entities forbi
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import struct
@@ -127,13 +128,14 @@ def _forbid(*_: object) -> None:
     raise _UnsafeXml
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Doc:
     """A package part's root tag and every element's attributes, in '{namespace}name'
-    form as ElementTree spells them: all the package checks need of a part."""
+    form as ElementTree spells them: all the package checks need of a part. Shared by every
+    file with the same part (see `_parse_part`): read, never changed."""
 
     tag: str
-    elements: list[tuple[str, dict[str, str]]]
+    elements: tuple[tuple[str, dict[str, str]], ...]
 
     def iter(self, tag: str) -> list[dict[str, str]]:
         return [attrs for t, attrs in self.elements if t == tag]
@@ -149,6 +151,14 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
     except KeyError:
         raise _reject("corrupt-file", f"Filen saknar delen {name}; den är inte en giltig "
                       "Excel-arbetsbok.")
+    return _parse_part(data, name)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_part(data: bytes, name: str) -> _Doc:
+    """`_parse_xml` of a part's bytes, remembered by content: files made from one template
+    share these parts byte for byte (a hit compares the bytes in full), and parsing them was
+    a tenth of reading a submission."""
     elements: list[tuple[str, dict[str, str]]] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -170,7 +180,7 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
         raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
     if not elements:
         raise _reject("corrupt-file", f"Filens del {name} är tom.")
-    return _Doc(elements[0][0], elements)
+    return _Doc(elements[0][0], tuple(elements))
 
 
 def inspect(path: Path, data: bytes | None = None) -> Package:
