@@ -134,7 +134,7 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
         if issue:
             problem(issue.code, issue.message, line, VALUE_COL, issue.severity)
         if value is not None:
-            grouped[(period, unit)].append(Fact(table=table, id=rid, field=field, value=value))
+            grouped[(period, unit)].append((table, rid, field, value))
     return grouped, issues
 
 

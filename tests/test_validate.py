@@ -92,7 +92,7 @@ def test_examples_are_valid(mappings):
     assert {i.id: i.outcome for i in sub.indicators}["lonespecifikationer"] == 121847
     eco = {e.id: e for e in sub.economy}
     assert eco["resultat.utveckling"].forecast == 3000
-    facts = {(f.table, f.id, f.field): f.value for f in sub.facts}
+    facts = {(table, rid, field): value for table, rid, field, value in sub.facts}
     assert facts[("Ekonomi", "kostnad.totalt", "Utfall ack")] == 24075
     assert facts[("Risker", "R04", "Sannolikhet")] == 4
 

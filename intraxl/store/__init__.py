@@ -97,8 +97,7 @@ def _fact_rows(submission_id: int, period: str, unit_id: str,
                report: FileReport) -> Iterable[tuple[Any, ...]]:
     """The facts' rows, in FACT_INSERT_COLUMNS order: a value goes to the column of its type."""
     assert report.submission is not None
-    for f in report.submission.facts:
-        v = f.value
+    for table, rid, field, v in report.submission.facts:
         num = text = date = None
         if isinstance(v, bool):
             text = str(v)
@@ -110,7 +109,7 @@ def _fact_rows(submission_id: int, period: str, unit_id: str,
             date = v
         else:
             text = str(v)
-        yield submission_id, period, unit_id, f.table, f.id, f.field, num, text, date
+        yield submission_id, period, unit_id, table, rid, field, num, text, date
 
 
 def _insert_facts(conn: Any, rows: list[tuple[Any, ...]]) -> None:

@@ -51,7 +51,7 @@ class _Checker:
 
     def fact(self, table: RawTable, key: str, column: str, value: Any) -> None:
         if value is not None:
-            self.facts.append(Fact(table=table.spec.name, id=key, field=column, value=value))
+            self.facts.append((table.spec.name, key, column, value))
 
     def _special(self, table: RawTable, row: RawRow, column: str) -> bool:
         if not self.raw.special:  # the normal case: no formulas, no error values
