@@ -286,3 +286,16 @@ def test_without_a_database_templates_are_blank_and_no_file_is_created(tmp_path,
     assert not (tmp_path / "intraxl.db").exists()
     wb = openpyxl.load_workbook(next((tmp_path / "workbooks/templates/2023-03").glob("*.xlsx")))
     assert all(r["Status"] is None for r in _dicts(wb["Aktiviteter"], "Aktiviteter"))
+
+
+def test_row_ids_name_the_layouts_rows_for_every_unit(mappings):
+    """Validation checks a submission's rows against `row_ids` without building the layout:
+    they must be the key column of the layout, in its order (the empty rows left for new
+    risks have no key)."""
+    from intraxl.template.layout import build_layout, row_ids
+
+    for unit in mappings.units:
+        layout = {s.name: [str(r[s.table.key].value) for r in s.rows
+                           if r[s.table.key].value is not None]
+                  for s in build_layout(mappings, unit, Period.parse("2023-02"))}
+        assert layout == row_ids(mappings, unit), unit.id
