@@ -92,7 +92,8 @@ def main() -> None:
                   "openpyxl": "pandas.read_excel(openpyxl) loop"}
         for name, r in res.items():
             print(f"  {labels[name]:<44} {r['seconds']:7.2f} s  {r['peak_mb']:7.0f} MB peak")
-        print(f"  read + validate / floor: {res['validate']['seconds'] / res['floor']['seconds']:.2f}x")
+        ratio = res["validate"]["seconds"] / res["floor"]["seconds"]
+        print(f"  read + validate / floor: {ratio:.2f}x")
         if "openpyxl" in res:
             print(f"  openpyxl loop / end to end: "
                   f"{res['openpyxl']['seconds'] / res['consolidate']['seconds']:.1f}x")

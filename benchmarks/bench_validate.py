@@ -58,7 +58,8 @@ def main() -> None:
     print(f"{len(FILES)} example submissions, median of {args.repeat} runs, ms per file")
     print(f"  bare calamine read of every table (floor)  {floor:8.2f}")
     print(f"  intraxl read + validate                    {ours:8.2f}   ({ours / floor:.1f}x floor)")
-    print(f"  openpyxl read of every table               {manual:8.2f}   ({manual / ours:.1f}x ours)")
+    print(f"  openpyxl read of every table               {manual:8.2f}   "
+          f"({manual / ours:.1f}x ours)")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,8 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
     return grouped, issues
 
 
-def import_history(path: str | Path, m: Mappings, store: Store) -> tuple[list[Issue], dict[str, int]]:
+def import_history(path: str | Path, m: Mappings,
+                   store: Store) -> tuple[list[Issue], dict[str, int]]:
     """Import a tidy file into the store unless it has errors. Returns (issues, summary)."""
     path = Path(path)
     if not path.is_file():

@@ -105,8 +105,9 @@ def history_periods(period: Period) -> list[str]:
 
 
 def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
-        progress: Callable[[int], None] | None = None, on_files: Callable[[int], None] | None = None,
-        created: dt.datetime | None = None, pdf: str | Path | None = None) -> RunResult:
+        progress: Callable[[int], None] | None = None,
+        on_files: Callable[[int], None] | None = None, created: dt.datetime | None = None,
+        pdf: str | Path | None = None) -> RunResult:
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise IntraxlError(f"inbox folder not found: {inbox}")

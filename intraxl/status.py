@@ -123,9 +123,10 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
     for u in status.units:
         unit = m.unit(u.unit_id)
         if u.state == "saknas":
-            msg = _draft(m, unit.reporters, f"Påminnelse: månadsuppföljning {month} – {u.unit}",
-                         f"Hej!\n\nVi har ännu inte fått månadsuppföljningen för {month} från "
-                         f"{u.unit}. Fyll i mallen och skicka den till "
+            subject = f"Påminnelse: månadsuppföljning {month} – {u.unit}"
+            msg = _draft(m, unit.reporters, subject,
+                         f"Hej!\n\nVi har ännu inte fått månadsuppföljningen för {month} "
+                         f"från {u.unit}. Fyll i mallen och skicka den till "
                          f"{m.organisation.mailbox or 'ekonomi'} så snart som möjligt.\n\n"
                          f"Vänliga hälsningar\nEkonomi, {m.organisation.administration}\n")
             kind = "paminnelse"

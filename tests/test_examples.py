@@ -76,7 +76,8 @@ def history():
     with HISTORY.open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
             facts[(r["Period"], r["Tabell"], r["ID"], r["Fält"])] += float(r["Värde"])
-            facts[(r["Period"], r["Enhet-ID"], r["Tabell"], r["ID"], r["Fält"])] = float(r["Värde"])
+            key = (r["Period"], r["Enhet-ID"], r["Tabell"], r["ID"], r["Fält"])
+            facts[key] = float(r["Värde"])
     return facts
 
 
@@ -180,7 +181,8 @@ def test_plan_items_carry_reference_statuses(submissions):
     statuses = [merged["Uppdrag"][f"U0{i}"]["Status"] for i in range(1, 10)]
     assert statuses == ["Pågående"] * 3 + ["Ej påbörjad"] * 3 + ["Pågående"] + \
         ["Ej påbörjad"] * 2
-    assert merged["Projekt"]["PR05"]["Tid"] == "Röd" and merged["Projekt"]["PR05"]["Resultat"] == "Röd"
+    assert merged["Projekt"]["PR05"]["Tid"] == "Röd"
+    assert merged["Projekt"]["PR05"]["Resultat"] == "Röd"
     assert len(merged["Risker"]) == 13
 
 

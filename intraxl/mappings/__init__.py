@@ -125,7 +125,8 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
 
 
 def load_mappings(directory: str | Path = "mappings") -> Mappings:
-    """Load, validate and cross-check every mapping file; raise MappingError listing all problems."""
+    """Load, validate and cross-check every mapping file; raise MappingError listing all
+    problems."""
     directory = Path(directory)
     if not directory.is_dir():
         raise MappingError([f"{directory}: mappings folder not found"])

@@ -4,8 +4,9 @@ XlsxWriter keeps every cell as an object and writes each back out through its ge
 writer at close, about 5 µs a cell: a 1,000-unit month (50,000 facts × 7 columns) took 1.75 s,
 two thirds of the whole master. This worksheet class takes the columns at once, enters
 their texts in the workbook's shared-string table as `write_string` does (each distinct text
-once), and writes the `<row>` elements itself when XlsxWriter assembles the sheet. Everything else on the sheet
-(the header row, the table part, panes, columns, page setup) is XlsxWriter's own.
+once), and writes the `<row>` elements itself when XlsxWriter assembles the sheet. Everything
+else on the sheet (the header row, the table part, panes, columns, page setup) is
+XlsxWriter's own.
 Tests read the sheet back with openpyxl and pandas and check the file against the schemas.
 """
 

@@ -124,8 +124,8 @@ def _esc(text: str) -> str:
 
 
 def _table(ws: Worksheet, fmt: Formats, top: int, name: str,
-           columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple[Any, Format | None]]],
-           freeze: bool = True) -> int:
+           columns: Sequence[tuple[str, float]],
+           rows: Sequence[Sequence[tuple[Any, Format | None]]], freeze: bool = True) -> int:
     """An Excel table with filters at `top`, its header frozen unless it is one of several
     on the sheet; returns the row after it."""
     for c, (_, width) in enumerate(columns):
@@ -314,7 +314,8 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     top = 3
     for r, x in enumerate(_records(report.risks), start=top + 1):
         score = None if _blank(x["score"]) else int(x["score"])
-        level = None if score is None else "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
+        level = None if score is None else \
+            "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
         rows.append([(x["id"], None), (x["area"], fmt.text), (x["risk"], fmt.text),
                      (x["probability"], fmt.get("int")), (x["consequence"], fmt.get("int")),
                      (Formula(f"={a1(r, 3)}*{a1(r, 4)}", score), fmt.get("int", status=level)),

@@ -346,7 +346,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$")))
+            out += sorted(f for f in p.iterdir()
+                          if f.is_file() and not f.name.startswith((".", "~$")))
         else:
             out.append(p)
     return out
