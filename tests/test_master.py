@@ -478,6 +478,20 @@ def test_open_master_is_left_intact(tmp_path):
     assert "Traceback" not in result.output and out.read_bytes() == before
 
 
+def test_master_and_templates_are_readable_like_any_new_file(month, tmp_path, mappings):
+    """Written through a temporary file and renamed: not with the temporary file's
+    owner-only permissions, which would hide the master from the colleagues on the share."""
+    umask = os.umask(0o022)
+    try:
+        out = tmp_path / "master.xlsx"
+        assert consolidate(month["inbox"], month["db"], out).exit_code == 0
+        template = write_template(mappings, mappings.unit("gt-hr"), FEB, tmp_path / "t.xlsx")
+        assert {oct(p.stat().st_mode & 0o777) for p in (out, template)} == {oct(0o644)}
+        assert not list(tmp_path.glob(".intraxl-*"))  # no temporary file left behind
+    finally:
+        os.umask(umask)
+
+
 def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monkeypatch):
     import intraxl.cli
 

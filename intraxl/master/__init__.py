@@ -9,7 +9,6 @@ as a backup. A master that is open elsewhere is left intact, with a clear messag
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ import python_calamine as pc
 
 from ..consolidate import Report
 from ..errors import IntraxlError
+from ..files import replaced_atomically
 from .writer import ANALYSIS_CELL, REPORT_SHEETS, SHEETS, write_workbook
 
 
@@ -73,19 +73,14 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
     check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     controller, analysis = read_controller_work(path)
-    fd, tmp = tempfile.mkstemp(prefix=".intraxl-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
     try:
-        write_workbook(tmp, report, controller, analysis, created)
-        if path.exists():
-            shutil.copy2(path, backup_path(path))
-        os.replace(tmp, path)
+        with replaced_atomically(path) as tmp:
+            write_workbook(tmp, report, controller, analysis, created)
+            if path.exists():
+                shutil.copy2(path, backup_path(path))
     except PermissionError as e:
         raise IntraxlError(f"{path} cannot be replaced ({e.strerror}); it may be open in "
                            "Excel. Close it and run again; the existing file was not changed.")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     if pdf is not None:
         export_pdf(report, Path(pdf), controller, analysis, created)
     return path

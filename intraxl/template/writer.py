@@ -6,8 +6,6 @@ Only this module knows how a template looks (formats, widths, protection, valida
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__, contract
 from ..cells import a1
+from ..files import replaced_atomically
 from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
@@ -267,9 +266,7 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with replaced_atomically(path) as tmp:
         wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({
             "title": f"Månadsuppföljning {period} – {unit.name}",
@@ -290,10 +287,6 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
         for sheet in sheets:
             _write_sheet(wb, fmt, sheet, marks)
         wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
