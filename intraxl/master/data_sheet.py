@@ -7,7 +7,7 @@ their texts in the workbook's shared-string table as `write_string` does (each d
 once), and writes the `<row>` elements itself when XlsxWriter assembles the sheet. Everything
 else on the sheet (the header row, the table part, panes, columns, page setup) is
 XlsxWriter's own.
-Tests read the sheet back with openpyxl and pandas and check the file against the schemas.
+Tests read the sheet back with openpyxl and LibreOffice and check the file against the schemas.
 """
 
 from __future__ import annotations
