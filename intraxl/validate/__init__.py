@@ -218,10 +218,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
     if unit is None or period is None or version is None:
         return None, c.issues
 
-    expected_ids = row_ids(m, unit)
-
-    def expected(table: str) -> list[str]:
-        return expected_ids[table]
+    expected = row_ids(m, unit)  # table -> the ids of its rows in the unit's template
 
     sub = Submission(template_version=version, period=str(period), unit_id=unit.id,
                      reporter=reporter, email=email)
@@ -230,7 +227,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
 
     if (t := raw.tables.get("Indikatorer")) is not None:
         by_id = {i.id: i for i in m.indicators}
-        for rid, row in c.keyed_rows(t, expected("Indikatorer")):
+        for rid, row in c.keyed_rows(t, expected["Indikatorer"]):
             ind = by_id[rid]
             required = ind.required and ind.frequency == "month" and (
                 ind.first_period is None or period >= Period.parse(ind.first_period))
@@ -247,7 +244,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
 
     if (t := raw.tables.get("Ekonomi")) is not None:
         kinds = {line.id: line.kind for line in m.economy.lines}
-        for rid, row in c.keyed_rows(t, expected("Ekonomi")):
+        for rid, row in c.keyed_rows(t, expected["Ekonomi"]):
             vals = {col: c.number(t, row, col, required=True) for col in
                     ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår")}
             r = EconomyRow(id=rid, outcome=vals["Utfall ack"], budget=vals["Budget ack"],
@@ -271,7 +268,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
     for name, target in (("Aktiviteter", sub.activities), ("Uppdrag", sub.assignments)):
         if (t := raw.tables.get(name)) is None:
             continue
-        for rid, row in c.keyed_rows(t, expected(name)):
+        for rid, row in c.keyed_rows(t, expected[name]):
             r = WorkItemRow(id=rid, status=c.choice(t, row, "Status", contract.WORK_STATUSES),
                             end=c.date(t, row, "Slutdatum", required=True),
                             comment=c.text(t, row, "Kommentar"))
@@ -287,7 +284,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                 c.fact(t, rid, col, v)
 
     if (t := raw.tables.get("Projekt")) is not None:
-        for rid, row in c.keyed_rows(t, expected("Projekt")):
+        for rid, row in c.keyed_rows(t, expected["Projekt"]):
             dims = {col: c.choice(t, row, col, contract.PROJECT_STATUSES)
                     for col in ("Tid", "Kostnad", "Resultat")}
             r = ProjectRow(id=rid, time=dims["Tid"], cost=dims["Kostnad"],
@@ -304,7 +301,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
 
     if (t := raw.tables.get("Risker")) is not None:
         areas = [a.name for a in m.plan.risk_areas]
-        for rid, row in c.keyed_rows(t, expected("Risker"), allow_new=True):
+        for rid, row in c.keyed_rows(t, expected["Risker"], allow_new=True):
             is_new = rid is None
             r = RiskRow(
                 id=rid,
@@ -323,7 +320,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                     c.fact(t, key, col, v)
 
     if (t := raw.tables.get("Kommentarer")) is not None:
-        for rid, row in c.keyed_rows(t, expected("Kommentarer")):
+        for rid, row in c.keyed_rows(t, expected["Kommentarer"]):
             text = c.text(t, row, "Text")
             if text:
                 sub.comments[rid] = text
