@@ -7,6 +7,7 @@ tests. Every stage that reads or writes a template takes them from here and nowh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 TEMPLATE_SHEETS_FIRST = "Instruktioner"
 
@@ -115,3 +116,8 @@ def new_risk_key(n: int) -> str:
 def new_risk_number(key: str) -> int:
     """n of a new risk's key "ny-n"."""
     return int(key[len(NEW_RISK_PREFIX):])
+
+# A unit's state for a period, as the master's Inlämningar and `intraxl status` show it:
+# karantän when only quarantined e-mail attachments came from it.
+UnitState = Literal["godkänd", "avvisad", "karantän", "saknas"]
+UNIT_STATES: tuple[str, ...] = get_args(UnitState)

@@ -7,16 +7,14 @@ import datetime as dt
 import email.utils
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
+from .contract import UNIT_STATES, UnitState
 from .mappings import Mappings
 from .periods import Period
 from .store import Store
-
-State = Literal["godkänd", "avvisad", "karantän", "saknas"]
-
 
 class Quarantined(BaseModel):
     file_name: str
@@ -30,7 +28,7 @@ class Quarantined(BaseModel):
 class UnitStatus(BaseModel):
     unit_id: str
     unit: str
-    state: State
+    state: UnitState
     file: str | None = None  # the latest submission (the one in the report when godkänd)
     sender: str | None = None
     received_at: dt.datetime | None = None
@@ -49,8 +47,7 @@ class PeriodStatus(BaseModel):
     unattributed: list[Quarantined]  # quarantined attachments that name no unit
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(u.state == s for u in self.units)
-                for s in ("godkänd", "avvisad", "karantän", "saknas")}
+        return {s: sum(u.state == s for u in self.units) for s in UNIT_STATES}
 
 
 def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:

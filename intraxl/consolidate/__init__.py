@@ -23,8 +23,6 @@ from ..periods import Period
 from ..store import SubmissionRecord
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
-# per unit, for the summary; karantän: only quarantined e-mail attachments came
-UNIT_STATUS = ("godkänd", "avvisad", "karantän", "saknas")
 DONE = ("Klar", "Avbruten")
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
@@ -60,7 +58,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
 
     def status_counts(self) -> dict[str, int]:
-        return {s: sum(u.status == s for u in self.units) for s in UNIT_STATUS}
+        return {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
 
 
 class _Facts:
