@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from .contract import UNIT_STATES, UnitState
 from .mappings import Mappings
 from .periods import Period
-from .store import Store
+from .store import Store, SubmissionRecord
 
 class Quarantined(BaseModel):
     file_name: str
@@ -61,10 +61,15 @@ def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
                            received_at=a["received_at"], code=a["code"] or "",
                            reason=a["reason"] or "", saved_as=a["saved_as"])
 
+    subs_of: dict[str, list[SubmissionRecord]] = {}
+    for s in subs:
+        subs_of.setdefault(s.unit_id, []).append(s)
+    held_of: dict[str, list[Quarantined]] = {}
+    for a in quarantine:
+        held_of.setdefault(a["unit_id"], []).append(q(a))
     units = []
     for u in m.units:
-        mine = [s for s in subs if s.unit_id == u.id]
-        held = [q(a) for a in quarantine if a["unit_id"] == u.id]
+        mine, held = subs_of.get(u.id, []), held_of.get(u.id, [])
         if not mine:
             units.append(UnitStatus(unit_id=u.id, unit=u.name, quarantined=held,
                                     state="karantän" if held else "saknas"))
