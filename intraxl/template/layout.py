@@ -21,6 +21,9 @@ Kind = Literal["text", "longtext", "tkr", "integer", "number", "percent", "date"
 
 HEADER_ROW = 3  # zero-based row of each table's header row on its sheet
 FIRST_DATA_ROW = HEADER_ROW + 1
+# The input column whose figure from the same month last year a pre-filled template shows
+# beside its table (see TemplateValues.last_year).
+LAST_YEAR_COLUMN = {contract.INDICATORS.name: "Utfall", contract.ECONOMY.name: "Utfall ack"}
 
 
 @dataclass(frozen=True)
@@ -251,9 +254,10 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
 
     if values:
         _apply(sheets, values)
-        for sheet, column in ((ind, "Utfall"), (eco, "Utfall ack")):
-            given = values.last_year.get(sheet.name)
-            if given:
+        for sheet in sheets:
+            column = LAST_YEAR_COLUMN.get(sheet.name)
+            given = values.last_year.get(sheet.name) if column else None
+            if column and given:
                 key = sheet.table.key
                 sheet.beside = (f"{column} {values.last_year_label}".strip(), [
                     replace(r[column], value=given.get(str(r[key].value)), input=False)

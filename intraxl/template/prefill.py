@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contract
 from ..periods import Period
-from .layout import TemplateValues
+from .layout import LAST_YEAR_COLUMN, TemplateValues
 
 if TYPE_CHECKING:  # pandas is imported by whoever made the frame; validation needs none of it
     import pandas as pd
@@ -27,8 +27,6 @@ CARRIED: dict[str, tuple[str, ...]] = {
     contract.RISKS.name: contract.NEW_RISK_COLUMNS,
     contract.ECONOMY.name: ("Årsbudget",),
 }
-LAST_YEAR: dict[str, str] = {contract.INDICATORS.name: "Utfall",
-                             contract.ECONOMY.name: "Utfall ack"}
 
 
 def history_periods(period: Period) -> list[str]:
@@ -63,7 +61,7 @@ def prefill_values(facts: pd.DataFrame, unit_id: str, period: Period) -> Templat
     last = mine[mine["period"] == str(period.same_month_last_year())]
     for table, rid, field, value in last[["table", "id", "field", "value"]].itertuples(
             index=False):
-        if LAST_YEAR.get(table) == field:
+        if LAST_YEAR_COLUMN.get(table) == field:
             values.last_year.setdefault(table, {})[str(rid)] = _plain(value)
     return values
 
