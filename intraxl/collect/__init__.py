@@ -104,13 +104,15 @@ def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, s
     return "", None, unit
 
 
-def _log(store: Store, period: Period, source: str, item: Collected, data: bytes) -> None:
-    """Record where an attachment went, with its provenance."""
+def _log(store: Store, period: Period, source: str, item: Collected, data: bytes,
+         sha: str) -> None:
+    """Record where an attachment (`data`, whose sha256 is `sha`) went, with its
+    provenance."""
     store.record_attachment({
         "period": str(period), "source": source, "message_id": item.mail.message_id,
         "sender": item.mail.sender, "subject": item.mail.subject[:2000],
         "received_at": item.mail.received_at, "file_name": item.file_name,
-        "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+        "sha256": sha, "size": len(data),
         "unit_id": item.unit_id, "status": item.status, "code": item.code,
         "reason": item.reason, "saved_as": str(item.saved_as)})
 
@@ -146,7 +148,7 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
     else:
         saved = _place(quarantine, att.file_name, unit, mail, att.data)
     item = Collected(mail, att.file_name, status, unit, saved, code or None, reason, report)
-    _log(store, period, source, item, att.data)
+    _log(store, period, source, item, att.data, sha)
     if status == INBOX and report is not None:
         # A file that names no known unit is still the sender's unit's (rejected) submission.
         known = {u.id for u in m.units}
@@ -176,7 +178,7 @@ def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
                                    _place(quarantine, att.file_name, "", mail, att.data),
                                    "unreadable-message", "E-postmeddelandet kan inte läsas "
                                    f"({mail.problem[:200]}).")]
-                _log(store, period, source, items[0], att.data)
+                _log(store, period, source, items[0], att.data, sha)
         else:
             items = [_take(m, period, store, mail, att, inbox, quarantine, source)
                      for att in mail.attachments]
