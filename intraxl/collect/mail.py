@@ -59,6 +59,12 @@ def _fallback_id(data: bytes) -> str:
     return f"<{hashlib.sha256(data).hexdigest()}@intraxl>"
 
 
+def _unreadable(origin: str, data: bytes, error: Exception) -> Mail:
+    """A message that cannot be parsed: kept whole, for the quarantine."""
+    return Mail(origin=origin, message_id=_fallback_id(data), sender="", subject="",
+                received_at=_utc(None), problem=f"{type(error).__name__}: {error}", raw=data)
+
+
 def _auth_failure(results: list[str]) -> str | None:
     """A failed SPF/DKIM/DMARC verdict stamped by the receiving server, if any."""
     for header in results:
@@ -89,8 +95,7 @@ def parse_eml(data: bytes, origin: str) -> Mail:
             mail.attachments.append(Attachment(Path(name).name, payload or b""))
         return mail
     except Exception as e:  # noqa: BLE001 - an e-mail is untrusted input
-        return Mail(origin=origin, message_id=_fallback_id(data), sender="", subject="",
-                    received_at=_utc(None), problem=f"{type(e).__name__}: {e}", raw=data)
+        return _unreadable(origin, data, e)
 
 
 def parse_msg(path: Path) -> Mail:
@@ -115,9 +120,8 @@ def parse_msg(path: Path) -> Mail:
             return mail
         finally:
             msg.close()
-    except Exception as e:  # noqa: BLE001
-        return Mail(origin=str(path), message_id=_fallback_id(data), sender="", subject="",
-                    received_at=_utc(None), problem=f"{type(e).__name__}: {e}", raw=data)
+    except Exception as e:  # noqa: BLE001 - an e-mail is untrusted input
+        return _unreadable(str(path), data, e)
 
 
 def read_folder(folder: Path) -> Iterator[Mail]:
