@@ -42,6 +42,11 @@ def _listed(table: Table, units: list[Any], states: list[str]) -> list[Any]:
     return shown
 
 
+def _default_inbox(period: Period) -> Path:
+    """Where a period's workbooks are collected and consolidated from unless told."""
+    return Path("workbooks/inbox") / str(period)
+
+
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
     if value is None:
         return None
@@ -253,7 +258,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
             pass
     if period is None:
         raise click.UsageError("give --period YYYY-MM (or an inbox folder named YYYY-MM)")
-    inbox = inbox or Path("workbooks/inbox") / str(period)
+    inbox = inbox or _default_inbox(period)
     out = out or Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
     err = Console(stderr=True)
     with Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), console=err,
@@ -320,7 +325,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     from .collect import collect as take, open_source
     from .collect.mail import PASSWORD_ENV
 
-    inbox = inbox or Path("workbooks/inbox") / str(period)
+    inbox = inbox or _default_inbox(period)
     quarantine = quarantine or Path("workbooks/quarantine") / str(period)
 
     def password() -> str:
@@ -372,7 +377,7 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     from .status import period_status, write_drafts
 
     st = period_status(m, period, store)
-    drafts = write_drafts(st, m, inbox or Path("workbooks/inbox") / str(period), drafts_dir) \
+    drafts = write_drafts(st, m, inbox or _default_inbox(period), drafts_dir) \
         if drafts_dir is not None else []
     if as_json:
         click.echo(st.model_dump_json(indent=2))
