@@ -1,0 +1,79 @@
+"""Every number, percentage, amount, month and date written for a person, in Swedish.
+
+One module, through babel's sv_SE locale, whichever stage writes the text (issue messages,
+the board report, drafted analysis, terminal output meant for finance): `15 981`, `−3 000`,
+`5,9 %`, `15,9 mkr`, `februari 2023`, never `15,981` or `5.9%`. Babel's separators are kept as
+CLDR gives them (a no-break space between thousands), so a figure never wraps in the middle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from .periods import MONTHS_SV, Period
+
+LOCALE = "sv_SE"
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _rounded(value: float | int | Decimal, decimals: int) -> Decimal:
+    """Half away from zero, as a person rounds (babel's default is banker's rounding)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def number(value: float | int | Decimal, decimals: int = 0) -> str:
+    """`15 981`, `-3 000`, `571,5` (decimals=1)."""
+    d = _rounded(value, decimals)
+    if d == 0:
+        d = abs(d)  # never "-0"
+    return format_decimal(d, format=_pattern(decimals), locale=LOCALE,
+                          decimal_quantization=True)
+
+
+def percent(share: float | int | Decimal, decimals: int = 1) -> str:
+    """A share as a percentage: 0.059 -> `5,9 %`."""
+    return f"{number(Decimal(str(share)) * 100, decimals)}\xa0%"
+
+
+def percent_points(value: float | int | Decimal, decimals: int = 1) -> str:
+    """A value already in percent: 5.9 -> `5,9 %`."""
+    return f"{number(value, decimals)}\xa0%"
+
+
+def tkr(value: float | int | Decimal) -> str:
+    """An amount in thousands of kronor: `23 419 tkr`."""
+    return f"{number(value)}\xa0tkr"
+
+
+def mkr(value_tkr: float | int | Decimal, decimals: int = 1) -> str:
+    """An amount given in tkr, said in millions and cut (not rounded) to `decimals`, as the
+    reference report does: 15 981 tkr -> `15,9 mkr`, -1 513 -> `-1,5 mkr`."""
+    step = Decimal(1).scaleb(-decimals)
+    cut = (Decimal(str(value_tkr)) / 1000).quantize(step, rounding=ROUND_DOWN)
+    return f"{number(cut, decimals)}\xa0mkr"
+
+
+def month(period: Period) -> str:
+    """`februari`."""
+    return MONTHS_SV[period.month - 1]
+
+
+def month_year(period: Period) -> str:
+    """`februari 2023`."""
+    return f"{month(period)} {period.year}"
+
+
+def date(value: dt.date) -> str:
+    """A date as Swedes write it: `2023-02-28`."""
+    return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
+
+
+__all__ = ["LOCALE", "date", "mkr", "month", "month_year", "number", "percent",
+           "percent_points", "tkr"]
