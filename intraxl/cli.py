@@ -244,7 +244,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .pipeline import run
+    from .pipeline import few_collections, run
 
     if pdf:
         from .master.office import soffice
@@ -261,8 +261,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     inbox = inbox or _default_inbox(period)
     out = out or Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
     err = Console(stderr=True)
-    with Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), console=err,
-                  transient=True) as bar:
+    with few_collections(), Progress(TextColumn("validating"), BarColumn(),
+                                     MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("validate", total=None)
         result = run(inbox, period, m, store, out,
                      progress=lambda n: bar.advance(task, n),
