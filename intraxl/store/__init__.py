@@ -112,12 +112,45 @@ def _fact_rows(submission_id: int, period: str, unit_id: str,
         yield submission_id, period, unit_id, table, rid, field, num, text, date
 
 
+def _copies(conn: Any) -> bool:
+    """PostgreSQL through psycopg: bulk rows go in by COPY."""
+    return bool(conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg")
+
+
+def _copy(conn: Any, table: str, columns: Iterable[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_submissions(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert submissions; their ids in the rows' order. On PostgreSQL the ids are taken from
+    the table's sequence first and the rows copied in: an INSERT ... RETURNING of a batch is
+    a statement psycopg parses in Python for every batch (a third of storing a month)."""
+    if not _copies(conn):
+        return list(conn.execute(
+            submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True),
+            rows).scalars().all())
+    ids = list(conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('submissions', 'id')) "
+        f"FROM generate_series(1, {len(rows)})").scalars())
+    columns = ["id", *rows[0]]
+    _copy(conn, "submissions", columns,
+          ((sid, *row.values()) for sid, row in zip(ids, rows, strict=True)))
+    return ids
+
+
 def _insert_facts(conn: Any, rows: list[tuple[Any, ...]]) -> None:
-    """A month holds tens of thousands of facts: positional rows go straight to the driver's
-    executemany (SQLAlchemy's per-row parameter handling doubled the time), dates converted
-    as the column's type converts them for this database. Drivers with other parameter
-    styles go through SQLAlchemy."""
+    """A month holds tens of thousands of facts. On PostgreSQL (psycopg) they go in one COPY
+    (executemany took 50 % longer there). Elsewhere positional rows go straight to the
+    driver's executemany (SQLAlchemy's per-row parameter handling doubled the time), dates
+    converted as the column's type converts them for this database. Drivers with other
+    parameter styles go through SQLAlchemy."""
     if not rows:
+        return
+    if _copies(conn):
+        _copy(conn, "facts", FACT_INSERT_COLUMNS, rows)
         return
     style = conn.dialect.paramstyle
     if style not in ("qmark", "format", "pyformat"):
@@ -164,10 +197,8 @@ class Store:
                 if key not in known:
                     new.setdefault(key, item)
             if new:
-                ids = conn.execute(
-                    submissions.insert().returning(submissions.c.id,
-                                                   sort_by_parameter_order=True),
-                    [_submission_row(key, item) for key, item in new.items()]).scalars().all()
+                ids = _insert_submissions(
+                    conn, [_submission_row(key, item) for key, item in new.items()])
                 known.update(zip(new, ids))
                 _insert_facts(conn, [
                     row for key, item in new.items() if item.report.valid
