@@ -37,7 +37,7 @@ def _listed(table: Table, units: list[Any], states: list[str]) -> list[Any]:
     those needing attention (the table's caption says how many are left out)."""
     if len(units) <= LIST_ALL_UNITS_UP_TO:
         return units
-    shown = [u for u, state in zip(units, states) if state != "godkänd"]
+    shown = [u for u, state in zip(units, states, strict=False) if state != "godkänd"]
     table.caption = f"{len(units) - len(shown)} accepted unit(s) not listed"
     return shown
 
@@ -53,7 +53,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Pe
     try:
         return Period.parse(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a period YYYY-MM, e.g. 2023-02")
+        raise click.BadParameter(f"{value!r} is not a period YYYY-MM, e.g. 2023-02") from None
 
 
 def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -322,7 +322,8 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .collect import collect as take, open_source
+    from .collect import collect as take
+    from .collect import open_source
     from .collect.mail import PASSWORD_ENV
 
     inbox = inbox or _default_inbox(period)

@@ -16,6 +16,7 @@ from .mappings import Mappings
 from .periods import Period
 from .store import Store, SubmissionRecord
 
+
 class Quarantined(BaseModel):
     file_name: str
     sender: str

@@ -18,11 +18,10 @@ from click.testing import CliRunner
 
 from intraxl.cli import main
 from intraxl.master import REPORT_SHEETS, SHEETS, backup_path
+from intraxl.template import write_template
 
 from .conftest import EXAMPLES, ROOT, libreoffice_convert, schema_check, soffice
 from .test_examples import COSTS, RESULT, VOLUMES
-from intraxl.template import write_template
-
 from .test_validate import FEB, set_cell, write_hr
 
 HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
@@ -223,7 +222,7 @@ def test_lists_and_heat_map(wb):
     assert list(late["ID"]) == ["A05"]  # Digital signering, end date 2022-12-31
     risks = rows_of(wb["Risker"])
     header = risks[3]
-    register = [dict(zip(header, r)) for r in risks[4:] if r[0]]
+    register = [dict(zip(header, r, strict=False)) for r in risks[4:] if r[0]]
     scores = [r["S×K"] for r in register]
     assert scores == sorted(scores, reverse=True) and len(register) == 14
     heat = {(r[11], k): r[11 + k] for r in risks[4:8] for k in range(1, 5)}

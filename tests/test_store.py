@@ -48,7 +48,8 @@ def test_recording_is_idempotent(db_url, mappings):
     # Every value comes back as it was validated: numbers, texts, dates.
     stored = store.facts(["2023-02"])
     got = sorted((u, t, i, f, v) for u, t, i, f, v in zip(
-        stored["unit_id"], stored["table"], stored["id"], stored["field"], stored["value"]))
+        stored["unit_id"], stored["table"], stored["id"], stored["field"], stored["value"],
+        strict=True))
     want = sorted((r.unit_id, *f[:3], float(f[3]) if isinstance(f[3], int) else f[3])
                   for r in reports for f in r.submission.facts)
     assert got == want and any(isinstance(v, dt.date) for *_, v in want)

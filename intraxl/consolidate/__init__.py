@@ -69,7 +69,8 @@ class _Facts:
         # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
         unit, table, rid, fld, value = (part[c].tolist() for c in (
             "unit_id", "table", "id", "field", "value"))
-        self.values: dict[Key, Any] = dict(zip(zip(unit, table, rid, fld), value))
+        keys = zip(unit, table, rid, fld, strict=True)
+        self.values: dict[Key, Any] = dict(zip(keys, value, strict=True))
         self.units = set(unit)
 
     def get(self, unit: str, table: str, rid: str, fld: str) -> Any:
@@ -253,7 +254,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         "Period": data["period"], "Enhet-ID": data["unit_id"],
         "Enhet": data["unit_id"].map(names), "Tabell": data["table"],
         "ID": [new_ids.get((u, i), i) for u, i in zip(data["unit_id"].tolist(),
-                                                         data["id"].tolist())],
+                                                         data["id"].tolist(), strict=False)],
         "Fält": data["field"], "Värde": data["value"]}).reset_index(drop=True)
 
     return Report(period, m.organisation.administration, units, files, result, costs,
@@ -277,7 +278,7 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     areas = {a.id: a.name for a in m.plan.risk_areas}
     rows = []
     for r in m.plan.risks:
-        def val(fld: str, default: Any) -> Any:
+        def val(fld: str, default: Any, r: Any = r) -> Any:
             v = cur.get(r.unit, "Risker", r.id, fld)
             return default if v is None else v
         rows.append({"id": r.id, "area": areas[r.area], "risk": r.name,

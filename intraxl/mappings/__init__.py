@@ -18,8 +18,18 @@ from pydantic import BaseModel, ValidationError
 from ..errors import MappingError
 from ..periods import Period
 from .models import (
-    Activity, Assignment, Economy, EconomyLine, Indicator, IndicatorCatalogue, Organisation,
-    Plan, Project, Risk, TemplateSettings, Unit,
+    Activity,
+    Assignment,
+    Economy,
+    EconomyLine,
+    Indicator,
+    IndicatorCatalogue,
+    Organisation,
+    Plan,
+    Project,
+    Risk,
+    TemplateSettings,
+    Unit,
 )
 
 FILES: dict[str, type[BaseModel]] = {

@@ -37,7 +37,7 @@ def read_controller_work(path: Path) -> tuple[dict[tuple[str, str], str], str | 
         cols = list(table.columns)
         texts = {}
         for row in table.to_python():
-            rec = dict(zip(cols, row))
+            rec = dict(zip(cols, row, strict=False))
             text = rec.get("Controller")
             if isinstance(text, str) and text.strip():
                 texts[(str(rec.get("Avsnitt")), str(rec.get("Enhet")))] = text
@@ -79,8 +79,9 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
             if path.exists():
                 shutil.copy2(path, backup_path(path))
     except PermissionError as e:
-        raise IntraxlError(f"{path} cannot be replaced ({e.strerror}); it may be open in "
-                           "Excel. Close it and run again; the existing file was not changed.")
+        raise IntraxlError(
+            f"{path} cannot be replaced ({e.strerror}); it may be open in Excel. Close it and "
+            "run again; the existing file was not changed.") from e
     if pdf is not None:
         export_pdf(report, Path(pdf), controller, analysis, created)
     return path

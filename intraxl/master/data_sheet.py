@@ -63,7 +63,7 @@ class DataSheet(Worksheet):
         date_style = self._date_format._get_xf_index() if self._date_format else 0
         out = []
         for r, a, b, c, d, e, f, (kind, v) in zip(range(2, len(self._values) + 2),
-                                                  *self._texts, self._values):
+                                                  *self._texts, self._values, strict=False):
             if kind == "n":
                 value = f'<c r="G{r}"><v>{v:.16G}</v></c>'
             elif kind == "s":

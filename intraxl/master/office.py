@@ -58,7 +58,7 @@ def libreoffice_convert(src: Path, fmt: str, out_dir: Path, recalc: bool = False
                 capture_output=True, text=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise IntraxlError(f"LibreOffice did not finish converting {src.name} within "
-                               f"{TIMEOUT} s")
+                               f"{TIMEOUT} s") from None
     out = out_dir / f"{src.stem}.{fmt.split(':')[0]}"
     if done.returncode != 0 or not out.exists() or out.stat().st_size == 0:
         detail = (done.stderr or done.stdout).strip().splitlines()

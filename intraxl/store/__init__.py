@@ -154,7 +154,8 @@ def _insert_facts(conn: Any, rows: list[tuple[Any, ...]]) -> None:
         return
     style = conn.dialect.paramstyle
     if style not in ("qmark", "format", "pyformat"):
-        conn.execute(facts.insert(), [dict(zip(FACT_INSERT_COLUMNS, r)) for r in rows])
+        conn.execute(facts.insert(),
+                     [dict(zip(FACT_INSERT_COLUMNS, r, strict=True)) for r in rows])
         return
     to_db = facts.c.value_date.type.bind_processor(conn.dialect)
     if to_db is not None:
@@ -193,13 +194,13 @@ class Store:
         with self.engine.begin() as conn:
             known = self._stored(conn, {k[0] for k in keys})
             new: dict[tuple[str, str, str], Received] = {}
-            for key, item in zip(keys, items):
+            for key, item in zip(keys, items, strict=False):
                 if key not in known:
                     new.setdefault(key, item)
             if new:
                 ids = _insert_submissions(
                     conn, [_submission_row(key, item) for key, item in new.items()])
-                known.update(zip(new, ids))
+                known.update(zip(new, ids, strict=False))
                 _insert_facts(conn, [
                     row for key, item in new.items() if item.report.valid
                     for row in _fact_rows(known[key], key[2], key[1], item.report)])

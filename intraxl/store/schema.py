@@ -6,8 +6,20 @@ import datetime as dt
 from typing import Callable
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table,
-    Text, UniqueConstraint, select,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
 )
 from sqlalchemy.engine import Connection
 
