@@ -270,7 +270,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                      pdf=out.with_suffix(".pdf") if pdf else None)
     report = result.report
     table = Table(title=f"{m.organisation.administration} {period}: "
-                        f"{len(result.reports)} file(s) read, {result.new_files} new")
+                        f"{len(result.reports)} file(s): {result.new} new, {result.changed} "
+                        f"changed, {result.unchanged} unchanged (not read again)")
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
     for u in _listed(table, report.units, [u.status for u in report.units]):
@@ -290,6 +291,9 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
                   f"budget {_tkr(costs['budget'])} tkr")
+    if result.revalidated:
+        console.print(f"[yellow]note:[/] the mappings (or intraxl) changed since "
+                      f"{result.revalidated} file(s) were validated: validated again")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"wrote {result.master}")

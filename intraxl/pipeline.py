@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -30,10 +31,55 @@ PARALLEL_FROM = 64  # below this many files a second process costs more than it 
 @dataclass
 class RunResult:
     period: Period
-    reports: list[FileReport]  # this run's files
+    reports: list[FileReport]  # this run's files, in the inbox's order
     report: Report
     master: Path
-    new_files: int
+    new: int  # files whose content was never stored before
+    changed: int  # new content under the name of a file stored for the period before
+    unchanged: int  # stored before under the same mappings: not read again
+    revalidated: int  # stored before under other mappings (or intraxl version): read again
+
+
+@dataclass
+class _Plan:
+    """Which of the inbox's files need reading, and the stored verdicts of those that don't."""
+
+    to_validate: list[Path]
+    reused: dict[Path, FileReport]
+    new: int
+    changed: int
+    revalidated: int
+
+
+def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan:
+    """A file already stored under the same mappings (same content, same fingerprint) is not
+    read again: its stored verdict stands and its facts are in the store."""
+    shas = {f: _sha256(f) for f in files}
+    stored = store.stored_files(s for s in shas.values() if s)
+    names = {s.file_name for s in store.submissions(str(period))}
+    plan = _Plan([], {}, 0, 0, 0)
+    for f in files:
+        records = stored.get(shas[f] or "", [])
+        same_rules = [r for r in records if r.rules == m.fingerprint]
+        if same_rules:
+            plan.reused[f] = same_rules[-1].file_report(f)
+            continue
+        plan.to_validate.append(f)
+        if records:
+            plan.revalidated += 1
+        elif f.name in names:
+            plan.changed += 1
+        else:
+            plan.new += 1
+    return plan
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None  # the reader will say why
 
 
 _worker_mappings: Mappings | None = None
@@ -126,15 +172,18 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     files = expand_paths([inbox])
     if on_files:
         on_files(len(files))
-    reports: list[FileReport] = []
-    new_files = 0
-    for chunk in validate_chunks(files, m, period):
+    plan = _plan(files, period, m, store)
+    if progress and plan.reused:
+        progress(len(plan.reused))
+    validated: dict[Path, FileReport] = {}
+    for chunk in validate_chunks(plan.to_validate, m, period):
         # Stored while the worker processes validate the next chunks.
-        new_files += sum(new for _, new in store.record([Received(r) for r in chunk]))
+        store.record([Received(r) for r in chunk], rules=m.fingerprint)
         _load_report_modules()
-        reports += chunk
+        validated.update((Path(r.file), r) for r in chunk)
         if progress:
             progress(len(chunk))
+    reports = [plan.reused.get(f) or validated[f] for f in files]
     from .consolidate import consolidate
     from .master import write_master
 
@@ -145,4 +194,5 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     quarantined = [a for a in store.attachments(str(period)) if a["status"] == "quarantine"]
     report = consolidate(m, period, facts, records, quarantined)
     master = write_master(report, out, created, pdf)
-    return RunResult(period, reports, report, master, new_files)
+    return RunResult(period, reports, report, master, plan.new, plan.changed,
+                     len(plan.reused), plan.revalidated)

@@ -6,6 +6,7 @@ collected before anything is raised.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,6 +50,19 @@ class Mappings:
     economy: Economy
     plan: Plan
     template: TemplateSettings
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What a stored verdict was reached under: the mapping files as they are on disk and
+        intraxl's version. A file stored under the same fingerprint is not validated again."""
+        from .. import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        for name in sorted(FILES):
+            path = self.directory / name
+            digest.update(f"\0{name}\0".encode())
+            digest.update(path.read_bytes() if path.exists() else b"")
+        return digest.hexdigest()
 
     # -- lookups used by the later stages --
     @property
