@@ -502,3 +502,20 @@ def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monke
     assert "6 accepted unit(s) not listed" in result.output
     assert "Avdelningen Uppdrag" in result.output and "saknas" in result.output
     assert "Digital infrastruktur" not in result.output
+
+
+def test_the_xlsxwriter_private_members_the_data_sheet_uses_are_there():
+    """The Data sheet subclasses XlsxWriter's Worksheet (master/data_sheet.py); pyproject pins
+    XlsxWriter below its next major version, and this says which member an upgrade broke."""
+    from xlsxwriter import sharedstrings, workbook, worksheet
+
+    from intraxl.master.data_sheet import XLSXWRITER_PRIVATE
+
+    classes = {"Worksheet": worksheet.Worksheet, "Format": workbook.Format,
+               "SharedStringTable": sharedstrings.SharedStringTable}
+    missing = [f"{name}.{member}" for name, members in XLSXWRITER_PRIVATE.items()
+               for member in members if not callable(getattr(classes[name], member, None))]
+    assert not missing, (f"this XlsxWriter lacks {missing}: master/data_sheet.py must follow "
+                         "its Worksheet internals, or pin the version that has them")
+    ws = worksheet.Worksheet()
+    assert hasattr(ws, "str_table") and hasattr(ws, "fh")
