@@ -234,7 +234,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         "unit_id": portfolios[x.portfolio].unit, "unit": names[portfolios[x.portfolio].unit],
         **{col: cur.get(portfolios[x.portfolio].unit, "Projekt", x.id, col)
            for col in ("Tid", "Kostnad", "Resultat", "Orsak", "Åtgärd")},
-    } for x in m.plan.projects])
+    } for x in m.plan.projects if x.open])
 
     risks, new_ids = _risks(m, cur)
 
