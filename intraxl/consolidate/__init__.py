@@ -56,6 +56,7 @@ class Report:
     comments: pd.DataFrame
     data: pd.DataFrame  # the Data table of SPEC §5
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+    sections: list[str] = field(default_factory=list)  # the comment sections, report order
 
     def status_counts(self) -> dict[str, int]:
         return {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
@@ -258,7 +259,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
-                  list(dict.fromkeys(notes)))
+                  list(dict.fromkeys(notes)), list(m.plan.comment_sections))
 
 
 def _group_name(m: Mappings, group: str | None) -> str | None:
