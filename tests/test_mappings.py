@@ -65,6 +65,7 @@ def test_shipped_mappings_carry_the_references_subgoals_notes_and_closed_project
     # A closed project is no longer in its unit's template.
     kls = mappings.unit("gt-kls")
     assert [p.id for p in mappings.projects_for(kls)] == ["PR01", "PR02"]
+    assert mappings.report_template == mappings.directory / "rapportmall.docx"
 
 
 def test_explicit_monthly_targets_win(broken):
@@ -98,6 +99,8 @@ def test_explicit_monthly_targets_win(broken):
      "plan.yaml: projects[8].closed: 2022-12-15 is not in the plan's year 2023"),
     ("plan.yaml", "closed: 2023-01-31}", "closed: januari}",
      "plan.yaml: projects[8].closed: Input should be a valid date"),
+    ("template.yaml", "report_template: rapportmall.docx", "report_template: saknas.docx",
+     "template.yaml: report_template: no such file"),
 ])
 def test_a_broken_mapping_gives_one_line_naming_file_and_key(broken, file, old, new, expected):
     _edit(broken / file, old, new)
