@@ -19,10 +19,10 @@ from intraxl.cli import main
 from intraxl.report import default_template
 from intraxl.report.context import figure, paragraphs
 
-from .conftest import EXAMPLES, ROOT, pdf_text
+from .conftest import ROOT, pdf_text
 from .test_examples import COSTS, RESULT, VOLUMES
+from .test_master import _fresh_month, consolidate, run_cli
 
-HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
 HEADINGS = [
     "1 Sammanfattning", "2 Mål och indikatorer", "2.1 Kund och ägare", "2.2 Medarbetare",
     "2.3 Process", "2.4 Ekonomi", "2.5 Hållbarhet", "3 Aktiviteter", "3.1 Kund och ägare",
@@ -49,16 +49,9 @@ def sv(n: int) -> str:
     return f"{n:,}".replace(",", "\xa0")
 
 
-def run_cli(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
 def _month(d):
-    inbox = d / "2023-02"
-    shutil.copytree(EXAMPLES, inbox)
-    db, master = d / "intraxl.db", d / "master.xlsx"
-    assert run_cli("history", "import", HISTORY, "--db", db).exit_code == 0
-    result = run_cli("consolidate", inbox, "--db", db, "--out", master)
+    inbox, db, master = _fresh_month(d)
+    result = consolidate(inbox, db, master)
     assert result.exit_code == 0, result.output
     return inbox, db, master
 
@@ -289,7 +282,7 @@ def test_administration_text_from_the_master_with_bullets_survives_consolidate(t
     row[header.index("Text")].value = ("Månaden i korthet.\n- Nollprognos för helåret\n"
                                        "• Hög personalomsättning\n\nDelårsrapport i mars.")
     wb.save(master)  # as the controller would in Excel
-    assert run_cli("consolidate", inbox, "--db", db, "--out", master).exit_code == 0
+    assert consolidate(inbox, db, master).exit_code == 0
     kept = openpyxl.load_workbook(master)["Kommentarer"]
     texts = {(r[0].value, r[1].value): r[2].value for r in kept.iter_rows(min_row=5)}
     assert texts[("Sammanfattning", "Intraservice")].startswith("Månaden i korthet.")

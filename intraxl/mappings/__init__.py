@@ -235,18 +235,19 @@ def _cross_check(m: Mappings) -> list[str]:
         known("plan.yaml", f"assignments[{i}].unit", a.unit, units, "unit")
     for i, p in enumerate(plan.portfolios):
         known("plan.yaml", f"portfolios[{i}].unit", p.unit, units, "unit")
-    for i, p in enumerate(plan.projects):
-        known("plan.yaml", f"projects[{i}].portfolio", p.portfolio, portfolios, "portfolio")
-        if p.closed is not None and p.closed.year != plan.year:
-            problems.append(f"{d / 'plan.yaml'}: projects[{i}].closed: {p.closed} is not in "
-                            f"the plan's year {plan.year} (remove a project closed before it)")
+    for i, project in enumerate(plan.projects):
+        known("plan.yaml", f"projects[{i}].portfolio", project.portfolio, portfolios,
+              "portfolio")
+        if project.closed is not None and project.closed.year != plan.year:
+            problems.append(f"{d / 'plan.yaml'}: projects[{i}].closed: {project.closed} is not "
+                            f"in the plan's year {plan.year} (remove a project closed before it)")
     for i, r in enumerate(plan.risks):
         known("plan.yaml", f"risks[{i}].area", r.area, risk_areas, "risk area")
         known("plan.yaml", f"risks[{i}].unit", r.unit, units, "unit")
-    template = m.template.report_template
-    if template is not None and not (d / template).is_file():
+    template = m.report_template
+    if template is not None and not template.is_file():
         problems.append(f"{d / 'template.yaml'}: report_template: no such file "
-                        f"{str(d / template)!r}")
+                        f"{str(template)!r}")
     return problems
 
 

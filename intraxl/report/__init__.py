@@ -19,10 +19,9 @@ from ..files import check_not_open, replaced_atomically
 from ..mappings import Mappings
 from ..master import read_controller_work
 from ..periods import Period
+from ..store import FACT_COLUMNS
 from .context import ReportContext, build_context
 from .render import jinja_env, render_docx
-
-FACT_COLUMNS = ("period", "unit_id", "table", "id", "field", "value")
 
 
 def template_path(m: Mappings) -> Path:
@@ -79,8 +78,7 @@ def check_template(m: Mappings) -> list[str]:
     if unknown:
         return [f"{where}: {path} uses {', '.join(sorted(unknown))}, which the report does "
                 f"not have (it has {', '.join(ReportContext.model_fields)})"]
-    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in FACT_COLUMNS})
-    report = consolidate(m, Period(m.plan.year, 1), empty, [])
+    report = consolidate(m, Period(m.plan.year, 1), pd.DataFrame(columns=FACT_COLUMNS), [])
     with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
         try:
             render_docx(build_context(report, m, {}), path, Path(d) / "prov.docx")

@@ -338,17 +338,13 @@ def _activities(report: Report, m: Mappings) -> list[AreaActivities]:
     return out
 
 
-def _project_status(value: Any) -> str:
-    return "" if _blank(value) else str(value)
-
-
 def _portfolios(report: Report, m: Mappings) -> list[PortfolioSection]:
     projects = _records(report.projects) if len(report.projects) else []
     out = []
     for p in m.plan.portfolios:
         rows = []
         for x in (x for x in projects if x["portfolio"] == p.name):
-            dims = [_project_status(x[d]) for d in ("Tid", "Kostnad", "Resultat")]
+            dims = [_status(x[d]) for d in ("Tid", "Kostnad", "Resultat")]
             flagged = any(s in ("Gul", "Röd") for s in dims)
             rows.append(ProjectRow(
                 name=x["name"], time=dims[0], cost=dims[1], result=dims[2],
