@@ -9,6 +9,7 @@ noted, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,6 +263,19 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                   list(dict.fromkeys(notes)), list(m.plan.comment_sections))
 
 
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A report frame's rows as dicts, made from column lists: DataFrame.to_dict and iterrows
+    go through pandas' Arrow-backed text columns cell by cell (0.15 s for 1,000 units)."""
+    columns = list(df.columns)
+    return [dict(zip(columns, row, strict=True))
+            for row in zip(*(df[c].tolist() for c in columns), strict=True)]
+
+
+def blank(v: Any) -> bool:
+    """An empty cell of a report frame: None, NaN or NaT."""
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
+
+
 def _group_name(m: Mappings, group: str | None) -> str | None:
     return next((g.name for g in m.organisation.groups if g.id == group), None)
 
@@ -357,4 +371,4 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
     return statuses, files
 
 
-__all__ = ["Report", "UnitStatus", "consolidate"]
+__all__ = ["Report", "UnitStatus", "blank", "consolidate", "records"]

@@ -21,6 +21,8 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
+from ..consolidate import blank as _blank
+from ..consolidate import records as _records
 from ..periods import MONTHS_SV
 from .data_sheet import DataSheet
 
@@ -55,17 +57,6 @@ class ControllerWork:
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # Controller column
     sections: dict[str, str] = field(default_factory=dict)  # administration rows' Text
     analysis: str | None = None  # Sammanfattning's analysis cell
-
-
-def _records(df: Any) -> list[dict[str, Any]]:
-    """Rows as dicts, made from column lists: DataFrame.to_dict and iterrows go through
-    pandas' Arrow-backed text columns cell by cell (0.15 s for a 1,000-unit month)."""
-    columns = list(df.columns)
-    return [dict(zip(columns, row)) for row in zip(*(df[c].tolist() for c in columns))]
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
 
 
 class Formats:

@@ -6,7 +6,6 @@ in Swedish (`intraxl.swedish`). The Word template only places it; nothing here k
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any, Literal, Mapping
 
 import pandas as pd
@@ -14,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import contract, swedish
 from ..consolidate import Report
+from ..consolidate import blank as _blank
+from ..consolidate import records as _records
 from ..mappings import Mappings
 from ..mappings.models import Area, Goal
 
@@ -198,16 +199,6 @@ def _section_text(section: str, texts: Mapping[str, str], comments: pd.DataFrame
 
 
 # --- figures -------------------------------------------------------------------------------
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    columns = list(df.columns)
-    return [dict(zip(columns, row, strict=True))
-            for row in zip(*(df[c].tolist() for c in columns), strict=True)]
-
-
-def _blank(v: Any) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
-
 
 def figure(value: Any, unit_of_measure: str = "st") -> str:
     """A figure as the reference writes it: counts and tkr whole (`114 537`), percentages
