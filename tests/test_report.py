@@ -117,6 +117,8 @@ def test_headings_are_the_references_chapters_in_order(document):
     assert headings(document) == HEADINGS
     assert [p.text for p in document.paragraphs if p.style.name == "Title"] == [
         "Månadsuppföljning februari 2023"]
+    props = document.core_properties
+    assert (props.title, props.language) == ("Månadsuppföljning februari 2023", "sv-SE")
 
 
 def test_summary_table_lists_each_area_and_its_central_goals(document):

@@ -38,6 +38,10 @@ FIXED_TIME = (2023, 1, 1, 0, 0, 0)  # every part's time in the zip: the same byt
 
 
 def _styles(doc: DocumentObject) -> None:
+    # Swedish text: spelling, hyphenation and screen readers.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    for lang in defaults.iter(qn("w:lang")):
+        lang.set(qn("w:val"), "sv-SE")
     normal = doc.styles["Normal"]
     normal.font.name = "Calibri"
     normal.font.size = Pt(10.5)
@@ -200,7 +204,7 @@ def build() -> DocumentObject:
     _styles(doc)
     _footer(doc)
     props = doc.core_properties
-    props.title, props.author = "Månadsuppföljning", "intraxl"
+    props.title, props.author, props.language = "{{ title }}", "intraxl", "sv-SE"
     props.created = props.modified = datetime(*FIXED_TIME)
     props.last_modified_by = "intraxl"
     props.revision = 1
