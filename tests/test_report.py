@@ -346,6 +346,19 @@ def test_check_mappings_names_a_broken_template(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_template_that_is_no_word_document_is_one_error_line(month, tmp_path):
+    mappings = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", mappings)
+    (mappings / "rapportmall.docx").write_text("not a document", encoding="utf-8")
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(main, ["report", "--period", "2023-02", "--db", str(month["db"]),
+                                       "--master", str(month["master"]), "--out", str(out),
+                                       "--mappings", str(mappings)])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: ")
+    assert "rapportmall.docx cannot be used" in lines[0] and not out.exists()
+
+
 def test_missing_master_or_store_is_one_error_line(month, tmp_path):
     for db, master in ((tmp_path / "ingen.db", month["master"]),
                        (month["db"], tmp_path / "ingen.xlsx")):

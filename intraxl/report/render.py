@@ -87,13 +87,13 @@ def render_docx(context: ReportContext, template: Path, out: str | Path) -> None
         values["heat_map"] = InlineImage(doc, io.BytesIO(heat_map_png(context.heat_map)),
                                          width=Mm(HEAT_MAP_WIDTH_MM))
         doc.render(values, jinja_env())
-        doc.save(str(out))
     except TemplateError as e:
         raise IntraxlError(f"the report template {template} cannot be rendered: "
                            f"{type(e).__name__}: {e}") from e
-    except (OSError, KeyError, ValueError) as e:  # not a .docx, a missing part, bad XML
-        raise IntraxlError(f"the report template {template} cannot be used: "
-                           f"{type(e).__name__}: {e}") from e
+    except Exception as e:  # noqa: BLE001 - not a .docx, a missing part, broken XML, ...
+        raise IntraxlError(f"the report template {template} cannot be used (is it a Word "
+                           f".docx?): {type(e).__name__}: {e}") from e
+    doc.save(str(out))
 
 
 __all__ = ["STATUS_COLOURS", "heat_map_png", "jinja_env", "render_docx", "status_mark"]
