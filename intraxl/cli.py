@@ -47,6 +47,10 @@ def _default_inbox(period: Period) -> Path:
     return Path("workbooks/inbox") / str(period)
 
 
+def _default_master(period: Period) -> Path:
+    return Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
+
+
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
     if value is None:
         return None
@@ -94,7 +98,13 @@ def main() -> None:
 @main.command("check-mappings")
 @mappings_option
 def check_mappings(m: Mappings) -> None:
-    """Validate and cross-check mappings/*.yaml and print a summary."""
+    """Validate and cross-check mappings/*.yaml (and that the report template renders) and
+    print a summary."""
+    from .report import check_template
+
+    problems = check_template(m)
+    if problems:
+        raise MappingError(problems)
     console.print(f"Mappings OK: {m.organisation.administration}, plan {m.plan.year}, "
                   f"template version {m.template.version}")
     table = Table()
@@ -259,7 +269,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     if period is None:
         raise click.UsageError("give --period YYYY-MM (or an inbox folder named YYYY-MM)")
     inbox = inbox or _default_inbox(period)
-    out = out or Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
+    out = out or _default_master(period)
     err = Console(stderr=True)
     with few_collections(), Progress(TextColumn("validating"), BarColumn(),
                                      MofNCompleteColumn(), console=err, transient=True) as bar:
@@ -306,6 +316,41 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     if strict and (counts["avvisad"] or counts["karantän"] or counts["saknas"]):
         click.echo("error: --strict: some units are missing, rejected or quarantined", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
+              help="History database [default: intraxl.db; or INTRAXL_DB].")
+@click.option("--master", type=click.Path(path_type=Path), default=None,
+              help="The master workbook with the controller's texts "
+                   "[default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="The report [default: workbooks/reports/manadsuppfoljning_YYYY-MM.docx].")
+@click.option("--pdf", is_flag=True, help="Also write it as a PDF beside it (LibreOffice).")
+@mappings_option
+def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
+           out: Path | None, pdf: bool) -> None:
+    """Write the month's board report (Word, and PDF): figures from the store, texts from
+    the master."""
+    from .pipeline import consolidated
+    from .report import write_report
+    from .store import Store, database_exists
+
+    if not database_exists(db_url):
+        raise IntraxlError(f"no history database at {db_url or 'intraxl.db'}: run intraxl "
+                           f"consolidate --period {period} first")
+    master = master or _default_master(period)
+    out = out or Path("workbooks/reports") / f"manadsuppfoljning_{period}.docx"
+    store = Store(db_url)
+    try:
+        month = consolidated(m, period, store)
+    finally:
+        store.dispose()
+    write_report(month, m, master, out, out.with_suffix(".pdf") if pdf else None)
+    console.print(f"wrote {out}")
+    if pdf:
+        console.print(f"wrote {out.with_suffix('.pdf')}")
 
 
 @main.command()

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
 from .errors import IntraxlError
 from .mappings import Mappings
@@ -184,15 +184,23 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         if progress:
             progress(len(chunk))
     reports = [plan.reused.get(f) or validated[f] for f in files]
-    from .consolidate import consolidate
     from .master import write_master
 
-    shas = {r.sha256 for r in reports}
-    records = [s for s in store.submissions()
-               if s.period == str(period) or (s.sha256 in shas and s.period != str(period))]
-    facts = store.facts(history_periods(period))
-    quarantined = [a for a in store.attachments(str(period)) if a["status"] == "quarantine"]
-    report = consolidate(m, period, facts, records, quarantined)
+    report = consolidated(m, period, store, {r.sha256 for r in reports})
     master = write_master(report, out, created, pdf)
     return RunResult(period, reports, report, master, plan.new, plan.changed,
                      len(plan.reused), plan.revalidated)
+
+
+def consolidated(m: Mappings, period: Period, store: Store,
+                 also_files: Collection[str | None] = ()) -> Report:
+    """The report model of `period` from the store: its facts and history, every file seen
+    for it, and the files with sha256 in `also_files` (this run's) made for another period."""
+    from .consolidate import consolidate
+
+    p = str(period)
+    records = [s for s in store.submissions()
+               if s.period == p or (s.sha256 in also_files and s.period != p)]
+    facts = store.facts(history_periods(period))
+    quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]
+    return consolidate(m, period, facts, records, quarantined)

@@ -267,7 +267,7 @@ def test_consolidating_twice_changes_nothing(month):
 def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     from intraxl.consolidate import consolidate as build
     from intraxl.mappings import load_mappings
-    from intraxl.master.writer import write_workbook
+    from intraxl.master.writer import ControllerWork, write_workbook
     from intraxl.periods import Period
     from intraxl.pipeline import history_periods
     from intraxl.store import Store
@@ -278,8 +278,8 @@ def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     report = build(m, p, store.facts(history_periods(p)), store.submissions("2023-02"))
     pinned = dt.datetime(2023, 3, 7, 8, 0)
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_workbook(str(a), report, {}, None, pinned)
-    write_workbook(str(b), report, {}, None, pinned)
+    write_workbook(str(a), report, ControllerWork(), pinned)
+    write_workbook(str(b), report, ControllerWork(), pinned)
     assert a.read_bytes() == b.read_bytes()
     wb = openpyxl.load_workbook(a)
     structure = {ws.title: sorted(ws.tables) for ws in wb.worksheets}
@@ -433,6 +433,30 @@ def test_controller_text_survives_regeneration(tmp_path):
     assert backup_path(out).exists()
 
 
+def test_comments_have_an_administration_row_per_section_first(month, mappings):
+    ws = openpyxl.load_workbook(month["out"])["Kommentarer"]
+    table = ws.tables["Kommentarer"]
+    rows = [[c.value for c in r] for r in ws[table.ref]]
+    assert rows[0] == ["Avsnitt", "Enhet", "Text", "Controller"]
+    sections = ["Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
+                "Ekonomi – prognos", "Hållbarhet", "Portfölj"]  # the report's order
+    assert [r[:3] for r in rows[1:9]] == [[s, "Intraservice", None] for s in sections]
+    assert {r[1] for r in rows[9:]} == {u.name for u in mappings.units}  # then the units
+
+
+def test_a_drafted_text_is_not_carried_over_as_the_controllers(tmp_path):
+    inbox, db, master = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, master).exit_code == 0
+    wb = openpyxl.load_workbook(master)
+    ws = wb["Kommentarer"]
+    ws["C5"], ws["C6"] = "Utkast: intraxl skrev detta.", "Controllerns egen text."
+    wb.save(master)
+    assert consolidate(inbox, db, master).exit_code == 0
+    ws = openpyxl.load_workbook(master)["Kommentarer"]
+    assert (ws["B5"].value, ws["C5"].value) == ("Intraservice", None)
+    assert ws["C6"].value == "Controllerns egen text."
+
+
 def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_path, mappings):
     inbox, db, out = _fresh_month(tmp_path)
     newer = write_hr(mappings, inbox / "hr-rattad.xlsx",
@@ -473,7 +497,7 @@ def test_open_master_is_left_intact(tmp_path):
     lock.write_text("someone,host,2023-03-07", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "--period", "2023-02",
                                        "--db", str(db), "--out", str(out)])
-    assert result.exit_code == 1 and "is open in a spreadsheet program" in result.output
+    assert result.exit_code == 1 and "is open in another program" in result.output
     assert "Traceback" not in result.output and out.read_bytes() == before
 
 

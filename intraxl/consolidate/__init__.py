@@ -9,6 +9,7 @@ noted, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class Report:
     comments: pd.DataFrame
     data: pd.DataFrame  # the Data table of SPEC §5
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+    sections: list[str] = field(default_factory=list)  # the comment sections, report order
 
     def status_counts(self) -> dict[str, int]:
         return {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
@@ -235,7 +237,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         "unit_id": portfolios[x.portfolio].unit, "unit": names[portfolios[x.portfolio].unit],
         **{col: cur.get(portfolios[x.portfolio].unit, "Projekt", x.id, col)
            for col in ("Tid", "Kostnad", "Resultat", "Orsak", "Åtgärd")},
-    } for x in m.plan.projects])
+    } for x in m.plan.projects if x.open])
 
     risks, new_ids = _risks(m, cur)
 
@@ -259,7 +261,20 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
-                  list(dict.fromkeys(notes)))
+                  list(dict.fromkeys(notes)), list(m.plan.comment_sections))
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A report frame's rows as dicts, made from column lists: DataFrame.to_dict and iterrows
+    go through pandas' Arrow-backed text columns cell by cell (0.15 s for 1,000 units)."""
+    columns = list(df.columns)
+    return [dict(zip(columns, row, strict=True))
+            for row in zip(*(df[c].tolist() for c in columns), strict=True)]
+
+
+def blank(v: Any) -> bool:
+    """An empty cell of a report frame: None, NaN or NaT."""
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
 
 
 def _group_name(m: Mappings, group: str | None) -> str | None:
@@ -357,4 +372,4 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
     return statuses, files
 
 
-__all__ = ["Report", "UnitStatus", "consolidate"]
+__all__ = ["Report", "UnitStatus", "blank", "consolidate", "records"]
