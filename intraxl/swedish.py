@@ -12,11 +12,12 @@ import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_minus_sign_symbol
 
 from .periods import MONTHS_SV, Period
 
 LOCALE = "sv_SE"
+MINUS = get_minus_sign_symbol(LOCALE)  # "−": babel's patterns write a hyphen-minus
 
 
 def _pattern(decimals: int) -> str:
@@ -29,12 +30,13 @@ def _rounded(value: float | int | Decimal, decimals: int) -> Decimal:
 
 
 def number(value: float | int | Decimal, decimals: int = 0) -> str:
-    """`15 981`, `-3 000`, `571,5` (decimals=1)."""
+    """`15 981`, `−3 000` (the locale's minus sign, U+2212), `571,5` (decimals=1)."""
     d = _rounded(value, decimals)
     if d == 0:
         d = abs(d)  # never "-0"
-    return format_decimal(d, format=_pattern(decimals), locale=LOCALE,
+    text = format_decimal(abs(d), format=_pattern(decimals), locale=LOCALE,
                           decimal_quantization=True)
+    return f"{MINUS}{text}" if d < 0 else text
 
 
 def percent(share: float | int | Decimal, decimals: int = 1) -> str:

@@ -45,8 +45,9 @@ COST_LABELS = {"kostnad.totalt": "Verksamhetens kostnader",
 
 
 def sv(n: int) -> str:
-    """A whole number as Swedes write it, said here independently of intraxl.swedish."""
-    return f"{n:,}".replace(",", "\xa0")
+    """A whole number as Swedes write it (no-break space between thousands, the minus sign
+    U+2212), said here independently of intraxl.swedish."""
+    return f"{n:,}".replace(",", "\xa0").replace("-", "\u2212")
 
 
 def _month(d):
@@ -263,7 +264,7 @@ def test_pdf_has_the_chapters_and_figures_and_renders(month, tmp_path):
     at = 0
     for heading in HEADINGS:  # in order, each once found after the one before
         at = text.index(heading.split(" ", 1)[1][:40], at)
-    for figure_text in ("15 981", "17 494", "-1 513", "1 763 519", "5,9 %"):
+    for figure_text in ("15 981", "17 494", "\u22121 513", "1 763 519", "5,9 %"):
         assert figure_text in text.replace("\xa0", " ")
     pages = text.split("\f")[:-1]
     assert all(len(p.strip().splitlines()) > 3 for p in pages)  # no empty page
@@ -394,7 +395,7 @@ def test_text_lines_become_paragraphs_and_bullets():
 
 
 @pytest.mark.parametrize("value,unit,text", [
-    (15981, "tkr", "15\xa0981"), (-3000, "tkr", "-3\xa0000"), (0.059, "%", "5,9\xa0%"),
+    (15981, "tkr", "15\xa0981"), (-3000, "tkr", "\u22123\xa0000"), (0.059, "%", "5,9\xa0%"),
     (0.05, "%", "5\xa0%"), (571.5, "åa", "571,5"), (612.0, "åa", "612"), (None, "st", ""),
     (float("nan"), "st", ""), (116666.0, "st", "116\xa0666")])
 def test_figures_are_written_as_the_reference(value, unit, text):
