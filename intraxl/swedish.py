@@ -37,6 +37,15 @@ def number(value: float | int | Decimal, decimals: int = 0) -> str:
                           decimal_quantization=True)
 
 
+def figure(value: float | int | Decimal, max_decimals: int = 3) -> str:
+    """A figure with the decimals it has, up to `max_decimals`: `12,5`, `-5`, `24 075`
+    (a value a reporter typed, said back to them)."""
+    d = _rounded(value, max_decimals)
+    if d == 0:
+        d = abs(d)
+    return format_decimal(d, format="#,##0." + "#" * max_decimals, locale=LOCALE)
+
+
 def percent(share: float | int | Decimal, decimals: int = 1) -> str:
     """A share as a percentage: 0.059 -> `5,9 %`."""
     return f"{number(Decimal(str(share)) * 100, decimals)}\xa0%"
@@ -75,5 +84,5 @@ def date(value: dt.date) -> str:
     return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
-__all__ = ["LOCALE", "date", "mkr", "month", "month_year", "number", "percent",
+__all__ = ["LOCALE", "date", "figure", "mkr", "month", "month_year", "number", "percent",
            "percent_points", "tkr"]

@@ -12,14 +12,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import contract
+from .. import contract, swedish
 from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
 from ..reader import RawRow, RawTable, RawWorkbook, read_workbook
 from ..template.layout import row_ids
-from .values import as_choice, as_date, as_number, as_text, indicator_kind
+from .values import as_choice, as_date, as_number, as_period, as_text, indicator_kind
 from .models import (
     EconomyRow, Fact, FileReport, IndicatorRow, ProjectRow, RiskRow, Submission, WorkItemRow,
 )
@@ -106,6 +106,9 @@ class _Checker:
     def date(self, table: RawTable, row: RawRow, column: str, *, required: bool) -> dt.date | None:
         return self._value(table, row, column, required, f"'{column}'", as_date)
 
+    def period(self, table: RawTable, row: RawRow, column: str) -> Period | None:
+        return self._value(table, row, column, True, contract.INFO_PERIOD, as_period)
+
     def keyed_rows(self, table: RawTable, expected: list[str], *,
                    allow_new: bool = False) -> list[tuple[str | None, RawRow]]:
         """Rows by their id: unknown, duplicate and missing ids are issues."""
@@ -181,24 +184,22 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         return c.text(info_table, row, "Värde", required=required, what=field)
 
     version = info_text(contract.INFO_VERSION)
-    period_text = info_text(contract.INFO_PERIOD)
+    period: Period | None = None
+    if (period_row := info.get(contract.INFO_PERIOD)) is None:
+        info_text(contract.INFO_PERIOD)  # the missing row, said once
+    else:
+        period = c.period(info_table, period_row, "Värde")
     unit_id = info_text(contract.INFO_UNIT_ID)
     report.template_version, report.unit_id = version, unit_id
+    report.period = None if period is None else str(period)
     if version is not None and version != m.template.version:
         c.add("wrong-template-version", f"Filen är gjord med mallversion {version}; gällande "
               f"version är {m.template.version}. Fyll i den nya mallen.", info_table,
               info[contract.INFO_VERSION], "Värde")
-    period = None
-    if period_text is not None:
-        try:
-            period = Period.parse(period_text)
-            report.period = str(period)
-        except ValueError:
-            c.add("invalid-period", f"Perioden '{period_text}' är inte en månad ÅÅÅÅ-MM.",
-                  info_table, info[contract.INFO_PERIOD], "Värde")
     if period is not None and expected_period is not None and period != expected_period:
-        c.add("wrong-period", f"Filen gäller {period} men perioden som samlas in är "
-              f"{expected_period}.", info_table, info[contract.INFO_PERIOD], "Värde")
+        c.add("wrong-period", f"Filen gäller {swedish.month_year(period)} men perioden som "
+              f"samlas in är {swedish.month_year(expected_period)}.", info_table,
+              info[contract.INFO_PERIOD], "Värde")
     unit: Unit | None = None
     if unit_id is not None:
         try:
@@ -253,13 +254,14 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
             if kinds[rid] == "cost":
                 for col, v in vals.items():
                     if v is not None and v < 0:
-                        c.add("negative-cost", f"Kostnaden {v:g} tkr är negativ. Stämmer det?",
-                              t, row, col, severity=Severity.WARNING)
+                        c.add("negative-cost", f"Kostnaden {swedish.tkr(v)} är negativ. "
+                              "Stämmer det?", t, row, col, severity=Severity.WARNING)
                 if r.forecast is not None and r.annual_budget and \
                         abs(r.forecast - r.annual_budget) > 0.5 * abs(r.annual_budget):
-                    c.add("forecast-far-from-budget", f"Prognosen {r.forecast:,.0f} tkr avviker "
-                          f"mer än 50 % från årsbudgeten {r.annual_budget:,.0f} tkr. Kommentera "
-                          "eller rätta.", t, row, "Prognos helår", severity=Severity.WARNING)
+                    c.add("forecast-far-from-budget", f"Prognosen {swedish.tkr(r.forecast)} "
+                          "avviker mer än 50 % från årsbudgeten "
+                          f"{swedish.tkr(r.annual_budget)}. Kommentera eller rätta.", t, row,
+                          "Prognos helår", severity=Severity.WARNING)
             sub.economy.append(r)
             for col, v in vals.items():
                 c.fact(t, rid, col, v)
@@ -276,7 +278,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                 c.add("comment-missing", "Status är Försenad: skriv en kommentar om orsak och "
                       "ny plan.", t, row, "Kommentar", severity=Severity.WARNING)
             if r.end and r.end < end_of_period and r.status in ("Ej påbörjad", "Pågående"):
-                c.add("overdue", f"Slutdatum {r.end.isoformat()} har passerat men status är "
+                c.add("overdue", f"Slutdatum {swedish.date(r.end)} har passerat men status är "
                       f"{r.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row, "Status",
                       severity=Severity.WARNING)
             target.append(r)

@@ -1,0 +1,129 @@
+"""A reporter's harmless habits are accepted or warned, never rejected or lost (SPEC §7).
+
+Each case is made the way it happens: the filled template edited in LibreOffice Calc through
+its UNO API (typing in a Swedish locale, a text-formatted cell, a hyperlink, an inserted row)
+and saved by it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from intraxl.cli import main
+from intraxl.validate.values import number_in_text
+
+from .conftest import libreoffice_edit
+from .test_validate import HR, codes_at, set_cell, validate, write_hr
+
+NB = "\xa0"
+
+
+def facts_of(report) -> dict[tuple[str, str, str], object]:
+    return {(table, rid, field): value for table, rid, field, value in report.submission.facts}
+
+
+def typed(sheet: str, cell: str, text: str) -> dict:
+    return {"op": "type", "sheet": sheet, "cell": cell, "text": text}
+
+
+def text_format(sheet: str, cell: str) -> dict:
+    return {"op": "format", "sheet": sheet, "cell": cell, "format": "@"}
+
+
+# --- digits stored as text ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, number", [
+    ("24075", 24075), ("24 075", 24075), (f"24{NB}075", 24075), ("24\u202f075", 24075),
+    ("1 234,5", 1234.5), ("-500", -500), ("\u22123 000", -3000), ("+12", 12), (" 7 ", 7),
+    ("0,059", 0.059),
+])
+def test_a_number_written_as_a_swede_writes_it(text, number):
+    assert number_in_text(text) == number
+
+
+@pytest.mark.parametrize("text", ["1,5 mkr", "tolv", "5,9 %", "1.5", "24 0 75", "1,2,3", "",
+                                  "- 5", "12 tkr", "١٢"])
+def test_text_with_units_or_words_is_not_a_number(text):
+    assert number_in_text(text) is None
+
+
+def test_digits_typed_into_text_cells_are_their_numbers_with_a_warning(mappings, tmp_path):
+    edits = []
+    for cell, text in (("C7", "24075"), ("D7", "26 335"), ("E7", f"159{NB}478"),
+                       ("F5", "-500"), ("C9", "1,5 mkr")):
+        edits += [text_format("Ekonomi", cell), typed("Ekonomi", cell, text)]
+    path = libreoffice_edit(HR, tmp_path / "text.xlsx", edits)
+    r = validate(mappings, path)
+    assert codes_at(r) == {("number-as-text", "Ekonomi!C7"), ("number-as-text", "Ekonomi!D7"),
+                           ("number-as-text", "Ekonomi!E7"), ("number-as-text", "Ekonomi!F5"),
+                           ("not-a-number", "Ekonomi!C9")}
+    assert [i.location for i in r.errors] == ["Ekonomi!C9"]  # words and units stay errors
+    facts = facts_of(r)
+    assert facts[("Ekonomi", "kostnad.totalt", "Utfall ack")] == 24075
+    assert facts[("Ekonomi", "kostnad.totalt", "Budget ack")] == 26335
+    assert facts[("Ekonomi", "kostnad.totalt", "Årsbudget")] == 159478
+    assert facts[("Ekonomi", "resultat.forvaltning", "Prognos helår")] == -500
+    (warning,) = [i for i in r.warnings if i.cell == "D7"]
+    assert warning.message.startswith("'26 335' är sparat som text men har lästs som talet "
+                                      f"26{NB}335.")
+
+
+# --- closed lists -------------------------------------------------------------------------
+
+def test_a_closed_list_value_in_another_case_or_with_spaces_is_the_lists_value(
+        mappings, tmp_path):
+    path = libreoffice_edit(HR, tmp_path / "case.xlsx", [
+        typed("Projekt", "D5", "grön"), typed("Projekt", "E6", "GUL "),
+        typed("Aktiviteter", "D6", " pågående"), typed("Uppdrag", "C7", "klar"),
+        typed("Risker", "D5", "Påhittad")])
+    r = validate(mappings, path)
+    assert codes_at(r) == {("invalid-value", "Risker!D5")}  # a value outside the list stays
+    facts = facts_of(r)
+    assert facts[("Projekt", "PR03", "Tid")] == "Grön"
+    assert facts[("Projekt", "PR04", "Kostnad")] == "Gul"
+    assert facts[("Aktiviteter", "A09", "Status")] == "Pågående"
+    assert facts[("Uppdrag", "U06", "Status")] == "Klar"
+
+
+# --- the period ---------------------------------------------------------------------------
+
+def test_a_period_the_spreadsheet_made_a_date_is_that_month(mappings, tmp_path):
+    path = libreoffice_edit(HR, tmp_path / "date.xlsx", [
+        typed("Info", "B6", "2023-02-01"),
+        {"op": "format", "sheet": "Info", "cell": "B6", "format": "ÅÅÅÅ-MM"}])
+    r = validate(mappings, path)
+    assert r.valid and r.issues == [], r.issues
+    assert r.period == r.submission.period == "2023-02"
+    result = CliRunner().invoke(main, ["validate", str(path), "--json", "--period", "2023-02"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"][0]["period"] == "2023-02"
+
+    mid_month = libreoffice_edit(HR, tmp_path / "mid.xlsx", [typed("Info", "B6", "2023-02-15")])
+    r = validate(mappings, mid_month)
+    assert codes_at(r) == {("invalid-period", "Info!B6")} and r.period is None
+    assert "'2023-02-15'" in r.errors[0].message
+
+
+# --- figures in messages ------------------------------------------------------------------
+
+def test_every_figure_in_a_message_is_swedish(mappings, tmp_path):
+    def edit(v):
+        set_cell("Indikatorer", "sjukfranvaro", "Utfall", 5.9)(v)
+        set_cell("Indikatorer", "lonearenden", "Utfall", 12.5)(v)
+        set_cell("Indikatorer", "lonespecifikationer", "Utfall", -1234)(v)
+        set_cell("Ekonomi", "kostnad.totalt", "Prognos helår", 23419)(v)
+        set_cell("Ekonomi", "kostnad.konsult", "Utfall ack", -1811.5)(v)
+        set_cell("Ekonomi", "kostnad.it", "Budget ack", 1.5e12)(v)
+    r = validate(mappings, write_hr(mappings, tmp_path / "figures.xlsx", edit))
+    messages = {i.location: i.message for i in r.issues}
+    assert messages["Indikatorer!F9"].startswith(f"Andelen 590,0{NB}% är över 100 %.")
+    assert messages["Indikatorer!F6"].startswith("Värdet 12,5 ska vara ett heltal")
+    assert messages["Indikatorer!F5"].startswith(f"Värdet -1{NB}234 är negativt")
+    assert messages["Ekonomi!F7"].startswith(
+        f"Prognosen 23{NB}419{NB}tkr avviker mer än 50 % från årsbudgeten 159{NB}478{NB}tkr.")
+    assert messages["Ekonomi!C9"] == f"Kostnaden -1{NB}812{NB}tkr är negativ. Stämmer det?"
+    assert messages["Ekonomi!D10"] == \
+        f"Talet 1{NB}500{NB}000{NB}000{NB}000 är orimligt stort."
