@@ -8,6 +8,8 @@ and saved by it.
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -127,3 +129,20 @@ def test_every_figure_in_a_message_is_swedish(mappings, tmp_path):
     assert messages["Ekonomi!C9"] == f"Kostnaden -1{NB}812{NB}tkr är negativ. Stämmer det?"
     assert messages["Ekonomi!D10"] == \
         f"Talet 1{NB}500{NB}000{NB}000{NB}000 är orimligt stort."
+
+
+def test_figures_in_a_files_rejection_are_swedish(mappings, tmp_path):
+    big = tmp_path / "big.xlsx"
+    with big.open("wb") as f:
+        f.write(b"PK\x03\x04")
+        f.truncate(21 * 1024 * 1024)
+    (issue,) = validate(mappings, big).issues
+    assert issue.message.startswith("Filen är för stor (22,0 MB; högst 21 MB).")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(HR) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            z.writestr(info, zin.read(info))
+        z.writestr("xl/media/zeros.bin", b"\x00" * (8 * 1024 * 1024))
+    (issue,) = validate(mappings, bomb).issues
+    assert re.search(rf"packas upp till 8 MB \(kvot \d{{1,3}}{NB}\d{{3}}:1\)", issue.message), \
+        issue.message

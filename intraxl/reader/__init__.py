@@ -17,7 +17,7 @@ from typing import Any
 
 import python_calamine as pc
 
-from .. import contract
+from .. import contract, swedish
 from ..cells import a1
 from ..contract import TableSpec
 from ..issues import Issue, Severity
@@ -112,8 +112,8 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
 
 
 def _too_many_rows(name: str, n: int) -> PackageRejected:
-    return PackageRejected("too-many-rows", f"Bladet {name} har {n} rader; mallen har högst "
-                           "några hundra. Använd mallen.")
+    return PackageRejected("too-many-rows", f"Bladet {name} har {swedish.number(n)} rader; "
+                           "mallen har högst några hundra. Använd mallen.")
 
 
 def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
