@@ -17,6 +17,8 @@ class TableSpec:
     name: str
     columns: tuple[str, ...]
     key: str  # the column that identifies a row
+    # A unit adds rows of its own (new risks): rows typed just below the table are its own.
+    takes_new_rows: bool = False
 
     def __post_init__(self) -> None:
         assert self.key in self.columns
@@ -50,7 +52,7 @@ PROJECTS = TableSpec(
 RISKS = TableSpec(
     "Risker",
     ("Risk-ID", "Riskområde", "Risk", "Sannolikhet", "Konsekvens", "Åtgärd", "Ansvarig"),
-    key="Risk-ID",
+    key="Risk-ID", takes_new_rows=True,
 )
 COMMENTS = TableSpec("Kommentarer", ("Avsnitt", "Text"), key="Avsnitt")
 

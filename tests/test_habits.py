@@ -11,10 +11,13 @@ import json
 import re
 import zipfile
 
+import openpyxl
 import pytest
+import python_calamine as pc
 from click.testing import CliRunner
 
 from intraxl.cli import main
+from intraxl.feedback import write_feedback
 from intraxl.validate.values import number_in_text
 
 from .conftest import libreoffice_edit
@@ -146,3 +149,28 @@ def test_figures_in_a_files_rejection_are_swedish(mappings, tmp_path):
     (issue,) = validate(mappings, bomb).issues
     assert re.search(rf"packas upp till 8 MB \(kvot \d{{1,3}}{NB}\d{{3}}:1\)", issue.message), \
         issue.message
+
+
+# --- a row typed just below a table -------------------------------------------------------
+
+def test_a_risk_typed_just_below_the_table_is_read_with_a_warning(mappings, tmp_path):
+    row = {"B": "Operativa", "C": "Leverantören av lönesystemet går i konkurs", "D": "2",
+           "E": "3", "F": "Bevaka leverantörens ekonomi", "G": "HR-chef"}
+    path = libreoffice_edit(HR, tmp_path / "below.xlsx",
+                            [typed("Risker", f"{col}11", text) for col, text in row.items()])
+    table = pc.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Risker")
+    assert table.end[0] == 9  # LibreOffice did not grow the table: A4:G10, the risk on row 11
+    r = validate(mappings, path)
+    assert r.valid and codes_at(r) == {("row-below-table", "Risker!A11")}
+    assert "Rad 11 ligger under tabellen Risker" in r.issues[0].message
+    (new,) = [risk for risk in r.submission.risks if risk.id is None]
+    assert (new.area, new.risk, new.probability, new.consequence, new.owner) == (
+        "Operativa", "Leverantören av lönesystemet går i konkurs", 2, 3, "HR-chef")
+    assert facts_of(r)[("Risker", "ny-1", "Risk")] == new.risk
+
+    fb = write_feedback(r, mappings, tmp_path / "feedback")
+    wb = openpyxl.load_workbook(fb)
+    risks = {row[2]: row for row in wb["Risker"].iter_rows(min_row=5, values_only=True)}
+    assert risks[new.risk][1:5] == ("Operativa", new.risk, 2, 3)
+    link = wb["Att åtgärda"]["C5"].hyperlink.location
+    assert link == "'Risker'!A6" and wb["Risker"]["C6"].value == new.risk

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,16 @@ from .package import MAX_FILE_BYTES, Package, PackageRejected, inspect, special_
 
 HEADER_SEARCH_ROWS = 30  # the fallback looks for a header row among the first rows
 MAX_TABLE_ROWS = 5000  # a template's tables have tens of rows
+DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}([0-9]{1,7})"')
 
 
 @dataclass
 class RawRow:
     row: int  # zero-based sheet row
     values: dict[str, Any]  # header -> value; empty cells are None
+    # Typed just below the table (a spreadsheet does not always grow the table when one
+    # types there), read as the table's own: only for tables that take new rows.
+    below_table: bool = False
 
 
 @dataclass
@@ -139,14 +144,18 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
             t = wb.get_table_by_name(spec.name)
             if t.end[0] - t.start[0] > MAX_TABLE_ROWS:
                 raise _too_many_rows(t.sheet, t.end[0] - t.start[0])
-            sheet_name, header_row, first_row = t.sheet, t.start[0] - 1, t.start[0]
+            sheet_name, header_row = t.sheet, t.start[0] - 1
             columns = {str(h).strip(): t.start[1] + i for i, h in enumerate(t.columns)}
-            offset, data = t.start[1], t.to_python()
+            # (first sheet row, first column, rows, typed below the table)
+            parts = [(t.start[0], t.start[1], t.to_python(), False)]
+            if spec.takes_new_rows and _typed_below(package, t.sheet, t.end[0]):
+                below = t.end[0] + 1
+                parts.append((below, 0, sheet_rows(t.sheet)[below:], True))
         elif spec.name in wb.sheet_names and (
                 found := _find_header(spec, sheet_rows(spec.name))) is not None:
             # A table converted to a range, or dropped by another program: the header row.
             sheet_name, header_row, columns = spec.name, found[0], found[1]
-            first_row, offset, data = header_row + 1, 0, sheet_rows(spec.name)[header_row + 1:]
+            parts = [(header_row + 1, 0, sheet_rows(spec.name)[header_row + 1:], False)]
         else:
             where = f"bladet {spec.name}" if spec.name in wb.sheet_names else "filen"
             issues.append(_issue("missing-table", f"Tabellen {spec.name} saknas i {where}. "
@@ -161,11 +170,12 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
         if missing:
             continue
         table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
-        at = {c: i - offset for c, i in table.columns.items()}
-        for r, line in enumerate(data, start=first_row):
-            values = {c: _clean(line[i]) if i < len(line) else None for c, i in at.items()}
-            if any(v is not None for v in values.values()):
-                table.rows.append(RawRow(r, values))
+        for start, offset, data, below_table in parts:
+            at = {c: i - offset for c, i in table.columns.items()}
+            for r, line in enumerate(data, start=start):
+                values = {c: _clean(line[i]) if i < len(line) else None for c, i in at.items()}
+                if any(v is not None for v in values.values()):
+                    table.rows.append(RawRow(r, values, below_table))
         raw.tables[spec.name] = table
     for sheet_name in {t.sheet for t in raw.tables.values()}:
         part = package.sheet_parts.get(sheet_name)
@@ -177,6 +187,15 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
                        "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "
                        "som ekonomi skickat ut.")]
     return issues
+
+
+def _typed_below(package: Package, sheet: str, last_row: int) -> bool:
+    """Whether the sheet may hold anything below `last_row` (zero-based): what its
+    `<dimension>` says, read from the first bytes of its part (where Excel, LibreOffice and
+    XlsxWriter write it), else True. Parsing the sheet to learn that costs more."""
+    part = package.sheet_parts.get(sheet)
+    found = DIMENSION.search(package.read(part, limit=1024)) if part else None
+    return found is None or int(found.group(1)) - 1 > last_row
 
 
 def _find_header(spec: TableSpec, rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:

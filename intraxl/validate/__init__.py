@@ -119,9 +119,15 @@ class _Checker:
             rid = row.values.get(key)
             rid = None if rid is None else (str(int(rid)) if isinstance(rid, float)
                                             and rid.is_integer() else str(rid).strip())
+            if rid is None and allow_new:
+                self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
+            if row.below_table:
+                self.add("row-below-table", f"Rad {row.row + 1} ligger under tabellen "
+                         f"{table.spec.name} men har lästs som en rad i den. Skriv nästa gång "
+                         "på tabellens tomma rader, eller dra ut tabellen så att raden kommer "
+                         "med.", table, row, key, severity=Severity.WARNING)
             if rid is None:
                 if allow_new:
-                    self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
                     out.append((None, row))
                 else:
                     self.add("missing-id", f"Raden saknar {key}. Lägg inte till eller töm "
