@@ -174,3 +174,33 @@ def test_a_risk_typed_just_below_the_table_is_read_with_a_warning(mappings, tmp_
     assert risks[new.risk][1:5] == ("Operativa", new.risk, 2, 3)
     link = wb["Att åtgärda"]["C5"].hyperlink.location
     assert link == "'Risker'!A6" and wb["Risker"]["C6"].value == new.risk
+
+
+# --- Enhet-ID changed, the rows another unit's ---------------------------------------------
+
+def test_rows_of_one_unit_under_another_units_id_are_said_at_the_id(mappings, tmp_path):
+    path = libreoffice_edit(HR, tmp_path / "ekonomi.xlsx", [typed("Info", "B7", "gt-ekonomi")])
+    r = validate(mappings, path)
+    assert [(i.code, i.location) for i in r.errors] == [("wrong-unit", "Info!B7")]
+    assert r.errors[0].message.startswith(
+        "Raderna i filen hör till Gemensamma tjänster – HR (gt-hr), men Enhet-ID är gt-ekonomi")
+    assert r.unit_id == "gt-ekonomi" and r.submission is None
+
+    out = tmp_path / "feedback"
+    result = CliRunner().invoke(main, ["validate", str(path), "--feedback", str(out)])
+    assert result.exit_code == 1
+    wb = openpyxl.load_workbook(out / "ekonomi_att_atgarda.xlsx")
+    # The template of the unit the rows belong to, with the reporter's figures.
+    hr = openpyxl.load_workbook(HR)
+    for sheet in ("Indikatorer", "Ekonomi", "Aktiviteter", "Risker"):
+        assert [c.value for c in wb[sheet]["A"]] == [c.value for c in hr[sheet]["A"]], sheet
+    assert wb["Ekonomi"]["C7"].value == 24075 and wb["Info"]["B8"].value == hr["Info"]["B8"].value
+    sheet = wb["Att åtgärda"]
+    assert (sheet["B5"].value, sheet["C5"].hyperlink.location) == ("wrong-unit", "'Info'!B7")
+    assert wb["Info"]["B7"].comment is not None
+
+    typo = libreoffice_edit(HR, tmp_path / "typo.xlsx", [typed("Info", "B7", "gt-hrr")])
+    r = validate(mappings, typo)
+    assert codes_at(r) == {("unknown-unit", "Info!B7")}
+    fb = openpyxl.load_workbook(write_feedback(r, mappings, tmp_path / "typo-feedback"))
+    assert fb["Ekonomi"]["C7"].value == 24075  # still the template of the rows' unit

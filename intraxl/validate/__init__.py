@@ -116,9 +116,7 @@ class _Checker:
         seen: Counter[str] = Counter()
         out = []
         for row in table.rows:
-            rid = row.values.get(key)
-            rid = None if rid is None else (str(int(rid)) if isinstance(rid, float)
-                                            and rid.is_integer() else str(rid).strip())
+            rid = row_id(row.values.get(key))
             if rid is None and allow_new:
                 self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
             if row.below_table:
@@ -149,6 +147,44 @@ class _Checker:
                 message=f"Raden {missing} saknas i tabellen {table.spec.name}. Använd mallen "
                         "utan att ta bort rader."))
         return out
+
+
+def row_id(value: Any) -> str | None:
+    """A row's key as text (a number typed as an id, 12.0, is '12')."""
+    if value is None:
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() \
+        else str(value).strip()
+
+
+# The tables whose rows differ from unit to unit (Info and Kommentarer are the same for all).
+UNIT_TABLES = tuple(t.name for t in contract.TABLES if t not in (contract.INFO, contract.COMMENTS))
+
+
+def unit_of_rows(raw: RawWorkbook, m: Mappings,
+                 stated: Unit | None) -> tuple[Unit, dict[str, list[str]]] | None:
+    """The unit whose template's rows the file holds, and its template's row ids per table
+    (`row_ids`): `stated` (the Enhet-ID's unit) when the file's ids are that unit's, else the
+    one unit whose ids differ least from the file's (fewest missing and extra), when it
+    shares more ids with the file than it differs; else `stated`. A reporter for two units
+    who re-used one file and changed only Enhet-ID."""
+    found = {name: {rid for row in t.rows if (rid := row_id(row.values.get(t.spec.key)))}
+             for name, t in raw.tables.items() if name in UNIT_TABLES}
+
+    def compare(unit: Unit) -> tuple[int, int, dict[str, list[str]]]:
+        """(ids missing or extra, ids in common, the unit's ids) of the file and `unit`."""
+        expected = row_ids(m, unit)
+        return (sum(len(ids ^ set(expected[name])) for name, ids in found.items()),
+                sum(len(ids & set(expected[name])) for name, ids in found.items()), expected)
+
+    if stated is not None and (own := compare(stated))[0] == 0:
+        return stated, own[2]
+    scored = {unit.id: compare(unit) for unit in m.units}
+    fewest = min(differ for differ, _, _ in scored.values())
+    best = [unit for unit in m.units if scored[unit.id][0] == fewest]
+    if len(best) == 1 and best[0] != stated and scored[best[0].id][1] > fewest:
+        return best[0], scored[best[0].id][2]
+    return None if stated is None else (stated, scored[stated.id][2])
 
 
 def contract_cell(table: RawTable) -> str:
@@ -213,6 +249,14 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         except KeyError:
             c.add("unknown-unit", f"Enhet-ID '{unit_id}' finns inte i organisationen.",
                   info_table, info[contract.INFO_UNIT_ID], "Värde")
+    # table -> the ids of its rows in the template of the unit whose rows the file holds
+    found = None if unit is None else unit_of_rows(raw, m, unit)
+    rows_unit, expected = found or (None, {})
+    if unit is not None and rows_unit is not None and rows_unit != unit:
+        c.add("wrong-unit", f"Raderna i filen hör till {rows_unit.name} ({rows_unit.id}), men "
+              f"Enhet-ID är {unit.id} ({unit.name}). Skriv {rows_unit.id} i Enhet-ID, eller "
+              f"fyll i mallen för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
+              "Värde")
     reporter = info_text(contract.INFO_REPORTER, required=False)
     email = info_text(contract.INFO_EMAIL, required=False)
     if reporter is None and contract.INFO_REPORTER in info:
@@ -222,10 +266,8 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         c.add("sender-not-registered", f"Avsändaren {sender} är inte registrerad som "
               f"uppgiftslämnare för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
               "Värde")
-    if unit is None or period is None or version is None:
+    if unit is None or rows_unit is None or period is None or version is None:
         return None, c.issues
-
-    expected = row_ids(m, unit)  # table -> the ids of its rows in the unit's template
 
     sub = Submission(template_version=version, period=str(period), unit_id=unit.id,
                      reporter=reporter, email=email)
@@ -338,7 +380,8 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                       "månaden.", t, row, "Text", severity=Severity.WARNING)
 
     sub.facts = c.facts
-    return sub, c.issues
+    # Rows of one unit under another's Enhet-ID: checked as that unit's, but not its report.
+    return (sub if rows_unit == unit else None), c.issues
 
 
 def validate_paths(paths: Iterable[str | Path], m: Mappings,
@@ -358,4 +401,5 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-__all__ = ["FileReport", "Submission", "validate_file", "validate_paths", "expand_paths"]
+__all__ = ["FileReport", "Submission", "expand_paths", "unit_of_rows", "validate_file",
+           "validate_paths"]
