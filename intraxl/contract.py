@@ -104,6 +104,8 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Kommentarer": ("Text",),
 }
 INFO_INPUT_FIELDS = (INFO_REPORTER, INFO_EMAIL)
+# Columns of prose a unit writes: where a link in such a cell leads is kept with its text.
+PROSE_COLUMNS = ("Kommentar", "Orsak", "Åtgärd", "Risk", "Text")
 # Columns that are input on the rows a unit adds itself (new risks).
 NEW_RISK_COLUMNS = ("Riskområde", "Risk", "Sannolikhet", "Konsekvens", "Åtgärd", "Ansvarig")
 # A unit's n-th new risk (a Risker row without Risk-ID) goes by "ny-n" until the master

@@ -20,7 +20,7 @@ from intraxl.cli import main
 from intraxl.feedback import write_feedback
 from intraxl.validate.values import number_in_text
 
-from .conftest import libreoffice_edit
+from .conftest import libreoffice_convert, libreoffice_edit
 from .test_validate import HR, codes_at, set_cell, validate, write_hr
 
 NB = "\xa0"
@@ -204,3 +204,64 @@ def test_rows_of_one_unit_under_another_units_id_are_said_at_the_id(mappings, tm
     assert codes_at(r) == {("unknown-unit", "Info!B7")}
     fb = openpyxl.load_workbook(write_feedback(r, mappings, tmp_path / "typo-feedback"))
     assert fb["Ekonomi"]["C7"].value == 24075  # still the template of the rows' unit
+
+
+# --- a renamed header, an inserted note row: said where they are, nothing lost -------------
+
+def test_a_renamed_header_and_a_note_row_are_said_where_they_are(mappings, tmp_path):
+    path = libreoffice_edit(HR, tmp_path / "edited.xlsx", [
+        typed("Ekonomi", "D4", "Budget"),
+        {"op": "insert_row", "sheet": "Aktiviteter", "row": 6},
+        typed("Aktiviteter", "F6", "Obs: A09 hänger ihop med A08.")])
+    r = validate(mappings, path)
+    assert codes_at(r) == {("missing-column", "Ekonomi!D4"), ("missing-id", "Aktiviteter!A6")}
+    (renamed,) = [i for i in r.issues if i.code == "missing-column"]
+    assert renamed.message.startswith("Rubriken 'Budget' ska vara 'Budget ack'.")
+
+    out = tmp_path / "feedback"
+    result = CliRunner().invoke(main, ["validate", str(path), "--feedback", str(out)])
+    assert result.exit_code == 1
+    wb = openpyxl.load_workbook(out / "edited_att_atgarda.xlsx")
+    # The reporter's figures are kept, those under the renamed header too.
+    assert [wb["Ekonomi"][f"D{row}"].value for row in (5, 7, 9)] == [200, 26335, 2335]
+    assert wb["Aktiviteter"]["A6"].value == "A09"
+    sheet = wb["Att åtgärda"]
+    links = {sheet[f"B{row}"].value: (sheet[f"C{row}"].value, sheet[f"C{row}"].hyperlink)
+             for row in (5, 6)}
+    assert {code: (text, link.location) for code, (text, link) in links.items()} == {
+        "missing-column": ("Ekonomi!D4 i din fil", "'Ekonomi'!D4"),
+        "missing-id": ("Aktiviteter!A6 i din fil", "'Aktiviteter'!A4")}
+    assert wb["Ekonomi"]["D4"].value == "Budget ack"
+    assert wb["Aktiviteter"]["A4"].value == "Aktivitet-ID"
+
+
+def test_a_workbook_saved_as_xlsm_without_macros_is_the_wrong_file_type(mappings, tmp_path):
+    xlsm = libreoffice_convert(HR, "xlsm:Calc MS Excel 2007 VBA XML", tmp_path)
+    names = zipfile.ZipFile(xlsm).namelist()
+    assert not any("vba" in n.lower() for n in names)
+    (issue,) = validate(mappings, xlsm).issues
+    assert issue.code == "xlsm-file" and "inga makron" in issue.message
+    assert "(.xlsx)" in issue.message
+
+
+# --- a hyperlink ---------------------------------------------------------------------------
+
+def link(sheet: str, cell: str, text: str, url: str) -> dict:
+    return {"op": "link", "sheet": sheet, "cell": cell, "text": text, "url": url}
+
+
+def test_where_a_link_in_a_comment_leads_is_kept_with_its_text(mappings, tmp_path):
+    page = "https://intra.example.se/rapporter/hr-2023-02"
+    path = libreoffice_edit(HR, tmp_path / "links.xlsx", [
+        link("Kommentarer", "B6", "Se rapporten", page),
+        link("Kommentarer", "B8", page, page),
+        link("Aktiviteter", "F6", "Fråga Lena", "mailto:lena.berg@intraservice.example.se"),
+        link("Uppdrag", "C5", "Pågående", page)])
+    r = validate(mappings, path)
+    assert r.valid and r.issues == [], r.issues
+    assert r.submission.comments["Kund och ägare"] == f"Se rapporten ({page})"
+    assert r.submission.comments["Process"] == page  # the text says where already
+    facts = facts_of(r)
+    assert facts[("Aktiviteter", "A09", "Kommentar")] == \
+        "Fråga Lena (lena.berg@intraservice.example.se)"
+    assert facts[("Uppdrag", "U02", "Status")] == "Pågående"  # a list value stays itself

@@ -22,6 +22,7 @@ from .. import contract, swedish
 from ..cells import a1
 from ..contract import TableSpec
 from ..issues import Issue, Severity
+from .links import hyperlinks, with_target
 from .package import MAX_FILE_BYTES, Package, PackageRejected, inspect, special_cells
 
 HEADER_SEARCH_ROWS = 30  # the fallback looks for a header row among the first rows
@@ -163,11 +164,20 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
                                  sheet=spec.name if spec.name in wb.sheet_names else None))
             continue
         missing = [c for c in spec.columns if c not in columns]
+        renamed = _renamed(spec, columns, missing)
         for column in missing:
-            issues.append(_issue("missing-column", f"Kolumnen '{column}' saknas i tabellen "
-                                 f"{spec.name}.", sheet=sheet_name,
-                                 cell=a1(header_row, min(columns.values(), default=0))))
-        if missing:
+            if column in renamed:
+                header, col = renamed[column]
+                columns[column] = col  # its values are read all the same
+                message = (f"Rubriken '{str(header)[:60]}' ska vara '{column}'. Skriv tillbaka "
+                           "mallens rubrik; värdena i kolumnen har lästs.")
+            else:
+                col = min(columns.values(), default=0)
+                message = f"Kolumnen '{column}' saknas i tabellen {spec.name}."
+            issues.append(Issue(code="missing-column", severity=Severity.ERROR, message=message,
+                                sheet=sheet_name, cell=a1(header_row, col), table=spec.name,
+                                column=column))
+        if len(renamed) < len(missing):
             continue
         table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
         for start, offset, data, below_table in parts:
@@ -182,11 +192,44 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
         if part:
             for ref, what in special_cells(package, part).items():
                 raw.special[(sheet_name, ref)] = what
+            if links := hyperlinks(package, part):
+                _keep_link_targets([t for t in raw.tables.values() if t.sheet == sheet_name],
+                                   links)
     if not raw.tables and not any(i.code == "missing-column" for i in issues):
         return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"
                        "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "
                        "som ekonomi skickat ut.")]
     return issues
+
+
+def _keep_link_targets(tables: list[RawTable], links: dict[str, str]) -> None:
+    """A linked cell of prose holds its text and where the link leads (calamine gives only
+    the text); a link on a figure or a closed-list value changes nothing."""
+    for table in tables:
+        prose = [c for c in table.columns if c in contract.PROSE_COLUMNS]
+        for row in table.rows:
+            for column in prose:
+                text, target = row.values.get(column), links.get(table.cell(row, column))
+                if target and isinstance(text, str):
+                    row.values[column] = with_target(text, target)
+
+
+def _renamed(spec: TableSpec, columns: dict[str, int],
+             missing: list[str]) -> dict[str, tuple[str, int]]:
+    """The missing columns whose header was renamed: {column: (header, sheet column)}, when
+    a header the template does not have stands in the column's place, counted from the
+    nearest of its neighbours (in the template's order) that is there."""
+    others = {col: header for header, col in columns.items() if header not in spec.columns}
+    present = [j for j, c in enumerate(spec.columns) if c in columns]
+    out = {}
+    for column in missing:
+        k = spec.columns.index(column)
+        if present:
+            j = min(present, key=lambda j: abs(j - k))
+            place = columns[spec.columns[j]] + k - j
+            if place in others:
+                out[column] = (others[place], place)
+    return out
 
 
 def _typed_below(package: Package, sheet: str, last_row: int) -> bool:

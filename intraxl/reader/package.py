@@ -249,16 +249,17 @@ def _inspect_zip(pkg: Package) -> None:
 
     types = _parse_xml(pkg, "[Content_Types].xml")
     workbook_part = None
-    for el in types.iter(f"{{{NS_CT}}}Override"):
-        ct = el.get("ContentType", "")
-        if ct in CT_MACRO:
-            raise _reject("macro-enabled", "Filen innehåller makron (.xlsm). Spara som Excel-"
-                          "arbetsbok utan makron (.xlsx).")
-        if ct in (CT_WORKBOOK, CT_TEMPLATE):
-            workbook_part = el.get("PartName", "").lstrip("/")
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise _reject("macro-enabled", "Filen innehåller makron. Spara som Excel-arbetsbok "
                       "utan makron (.xlsx).")
+    for el in types.iter(f"{{{NS_CT}}}Override"):
+        ct = el.get("ContentType", "")
+        if ct in CT_MACRO:  # and no macros: the reporter chose the wrong file type
+            raise _reject("xlsm-file", "Filen är sparad som makroaktiverad arbetsbok (.xlsm) "
+                          "men har inga makron. Spara den som Excel-arbetsbok (.xlsx) och "
+                          "skicka den igen.")
+        if ct in (CT_WORKBOOK, CT_TEMPLATE):
+            workbook_part = el.get("PartName", "").lstrip("/")
     if workbook_part is None:
         workbook_part = _workbook_from_root_rels(pkg)
     wb = _parse_xml(pkg, workbook_part)
