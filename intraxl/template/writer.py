@@ -240,7 +240,8 @@ def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
     rows: list[tuple[Issue, tuple[str, str, str] | None]] = []
     for issue in issues:
         key = (issue.table or "", issue.row_key or "", issue.column or "")
-        cell = addresses.get(key) if issue.table and issue.column else None
+        # Its own cell: a row of the template (rows without a key are none of its rows).
+        cell = addresses.get(key) if issue.table and issue.row_key and issue.column else None
         if issue.table and cell:
             marks.setdefault(key, []).append(issue.message)
             rows.append((issue, (issue.table, cell, f"{issue.table}!{cell}")))

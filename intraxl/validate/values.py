@@ -53,11 +53,9 @@ def as_number(v: Any, column: str, kind: str = "amount") -> tuple[float | None, 
         return None, Problem("not-a-number", f"'{shown}' är inte ett tal. Kolumnen '{column}' "
                              "ska innehålla ett tal (utan text eller enhet).")
     v = float(v)
-    if not math.isfinite(v):
-        return None, Problem("number-out-of-range", "Talet är inte ett ändligt tal.")
-    if abs(v) > MAX_ABS_NUMBER:
-        return None, Problem("number-out-of-range",
-                             f"Talet {swedish.figure(v)} är orimligt stort.")
+    if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
+        shown = f" {swedish.figure(v)}" if math.isfinite(v) else ""
+        return None, Problem("number-out-of-range", f"Talet{shown} är orimligt stort.")
     if kind in ("count", "nonneg", "percent") and v < 0:
         return None, Problem("negative-value", f"Värdet {swedish.figure(v)} är negativt; "
                              f"'{column}' kan inte vara negativt.")
