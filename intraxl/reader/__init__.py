@@ -164,7 +164,7 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
                                  sheet=spec.name if spec.name in wb.sheet_names else None))
             continue
         missing = [c for c in spec.columns if c not in columns]
-        renamed = _renamed(spec, columns, missing)
+        renamed = _renamed(spec, columns, missing) if missing else {}
         for column in missing:
             if column in renamed:
                 header, col = renamed[column]

@@ -10,7 +10,6 @@ directory per sheet.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 
 from defusedxml import ElementTree as SafeET
@@ -29,8 +28,8 @@ WITHOUT_LINKS_KEPT = 1024
 
 def hyperlinks(package: Package, sheet_part: str) -> dict[str, str]:
     """{A1 cell: target} of the sheet's links out of the workbook."""
-    rels_part = posixpath.join(posixpath.dirname(sheet_part), "_rels",
-                               posixpath.basename(sheet_part) + ".rels")
+    folder, slash, name = sheet_part.rpartition("/")
+    rels_part = f"{folder}{slash}_rels/{name}.rels"
     try:
         info = package.zip.getinfo(rels_part)
     except KeyError:

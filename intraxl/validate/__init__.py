@@ -170,6 +170,10 @@ def unit_of_rows(raw: RawWorkbook, m: Mappings,
     who re-used one file and changed only Enhet-ID."""
     found = {name: {rid for row in t.rows if (rid := row_id(row.values.get(t.spec.key)))}
              for name, t in raw.tables.items() if name in UNIT_TABLES}
+    if stated is not None:
+        expected = row_ids(m, stated)
+        if all(ids == set(expected[name]) for name, ids in found.items()):
+            return stated, expected
 
     def compare(unit: Unit) -> tuple[int, int, dict[str, list[str]]]:
         """(ids missing or extra, ids in common, the unit's ids) of the file and `unit`."""
@@ -177,8 +181,6 @@ def unit_of_rows(raw: RawWorkbook, m: Mappings,
         return (sum(len(ids ^ set(expected[name])) for name, ids in found.items()),
                 sum(len(ids & set(expected[name])) for name, ids in found.items()), expected)
 
-    if stated is not None and (own := compare(stated))[0] == 0:
-        return stated, own[2]
     scored = {unit.id: compare(unit) for unit in m.units}
     fewest = min(differ for differ, _, _ in scored.values())
     best = [unit for unit in m.units if scored[unit.id][0] == fewest]
