@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -38,6 +39,24 @@ def libreoffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
     out = outdir / (src.stem + "." + fmt.split(":")[0])
     assert out.exists() and out.stat().st_size > 0, f"LibreOffice wrote nothing for {src}"
     return out
+
+
+LO_UNO = ROOT / "tests" / "lo_uno.py"
+XLSX_FILTER = "Calc MS Excel 2007 XML"
+
+
+def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
+                     export_filter: str = XLSX_FILTER) -> Path:
+    """`src` edited in LibreOffice Calc as a reporter does (typing in a Swedish locale,
+    formats, hyperlinks, inserted rows; see tests/lo_uno.py) and saved as `dst`."""
+    uno_python = "/usr/bin/python3"
+    assert shutil.which(uno_python), "the system Python with LibreOffice's uno is needed"
+    profile = dst.parent / f"lo-profile-{dst.stem}"
+    subprocess.run([uno_python, str(LO_UNO), str(src), str(dst), export_filter, str(profile)],
+                   input=json.dumps(edits), text=True, check=True, capture_output=True,
+                   timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert dst.exists() and dst.stat().st_size > 0, f"LibreOffice wrote nothing for {src}"
+    return dst
 
 
 def pdf_text(pdf: Path) -> str:

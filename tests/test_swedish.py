@@ -26,3 +26,11 @@ def test_percent_amounts_and_months():
     assert swedish.mkr(-1513) == f"\u22121,5{NB}mkr"
     assert swedish.month_year(Period(2023, 2)) == "februari 2023"
     assert swedish.date(dt.date(2023, 2, 28)) == "2023-02-28"
+
+
+@pytest.mark.parametrize("value, text", [
+    (12.5, "12,5"), (-5, "\u22125"), (24075.0, f"24{NB}075"), (1234.5678, f"1{NB}234,568"),
+    (0.1 + 0.2, "0,3"), (-0.0001, "0"), (1e25, NB.join(["10"] + ["000"] * 8)),
+])
+def test_figure_keeps_the_decimals_it_has(value, text):
+    assert swedish.figure(value) == text

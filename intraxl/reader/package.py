@@ -21,6 +21,7 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
+from .. import swedish
 from ..issues import Issue, Severity
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a template is ~30 KB
@@ -190,8 +191,9 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
     if size == 0:
         raise _reject("empty-file", "Filen är tom (0 byte).")
     if size > MAX_FILE_BYTES:
-        raise _reject("file-too-large", f"Filen är för stor ({size / 1e6:.1f} MB; högst "
-                      f"{MAX_FILE_BYTES / 1e6:.0f} MB). Använd den ursprungliga mallen.")
+        raise _reject("file-too-large", f"Filen är för stor ({swedish.number(size / 1e6, 1)} "
+                      f"MB; högst {swedish.number(MAX_FILE_BYTES / 1e6)} MB). Använd den "
+                      "ursprungliga mallen.")
     if data is None:
         data = path.read_bytes()
     if not data.startswith(ZIP_MAGIC):
@@ -221,11 +223,11 @@ def _inspect_zip(pkg: Package) -> None:
         if info.file_size > MAX_PART_BYTES or (
                 info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO):
             raise _reject("zip-bomb", f"Filens del {info.filename} packas upp till "
-                          f"{info.file_size / 1e6:.0f} MB (kvot {ratio:.0f}:1); filen läses "
-                          "inte (misstänkt zip-bomb).")
+                          f"{swedish.number(info.file_size / 1e6)} MB (kvot "
+                          f"{swedish.number(ratio)}:1); filen läses inte (misstänkt zip-bomb).")
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise _reject("zip-bomb", f"Filen packas upp till {total / 1e6:.0f} MB; filen läses "
-                      "inte (misstänkt zip-bomb).")
+        raise _reject("zip-bomb", f"Filen packas upp till {swedish.number(total / 1e6)} MB; "
+                      "filen läses inte (misstänkt zip-bomb).")
     names = {i.filename for i in infos}
     if "mimetype" in names and "[Content_Types].xml" not in names:
         raise _reject("ods-file", "Filen är ett OpenDocument-kalkylark (.ods). Spara som "
@@ -247,16 +249,17 @@ def _inspect_zip(pkg: Package) -> None:
 
     types = _parse_xml(pkg, "[Content_Types].xml")
     workbook_part = None
-    for el in types.iter(f"{{{NS_CT}}}Override"):
-        ct = el.get("ContentType", "")
-        if ct in CT_MACRO:
-            raise _reject("macro-enabled", "Filen innehåller makron (.xlsm). Spara som Excel-"
-                          "arbetsbok utan makron (.xlsx).")
-        if ct in (CT_WORKBOOK, CT_TEMPLATE):
-            workbook_part = el.get("PartName", "").lstrip("/")
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise _reject("macro-enabled", "Filen innehåller makron. Spara som Excel-arbetsbok "
                       "utan makron (.xlsx).")
+    for el in types.iter(f"{{{NS_CT}}}Override"):
+        ct = el.get("ContentType", "")
+        if ct in CT_MACRO:  # and no macros: the reporter chose the wrong file type
+            raise _reject("xlsm-file", "Filen är sparad som makroaktiverad arbetsbok (.xlsm) "
+                          "men har inga makron. Spara den som Excel-arbetsbok (.xlsx) och "
+                          "skicka den igen.")
+        if ct in (CT_WORKBOOK, CT_TEMPLATE):
+            workbook_part = el.get("PartName", "").lstrip("/")
     if workbook_part is None:
         workbook_part = _workbook_from_root_rels(pkg)
     wb = _parse_xml(pkg, workbook_part)

@@ -210,8 +210,19 @@ def _cell_addresses(sheets: list[SheetLayout]) -> dict[tuple[str, str, str], str
     return out
 
 
+def _header_link(issue: Issue, headers: dict[str, dict[str, str]]) -> tuple[str, str, str] | None:
+    """Where a row of `Att åtgärda` links to when the issue's cell is not in the template (a
+    note row the reporter inserted, a renamed header, a removed row): its column's header
+    on its table's sheet, or the table's first header: (sheet, cell, text shown)."""
+    sheet = issue.table or issue.sheet
+    if sheet not in headers:
+        return None
+    cell = headers[sheet].get(issue.column or "", a1(HEADER_ROW, 0))
+    return sheet, cell, f"{issue.location or sheet} i din fil"
+
+
 def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
-                        addresses: dict[tuple[str, str, str], str], source: str) -> Marks:
+                        sheets: list[SheetLayout], source: str) -> Marks:
     """The feedback workbook's first sheet, `Att åtgärda`: every issue, linked to its cell."""
     ws = wb.add_worksheet(FEEDBACK_SHEET)
     ws.write_string(0, 0, f"Att åtgärda i {source}", fmt.title)
@@ -222,24 +233,30 @@ def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
     headers = ("Allvarlighet", "Kod", "Cell", "Meddelande")
     for col, w in enumerate((12, 24, 22, 110)):
         ws.set_column(col, col, w)
+    addresses = _cell_addresses(sheets)
+    table_headers = {sheet.name: {h: a1(HEADER_ROW, col) for col, h in
+                                  enumerate(sheet.table.columns)} for sheet in sheets}
     marks: Marks = {}
-    rows = []
+    rows: list[tuple[Issue, tuple[str, str, str] | None]] = []
     for issue in issues:
         key = (issue.table or "", issue.row_key or "", issue.column or "")
-        target = addresses.get(key) if issue.table and issue.column else None
-        if target:
+        # Its own cell: a row of the template (rows without a key are none of its rows).
+        cell = addresses.get(key) if issue.table and issue.row_key and issue.column else None
+        if issue.table and cell:
             marks.setdefault(key, []).append(issue.message)
-        rows.append((issue, target))
+            rows.append((issue, (issue.table, cell, f"{issue.table}!{cell}")))
+        else:
+            rows.append((issue, _header_link(issue, table_headers)))
     last = HEADER_ROW + max(len(rows), 1)
     ws.add_table(HEADER_ROW, 0, last, len(headers) - 1, {
         "name": "Att_atgarda", "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": fmt.header} for h in headers]})
-    for r, (issue, target) in enumerate(rows, start=FIRST_DATA_ROW):
+    for r, (issue, link) in enumerate(rows, start=FIRST_DATA_ROW):
         ws.write_string(r, 0, "Fel" if issue.severity == Severity.ERROR else "Varning")
         ws.write_string(r, 1, issue.code)
-        if target:
-            ws.write_url(r, 2, f"internal:'{issue.table}'!{target}",
-                         string=f"{issue.table}!{target}")
+        if link:
+            sheet, cell, text = link
+            ws.write_url(r, 2, f"internal:'{sheet}'!{cell}", string=text)
         else:
             ws.write_string(r, 2, issue.location or "hela filen")
         ws.write_string(r, 3, issue.message, fmt.wrap)
@@ -281,8 +298,7 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
         sheets = build_layout(m, unit, period, values)
         marks: Marks = {}
         if feedback:
-            marks = _write_issues_sheet(wb, fmt, feedback[1], _cell_addresses(sheets),
-                                        feedback[0])
+            marks = _write_issues_sheet(wb, fmt, feedback[1], sheets, feedback[0])
         _write_instructions(wb, fmt, m, unit, period)
         for sheet in sheets:
             _write_sheet(wb, fmt, sheet, marks)

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import contract
+from .. import contract, swedish
 from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
@@ -29,7 +29,7 @@ from .models import (
     Submission,
     WorkItemRow,
 )
-from .values import as_choice, as_date, as_number, as_text, indicator_kind
+from .values import as_choice, as_date, as_number, as_period, as_text, indicator_kind
 
 
 class _Checker:
@@ -112,6 +112,9 @@ class _Checker:
     def date(self, table: RawTable, row: RawRow, column: str, *, required: bool) -> dt.date | None:
         return self._value(table, row, column, required, f"'{column}'", as_date)
 
+    def period(self, table: RawTable, row: RawRow, column: str) -> Period | None:
+        return self._value(table, row, column, True, contract.INFO_PERIOD, as_period)
+
     def keyed_rows(self, table: RawTable, expected: list[str], *,
                    allow_new: bool = False) -> list[tuple[str | None, RawRow]]:
         """Rows by their id: unknown, duplicate and missing ids are issues."""
@@ -119,12 +122,16 @@ class _Checker:
         seen: Counter[str] = Counter()
         out = []
         for row in table.rows:
-            rid = row.values.get(key)
-            rid = None if rid is None else (str(int(rid)) if isinstance(rid, float)
-                                            and rid.is_integer() else str(rid).strip())
+            rid = row_id(row.values.get(key))
+            if rid is None and allow_new:
+                self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
+            if row.below_table:
+                self.add("row-below-table", f"Rad {row.row + 1} ligger under tabellen "
+                         f"{table.spec.name} men har lästs som en rad i den. Skriv nästa gång "
+                         "på tabellens tomma rader, eller dra ut tabellen så att raden kommer "
+                         "med.", table, row, key, severity=Severity.WARNING)
             if rid is None:
                 if allow_new:
-                    self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
                     out.append((None, row))
                 else:
                     self.add("missing-id", f"Raden saknar {key}. Lägg inte till eller töm "
@@ -146,6 +153,46 @@ class _Checker:
                 message=f"Raden {missing} saknas i tabellen {table.spec.name}. Använd mallen "
                         "utan att ta bort rader."))
         return out
+
+
+def row_id(value: Any) -> str | None:
+    """A row's key as text (a number typed as an id, 12.0, is '12')."""
+    if value is None:
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() \
+        else str(value).strip()
+
+
+# The tables whose rows differ from unit to unit (Info and Kommentarer are the same for all).
+UNIT_TABLES = tuple(t.name for t in contract.TABLES if t not in (contract.INFO, contract.COMMENTS))
+
+
+def unit_of_rows(raw: RawWorkbook, m: Mappings,
+                 stated: Unit | None) -> tuple[Unit, dict[str, list[str]]] | None:
+    """The unit whose template's rows the file holds, and its template's row ids per table
+    (`row_ids`): `stated` (the Enhet-ID's unit) when the file's ids are that unit's, else the
+    one unit whose ids differ least from the file's (fewest missing and extra), when it
+    shares more ids with the file than it differs; else `stated`. A reporter for two units
+    who re-used one file and changed only Enhet-ID."""
+    found = {name: {rid for row in t.rows if (rid := row_id(row.values.get(t.spec.key)))}
+             for name, t in raw.tables.items() if name in UNIT_TABLES}
+    if stated is not None:
+        expected = row_ids(m, stated)
+        if all(ids == set(expected[name]) for name, ids in found.items()):
+            return stated, expected
+
+    def compare(unit: Unit) -> tuple[int, int, dict[str, list[str]]]:
+        """(ids missing or extra, ids in common, the unit's ids) of the file and `unit`."""
+        expected = row_ids(m, unit)
+        return (sum(len(ids ^ set(expected[name])) for name, ids in found.items()),
+                sum(len(ids & set(expected[name])) for name, ids in found.items()), expected)
+
+    scored = {unit.id: compare(unit) for unit in m.units}
+    fewest = min(differ for differ, _, _ in scored.values())
+    best = [unit for unit in m.units if scored[unit.id][0] == fewest]
+    if len(best) == 1 and best[0] != stated and scored[best[0].id][1] > fewest:
+        return best[0], scored[best[0].id][2]
+    return None if stated is None else (stated, scored[stated.id][2])
 
 
 def contract_cell(table: RawTable) -> str:
@@ -187,24 +234,22 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         return c.text(info_table, row, "Värde", required=required, what=field)
 
     version = info_text(contract.INFO_VERSION)
-    period_text = info_text(contract.INFO_PERIOD)
+    period: Period | None = None
+    if (period_row := info.get(contract.INFO_PERIOD)) is None:
+        info_text(contract.INFO_PERIOD)  # the missing row, said once
+    else:
+        period = c.period(info_table, period_row, "Värde")
     unit_id = info_text(contract.INFO_UNIT_ID)
     report.template_version, report.unit_id = version, unit_id
+    report.period = None if period is None else str(period)
     if version is not None and version != m.template.version:
         c.add("wrong-template-version", f"Filen är gjord med mallversion {version}; gällande "
               f"version är {m.template.version}. Fyll i den nya mallen.", info_table,
               info[contract.INFO_VERSION], "Värde")
-    period = None
-    if period_text is not None:
-        try:
-            period = Period.parse(period_text)
-            report.period = str(period)
-        except ValueError:
-            c.add("invalid-period", f"Perioden '{period_text}' är inte en månad ÅÅÅÅ-MM.",
-                  info_table, info[contract.INFO_PERIOD], "Värde")
     if period is not None and expected_period is not None and period != expected_period:
-        c.add("wrong-period", f"Filen gäller {period} men perioden som samlas in är "
-              f"{expected_period}.", info_table, info[contract.INFO_PERIOD], "Värde")
+        c.add("wrong-period", f"Filen gäller {swedish.month_year(period)} men perioden som "
+              f"samlas in är {swedish.month_year(expected_period)}.", info_table,
+              info[contract.INFO_PERIOD], "Värde")
     unit: Unit | None = None
     if unit_id is not None:
         try:
@@ -212,6 +257,14 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         except KeyError:
             c.add("unknown-unit", f"Enhet-ID '{unit_id}' finns inte i organisationen.",
                   info_table, info[contract.INFO_UNIT_ID], "Värde")
+    # table -> the ids of its rows in the template of the unit whose rows the file holds
+    found = None if unit is None else unit_of_rows(raw, m, unit)
+    rows_unit, expected = found or (None, {})
+    if unit is not None and rows_unit is not None and rows_unit != unit:
+        c.add("wrong-unit", f"Raderna i filen hör till {rows_unit.name} ({rows_unit.id}), men "
+              f"Enhet-ID är {unit.id} ({unit.name}). Skriv {rows_unit.id} i Enhet-ID, eller "
+              f"fyll i mallen för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
+              "Värde")
     reporter = info_text(contract.INFO_REPORTER, required=False)
     email = info_text(contract.INFO_EMAIL, required=False)
     if reporter is None and contract.INFO_REPORTER in info:
@@ -221,10 +274,8 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         c.add("sender-not-registered", f"Avsändaren {sender} är inte registrerad som "
               f"uppgiftslämnare för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
               "Värde")
-    if unit is None or period is None or version is None:
+    if unit is None or rows_unit is None or period is None or version is None:
         return None, c.issues
-
-    expected = row_ids(m, unit)  # table -> the ids of its rows in the unit's template
 
     sub = Submission(template_version=version, period=str(period), unit_id=unit.id,
                      reporter=reporter, email=email)
@@ -259,13 +310,14 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
             if kinds[rid] == "cost":
                 for col, v in vals.items():
                     if v is not None and v < 0:
-                        c.add("negative-cost", f"Kostnaden {v:g} tkr är negativ. Stämmer det?",
-                              t, row, col, severity=Severity.WARNING)
+                        c.add("negative-cost", f"Kostnaden {swedish.tkr(v)} är negativ. "
+                              "Stämmer det?", t, row, col, severity=Severity.WARNING)
                 if r.forecast is not None and r.annual_budget and \
                         abs(r.forecast - r.annual_budget) > 0.5 * abs(r.annual_budget):
-                    c.add("forecast-far-from-budget", f"Prognosen {r.forecast:,.0f} tkr avviker "
-                          f"mer än 50 % från årsbudgeten {r.annual_budget:,.0f} tkr. Kommentera "
-                          "eller rätta.", t, row, "Prognos helår", severity=Severity.WARNING)
+                    c.add("forecast-far-from-budget", f"Prognosen {swedish.tkr(r.forecast)} "
+                          "avviker mer än 50 % från årsbudgeten "
+                          f"{swedish.tkr(r.annual_budget)}. Kommentera eller rätta.", t, row,
+                          "Prognos helår", severity=Severity.WARNING)
             sub.economy.append(r)
             for col, v in vals.items():
                 c.fact(t, rid, col, v)
@@ -282,7 +334,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                 c.add("comment-missing", "Status är Försenad: skriv en kommentar om orsak och "
                       "ny plan.", t, row, "Kommentar", severity=Severity.WARNING)
             if r.end and r.end < end_of_period and r.status in ("Ej påbörjad", "Pågående"):
-                c.add("overdue", f"Slutdatum {r.end.isoformat()} har passerat men status är "
+                c.add("overdue", f"Slutdatum {swedish.date(r.end)} har passerat men status är "
                       f"{r.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row, "Status",
                       severity=Severity.WARNING)
             target.append(r)
@@ -336,7 +388,8 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                       "månaden.", t, row, "Text", severity=Severity.WARNING)
 
     sub.facts = c.facts
-    return sub, c.issues
+    # Rows of one unit under another's Enhet-ID: checked as that unit's, but not its report.
+    return (sub if rows_unit == unit else None), c.issues
 
 
 def validate_paths(paths: Iterable[str | Path], m: Mappings,
@@ -356,4 +409,5 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-__all__ = ["FileReport", "Submission", "validate_file", "validate_paths", "expand_paths"]
+__all__ = ["FileReport", "Submission", "expand_paths", "unit_of_rows", "validate_file",
+           "validate_paths"]
