@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .errors import IntraxlError, MappingError
+from .errors import IntraxlError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
 
@@ -75,7 +75,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MappingError as e:
+        except ProblemsError as e:
             for line in e.problems:
                 click.echo(f"error: {line}", err=True)
             ctx.exit(1)
@@ -237,10 +237,16 @@ def _tkr(v: Any) -> str:
               help="Also write the report sheets as a PDF beside the master (LibreOffice).")
 @click.option("--open", "open_", is_flag=True,
               help="Open the master in Excel afterwards (the optional excel extra).")
+@click.option("--force", is_flag=True,
+              help="Replace the master even if it was changed by hand (it is kept in "
+                   "föregående/; sheets added by hand are carried over).")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="How many earlier masters to keep in föregående/ beside it [default: 10].")
 @db_option
 @mappings_option
 def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | None,
-                out: Path | None, strict: bool, pdf: bool, open_: bool) -> None:
+                out: Path | None, strict: bool, pdf: bool, open_: bool, force: bool,
+                keep: int | None) -> None:
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -267,7 +273,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         result = run(inbox, period, m, store, out,
                      progress=lambda n: bar.advance(task, n),
                      on_files=lambda n: bar.update(task, total=n),
-                     pdf=out.with_suffix(".pdf") if pdf else None)
+                     pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
     table = Table(title=f"{m.organisation.administration} {period}: "
                         f"{len(result.reports)} file(s) read, {result.new_files} new")
@@ -409,12 +415,12 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def refresh(file: Path) -> None:
     """Recalculate every formula of a workbook and save it (Excel, else LibreOffice)."""
-    from .master import backup_path
+    from .master import previous_masters
     from .master.office import refresh as recalculate
 
     used = recalculate(file)
     console.print(f"recalculated {file} with {used}; the previous file is "
-                  f"{backup_path(file).name}")
+                  f"{previous_masters(file)[-1]}")
 
 
 @main.group()

@@ -107,7 +107,10 @@ def history_periods(period: Period) -> list[str]:
 def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
         progress: Callable[[int], None] | None = None,
         on_files: Callable[[int], None] | None = None, created: dt.datetime | None = None,
-        pdf: str | Path | None = None) -> RunResult:
+        pdf: str | Path | None = None, force: bool = False,
+        keep: int | None = None) -> RunResult:
+    """Validate the inbox, store, consolidate and write the master at `out`: not over a
+    master changed by hand unless `force`; `keep` earlier masters are kept (default 10)."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise IntraxlError(f"inbox folder not found: {inbox}")
@@ -133,5 +136,8 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         facts = store.facts(history_periods(period))
         quarantined = [a for a in store.attachments(str(period)) if a["status"] == "quarantine"]
         report = consolidate(m, period, facts, records, quarantined)
-        master = write_master(report, out, created, pdf)
+        from .master import KEEP_PREVIOUS
+
+        master = write_master(report, out, created, pdf, force,
+                              KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, new_files)

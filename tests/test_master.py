@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from intraxl.cli import main
-from intraxl.master import REPORT_SHEETS, SHEETS, backup_path
+from intraxl.swedish import number
+from intraxl.master import REPORT_SHEETS, SHEETS, previous_masters
 
 from .conftest import EXAMPLES, ROOT, libreoffice_convert, schema_check, soffice
 from .test_examples import COSTS, RESULT, VOLUMES
@@ -67,7 +68,8 @@ def test_summary_line(month):
 
 
 def test_sheets_and_data_table(wb, month):
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == [*SHEETS, "intraxl"]
+    assert wb["intraxl"].sheet_state == "veryHidden"  # the record of what intraxl wrote
     ws = wb["Data"]
     assert list(ws.tables) == ["Data"] and ws.tables["Data"].ref.startswith("A1:G")
     data = pd.read_excel(month["out"], sheet_name="Data", engine="openpyxl")
@@ -289,10 +291,10 @@ def test_golden_structure_and_reproducible_bytes(month, tmp_path):
         "Ekonomi": ["Kostnader"], "Indikatorer": ["Indikatorer"],
         "Aktiviteter": ["Aktiviteter"], "Uppdrag": ["Uppdrag"], "Projekt": ["Projekt"],
         "Risker": ["Risker"], "Kommentarer": ["Kommentarer"], "Inlämningar": ["Inlamningar"],
-        "Data": ["Data"]}
+        "Data": ["Data"], "intraxl": []}
     assert "Analys" in wb.defined_names
     assert wb.properties.created == pinned and wb.properties.title.startswith("Månadsuppföljning")
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[:len(SHEETS)]:
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert "Sida &P av &N" in ws.oddFooter.right.text
 
@@ -381,7 +383,7 @@ def test_refresh_recalculates_through_libreoffice(month, tmp_path):
     assert result.exit_code == 0, result.output
     assert "with LibreOffice" in result.output  # no Excel on this machine
     assert forecast(tampered) == -3000
-    assert forecast(backup_path(tampered)) == 999  # the file as it was is kept
+    assert forecast(previous_masters(tampered)[-1]) == 999  # the file as it was is kept
 
 
 def test_without_libreoffice_or_excel_the_messages_say_what_to_install(month, tmp_path,
@@ -431,7 +433,62 @@ def test_controller_text_survives_regeneration(tmp_path):
     rows = [[c.value for c in r] for r in again["Kommentarer"].iter_rows(min_row=5)]
     assert [section, unit, rows[0][2], "Controllerns analys av HR."] in rows
     assert again["Sammanfattning"]["B4"].value == "Månadens analys: i balans."
-    assert backup_path(out).exists()
+    assert len(previous_masters(out)) == 1
+
+
+def test_a_master_changed_by_hand_is_not_replaced_unless_forced(tmp_path):
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    economy = wb["Ekonomi"]
+    figure = next(r[1] for r in economy.iter_rows() if r[0].value == "- HR")
+    was = figure.value
+    figure.value = 4711  # a corrected figure
+    economy["H40"] = "Kolla med HR"  # a note in an empty cell
+    wb["Sammanfattning"]["B4"] = "Månadens analys."  # kept: not a change
+    mine = wb.create_sheet("Min analys")
+    mine["A1"], mine["B1"], mine["B2"] = "Summa", 12, "=B1*2"
+    wb.save(out)
+    before = out.read_bytes()
+
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert f"error:   Ekonomi!{figure.coordinate}: {number(was)} → {number(4711)}" in lines
+    assert "error:   Ekonomi!H40: (empty) → 'Kolla med HR'" in lines
+    assert "error:   Min analys: a sheet added by hand" in lines
+    assert not any("Sammanfattning" in line for line in lines)
+    assert "--force" in lines[-1] and len(lines) == 5
+    assert out.read_bytes() == before and not previous_masters(out)
+
+    result = consolidate(inbox, db, out, "--force")
+    assert result.exit_code == 0, result.output
+    new = openpyxl.load_workbook(out)
+    assert new.sheetnames[-2:] == ["Min analys", "intraxl"]
+    assert [[c.value for c in r] for r in new["Min analys"].iter_rows()] == [
+        ["Summa", 12], [None, "=B1*2"]]
+    values = openpyxl.load_workbook(out, data_only=True)
+    assert values["Sammanfattning"]["B4"].value == "Månadens analys."
+    assert values["Ekonomi"][figure.coordinate].value == was  # regenerated
+    kept = previous_masters(out)
+    assert [p.read_bytes() for p in kept] == [before]  # the changed master, as it was
+    assert kept[0].parent.name == "föregående"
+
+    for _ in range(3):  # nothing changed by hand now: no --force needed, the sheet stays
+        assert consolidate(inbox, db, out, "--keep", 3).exit_code == 0
+    assert len(previous_masters(out)) == 3
+    assert "Min analys" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_the_kept_areas_are_the_controllers():
+    from intraxl.master.fingerprint import _kept
+
+    header = {(3, 0): "Avsnitt", (3, 1): "Enhet", (3, 2): "Text", (3, 3): "Controller"}
+    rows = {(4, 0): "Sammanfattning", (4, 1): "Intraservice",  # an administration row
+            (5, 0): "Sammanfattning", (5, 1): "Gemensamma tjänster – HR", (5, 2): "Bra."}
+    kept = _kept({"Kommentarer": header | rows}, "Intraservice")
+    assert kept == {("Sammanfattning", 3, 1), ("Kommentarer", 4, 2), ("Kommentarer", 4, 3),
+                    ("Kommentarer", 5, 3)}
 
 
 def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_path, mappings):

@@ -21,6 +21,7 @@ from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
 from ..periods import MONTHS_SV
+from . import fingerprint
 from .data_sheet import DataSheet
 
 HEADER_BG = "#1F4E79"
@@ -42,6 +43,7 @@ ANALYSIS_CELL = (3, 1)  # Sammanfattning!B4: the controller's analysis, kept acr
 ANALYSIS_NAME = "Analys"
 SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt",
           "Risker", "Kommentarer", "Inlämningar", "Data")
+COMMENTS_SHEET, DATA_SHEET = "Kommentarer", "Data"
 REPORT_SHEETS = SHEETS[:8]  # what the board reads: in the PDF; the file log and data are not
 DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
 
@@ -493,10 +495,23 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     _page_setup(ws, report)
 
 
+def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) -> None:
+    """A sheet the controller added to the previous master, with its values and formulas."""
+    ws = wb.add_worksheet(name)
+    for (r, c), (content, value) in sorted(cells.items()):
+        if isinstance(content, fingerprint.Formula):
+            ws.write_formula(r, c, content.text, None, 0 if value is None else value)
+        else:
+            write(ws, r, c, content, fmt.get("date") if isinstance(content, dt.date) else None)
+
+
 def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], str],
                    analysis: str | None, created: dt.datetime | None = None,
-                   hidden: Sequence[str] = ()) -> None:
-    """The master workbook at `path`; `hidden` sheets are hidden (for the PDF export)."""
+                   hidden: Sequence[str] = (),
+                   carried: dict[str, fingerprint.Carried] | None = None) -> None:
+    """The master workbook at `path`; `hidden` sheets are hidden (for the PDF export);
+    `carried` are the sheets the controller added, written after intraxl's own. The record of
+    every cell written goes into the very hidden sheet `intraxl`."""
     generated = created or dt.datetime.now().replace(microsecond=0)
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                     "strings_to_numbers": False})
@@ -522,6 +537,9 @@ def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], 
     _files(wb, fmt, report)
     _data(wb, fmt, report)
     _summary(summary, wb, fmt, report, keys, analysis, generated)
+    for name, cells in (carried or {}).items():
+        _carried(wb, fmt, name, cells)
+    fingerprint.write(wb, fingerprint.record(wb))
     for name in hidden:
         wb.get_worksheet_by_name(name).hide()
     wb.close()
