@@ -511,6 +511,53 @@ def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_
     assert strict.exit_code == 1
 
 
+def test_a_unit_whose_newer_file_was_rejected_reads_the_same_everywhere(tmp_path, mappings):
+    """Accepted, then a newer file rejected: the report keeps the accepted file, and
+    status, its JSON, the summary line and the master all say so, the same way."""
+    import email
+    import json
+    from email import policy
+
+    inbox, db, out = _fresh_month(tmp_path)
+    accepted = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
+    rejected = write_hr(mappings, inbox / "hr-ny.xlsx",
+                        set_cell("Ekonomi", "resultat.forvaltning", "Utfall ack", "tolv"))
+    later = accepted.stat().st_mtime + 3600
+    os.utime(rejected, (later, later))
+    label = "godkänd, senare fil avvisad"
+    line = ("7 accepted, 0 rejected, 0 quarantined, 0 missing; 1 accepted with a later file "
+            "rejected (senare fil avvisad)")
+
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 0 and f"units: {line}" in result.output
+    summary = openpyxl.load_workbook(out, data_only=True)["Sammanfattning"]
+    states: dict = {}
+    for r in rows_of(summary):  # the status table comes first; the units' texts after
+        states.setdefault(r[0], r[1])
+    assert states["Gemensamma tjänster – HR"] == label
+    assert states["Gemensamma tjänster – Ekonomi"] == "godkänd"
+    assert "7 godkända (1 med senare fil avvisad), 0 avvisade" in summary["A2"].value
+    economy = _economy_rows(openpyxl.load_workbook(out, data_only=True)["Ekonomi"])
+    assert tuple(economy["- HR"]) == RESULT["Gemensamma tjänster – HR"][0]  # the accepted file
+    assert consolidate(inbox, db, tmp_path / "strict.xlsx", "--strict").exit_code == 1
+
+    as_json = run_cli("status", "--period", "2023-02", "--db", db, "--json")
+    hr = next(u for u in json.loads(as_json.output)["units"] if u["unit_id"] == "gt-hr")
+    assert (hr["state"], hr["label"], hr["later_rejected"], hr["needs_attention"]) == (
+        "godkänd", label, True, True)
+    assert (hr["in_report"], hr["file"], hr["errors"]) == (accepted.name, rejected.name, 1)
+    drafts = tmp_path / "drafts"
+    text = run_cli("status", "--period", "2023-02", "--db", db, "--inbox", inbox,
+                   "--drafts", drafts)
+    column = " ".join(r.split("│")[2].strip() for r in text.output.splitlines()
+                      if r.count("│") > 2)  # the table's state column, however it wraps
+    assert text.output.splitlines()[-2] == line and label in column
+    reply = email.message_from_bytes(next(drafts.glob("*_gt-hr_svar.eml")).read_bytes(),
+                                     policy=policy.default).get_body(("plain",)).get_content()
+    assert rejected.name in reply and "'tolv' är inte ett tal" in reply
+    assert f"er tidigare godkända fil ({accepted.name})" in reply
+
+
 def test_formula_like_text_stays_text_in_the_master(tmp_path, mappings):
     inbox, db, out = _fresh_month(tmp_path)
     target = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"

@@ -21,6 +21,7 @@ from ..mappings import Mappings
 from ..mappings.models import Indicator
 from ..periods import Period
 from ..store import SubmissionRecord
+from ..unit_state import LATER_REJECTED, standing
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
 DONE = ("Klar", "Avbruten")
@@ -32,8 +33,10 @@ Key = tuple[str, str, str, str]  # unit, table, row id, field
 class UnitStatus:
     unit_id: str
     name: str
-    status: str  # godkänd | avvisad | saknas
-    file: str | None = None
+    status: str  # godkänd | avvisad | karantän | saknas (unit_state.standing)
+    label: str  # the state as shown: `godkänd, senare fil avvisad`
+    needs_attention: bool
+    file: str | None = None  # the file in the report; else the latest rejected one
     received_at: dt.datetime | None = None
     errors: int = 0
     warnings: int = 0
@@ -58,7 +61,11 @@ class Report:
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
 
     def status_counts(self) -> dict[str, int]:
-        return {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
+        """Units per state, and `senare fil avvisad`: accepted units whose newer file was
+        rejected."""
+        counts = {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
+        counts[LATER_REJECTED] = sum(u.label != u.status for u in self.units)
+        return counts
 
 
 class _Facts:
@@ -318,26 +325,21 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
                  ) -> tuple[list[UnitStatus], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
     held = {a["unit_id"] for a in quarantined}
-    latest: dict[str, SubmissionRecord] = {}
-    for r in records:  # oldest first: the last accepted one wins
-        if r.accepted and r.period == period:
-            latest[r.unit_id] = r
     by_unit: dict[str, list[SubmissionRecord]] = {}
-    for r in records:
+    for r in records:  # oldest first
         by_unit.setdefault(r.unit_id, []).append(r)
-    statuses = []
+    statuses, used = [], set()
     for u in m.units:
-        mine = by_unit.get(u.id, [])
-        if u.id in latest:
-            r, status = latest[u.id], "godkänd"
-        elif mine:
-            r, status = mine[-1], "avvisad"
-        else:
-            statuses.append(UnitStatus(u.id, u.name, "karantän" if u.id in held else "saknas"))
-            continue
-        statuses.append(UnitStatus(u.id, u.name, status, r.file_name, r.received_at,
-                                   r.error_count, r.warning_count, len(mine)))
-    used = {r.id for r in latest.values()}
+        st = standing(by_unit.get(u.id, []), period, u.id in held)
+        shown = st.in_report or st.latest
+        if st.in_report is not None:
+            used.add(st.in_report.id)
+        unit = UnitStatus(u.id, u.name, st.state, st.label, st.needs_attention,
+                          files_seen=st.files)
+        if shown is not None:
+            unit.file, unit.received_at = shown.file_name, shown.received_at
+            unit.errors, unit.warnings = shown.error_count, shown.warning_count
+        statuses.append(unit)
     files = pd.DataFrame([{
         "unit_id": r.unit_id or None, "unit": names.get(r.unit_id),
         "file": r.file_name, "source": r.source, "sender": r.sender,

@@ -21,6 +21,7 @@ from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
 from ..periods import MONTHS_SV
+from ..unit_state import LATER_REJECTED
 from . import fingerprint
 from .data_sheet import DataSheet
 
@@ -406,7 +407,10 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     ws.write_string(0, 0, f"Månadsuppföljning {report.period.label_sv} – "
                     f"{report.administration}", fmt.title)
     ws.write_string(1, 0, f"Skapad {generated:%Y-%m-%d %H:%M} av intraxl {__version__}. "
-                    f"Enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
+                    f"Enheter: {counts['godkänd']} godkända"
+                    + (f" ({counts[LATER_REJECTED]} med {LATER_REJECTED})"
+                       if counts[LATER_REJECTED] else "")
+                    + f", {counts['avvisad']} avvisade, "
                     + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
                     + f"{counts['saknas']} saknas.", fmt.subtitle)
     ws.write_string(3, 0, "Analys (controller)", fmt.bold)
@@ -430,7 +434,8 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     row += len(figures) + 2
 
     ws.write_string(row, 0, "Inlämningar per enhet", fmt.heading)
-    status_rows = [[(u.name, fmt.text), (u.status, fmt.get(status=u.status)),
+    status_rows = [[(u.name, fmt.text), (u.label, fmt.get(
+                        status="Gul" if u.label != u.status else u.status, wrap=True)),
                     (u.received_at, fmt.get("datetime")), (u.errors, fmt.get("int")),
                     (u.warnings, fmt.get("int")), (u.file, None)] for u in report.units]
     row = _table(ws, fmt, row + 1, "Inlamningsstatus",
