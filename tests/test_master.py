@@ -14,13 +14,14 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import xlsxwriter
 from click.testing import CliRunner
 
 from intraxl.cli import main
 from intraxl.swedish import number
 from intraxl.master import REPORT_SHEETS, SHEETS, previous_masters
 
-from .conftest import EXAMPLES, ROOT, libreoffice_convert, schema_check, soffice
+from .conftest import EXAMPLES, ROOT, libreoffice_convert, pdf_text, schema_check, soffice
 from .test_examples import COSTS, RESULT, VOLUMES
 from intraxl.template import write_template
 
@@ -355,11 +356,28 @@ def test_stored_formula_values_equal_libreoffice_recalculation(month, tmp_path):
     assert checked > 40
 
 
-def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path):
+def _english_machine(monkeypatch, tmp_path):
+    """LibreOffice run as on an English-locale machine (as CI is): checked, since a figure
+    without an explicit locale then prints as 15,981."""
+    for name in ("LANG", "LC_ALL", "LC_NUMERIC", "LANGUAGE"):
+        monkeypatch.setenv(name, "en_US.UTF-8")
+    plain = tmp_path / "control" / "plain.xlsx"
+    plain.parent.mkdir()
+    wb = xlsxwriter.Workbook(plain)
+    wb.add_worksheet().write_number(0, 0, 15981, wb.add_format({"num_format": "#,##0"}))
+    wb.close()
+    assert "15,981" in pdf_text(libreoffice_convert(plain, "pdf", plain.parent))
+
+
+def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path, monkeypatch):
+    _english_machine(monkeypatch, tmp_path)
     out = tmp_path / "master.xlsx"
     result = consolidate(month["inbox"], month["db"], out, "--pdf")
     assert result.exit_code == 0, result.output
     pdf = out.with_suffix(".pdf")
+    text = re.sub("[\u00a0\u202f]", " ", pdf_text(pdf)).replace("\u2212", "-")
+    assert "15 981" in text and "-3 000" in text and "5,9 %" in text  # Swedish, not 15,981
+    assert "15,981" not in text and "5.9%" not in text
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                            capture_output=True, text=True).stdout.split("\f")
     # The page header names the sheet (right part): only the report sheets are printed.

@@ -21,6 +21,7 @@ from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
 from ..periods import MONTHS_SV
+from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
 from . import fingerprint
 from .data_sheet import DataSheet
@@ -38,8 +39,10 @@ STATUS_COLOURS = {  # the city's scale: fill, font
     "godkänd": ("#C6EFCE", "#006100"), "avvisad": ("#FFC7CE", "#9C0006"),
     "saknas": ("#FFEB9C", "#9C5700"), "karantän": ("#FFC7CE", "#9C0006"),
 }
-NUM = {"tkr": "#,##0", "st": "#,##0", "%": "0.0%", "åa": "#,##0.0", "index": "#,##0.0",
-       "int": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+NUM = {"tkr": EXCEL_FORMATS["amount"], "st": EXCEL_FORMATS["amount"],
+       "%": EXCEL_FORMATS["percent"], "åa": EXCEL_FORMATS["decimal"],
+       "index": EXCEL_FORMATS["decimal"], "int": EXCEL_FORMATS["integer"],
+       "date": EXCEL_FORMATS["date"], "datetime": EXCEL_FORMATS["datetime"]}
 ANALYSIS_CELL = (3, 1)  # Sammanfattning!B4: the controller's analysis, kept across runs
 ANALYSIS_NAME = "Analys"
 SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt",
@@ -234,7 +237,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
             "values": ["Ekonomi", top + 1, col, top + n_costs, col],
             "fill": {"color": colour}})
     chart.set_title({"name": "Kostnader: utfall mot budget (tkr)"})
-    chart.set_x_axis({"min": 0, "num_format": "#,##0"})
+    chart.set_x_axis({"min": 0, "num_format": NUM["tkr"]})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 600, "height": 300})
@@ -468,7 +471,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
                       "values": ["Sammanfattning", top + 1, 1, top + len(per_unit), 1],
                       "fill": {"color": HEADER_BG}, "invert_if_negative": False,
-                      "data_labels": {"value": True, "num_format": "#,##0"}})
+                      "data_labels": {"value": True, "num_format": NUM["tkr"]}})
     chart.set_title({"name": "Avvikelse per enhet (tkr)"})
     chart.set_legend({"none": True})
     chart.set_y_axis({"reverse": True, "label_position": "low"})

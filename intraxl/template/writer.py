@@ -20,14 +20,16 @@ from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
+from ..swedish import EXCEL_FORMATS
 from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
 
 GREY = "#D9D9D9"
 MARKED = "#FFC7CE"  # a cell with a problem, in the feedback workbook
 HEADER = "#1F4E79"
 NUM_FORMATS = {
-    "tkr": "#,##0", "integer": "#,##0", "number": "#,##0.0", "percent": "0.0%",
-    "date": "yyyy-mm-dd",
+    "tkr": EXCEL_FORMATS["amount"], "integer": EXCEL_FORMATS["amount"],
+    "number": EXCEL_FORMATS["decimal"], "percent": EXCEL_FORMATS["percent"],
+    "date": EXCEL_FORMATS["date"],
 }
 # Bounds for validations: wide, but they stop text and absurd numbers.
 MAX_AMOUNT = 1e9
