@@ -21,7 +21,8 @@ from intraxl.cli import main
 from intraxl.swedish import number
 from intraxl.master import REPORT_SHEETS, SHEETS, previous_masters
 
-from .conftest import EXAMPLES, ROOT, libreoffice_convert, pdf_text, schema_check, soffice
+from .conftest import (EXAMPLES, ROOT, libreoffice_convert, overlapping_lines, pdf_pages,
+                       pdf_text, schema_check, soffice)
 from .test_examples import COSTS, RESULT, VOLUMES
 from intraxl.template import write_template
 
@@ -364,20 +365,39 @@ def _english_machine(monkeypatch, tmp_path):
     plain = tmp_path / "control" / "plain.xlsx"
     plain.parent.mkdir()
     wb = xlsxwriter.Workbook(plain)
-    wb.add_worksheet().write_number(0, 0, 15981, wb.add_format({"num_format": "#,##0"}))
+    ws = wb.add_worksheet()
+    ws.write_number(0, 0, 15981, wb.add_format({"num_format": "#,##0"}))
+    ws.write_string(1, 0, "Åtgärd", wb.add_format({"font_size": 8}))
     wb.close()
-    assert "15,981" in pdf_text(libreoffice_convert(plain, "pdf", plain.parent))
+    pdf = libreoffice_convert(plain, "pdf", plain.parent)
+    assert "15,981" in pdf_text(pdf)
+    return next(h for _, text, h in pdf_pages(pdf)[0] if text == "Åtgärd")
 
 
 def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path, monkeypatch):
-    _english_machine(monkeypatch, tmp_path)
+    """The board's PDF, made on an English machine: Swedish figures, every sheet at 8 pt or
+    more, no text over other text, a long analysis whole, no file names or times."""
+    eight_pt = _english_machine(monkeypatch, tmp_path)
     out = tmp_path / "master.xlsx"
+    assert consolidate(month["inbox"], month["db"], out).exit_code == 0
+    analysis = " ".join(f"Mening {n}: kostnaderna för personal följer budget." for n in range(1, 50))
+    analysis = analysis[:analysis.rindex(" ", 0, 1500)] + " Slut på analysen."
+    assert len(analysis) > 1450
+    wb = openpyxl.load_workbook(out)
+    wb["Sammanfattning"]["B4"] = analysis
+    wb.save(out)
     result = consolidate(month["inbox"], month["db"], out, "--pdf")
     assert result.exit_code == 0, result.output
     pdf = out.with_suffix(".pdf")
     text = re.sub("[\u00a0\u202f]", " ", pdf_text(pdf)).replace("\u2212", "-")
     assert "15 981" in text and "-3 000" in text and "5,9 %" in text  # Swedish, not 15,981
     assert "15,981" not in text and "5.9%" not in text
+    assert " ".join(analysis.split()) in " ".join(text.split())  # whole, in order
+    assert "manadsuppfoljning_2023-02" not in text and "Mottagen" not in text
+    assert overlapping_lines(pdf) == []
+    for n, lines in enumerate(pdf_pages(pdf), start=1):
+        heights = sorted(h for *_, h in lines)
+        assert heights[len(heights) // 2] >= eight_pt - 0.01, f"page {n} under 8 pt"
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                            capture_output=True, text=True).stdout.split("\f")
     # The page header names the sheet (right part): only the report sheets are printed.

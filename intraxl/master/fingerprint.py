@@ -28,6 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .. import swedish
 from ..cells import a1
+from ..xlsx import shared_strings
 
 SHEET = "intraxl"  # very hidden: the record of what intraxl wrote
 MARK = "intraxl-fingerprint-1"
@@ -110,10 +111,7 @@ def _written(ws: Worksheet, strings: list[str]) -> Iterator[tuple[int, int, Valu
 
 def record(wb: Workbook) -> Cells:
     """Every non-empty cell of every sheet written so far; call before `wb.close()`."""
-    table = wb.str_table.string_table
-    strings = [""] * len(table)
-    for text, index in table.items():
-        strings[index] = text
+    strings = shared_strings(wb)
     return {ws.get_name(): {(r, c): v for r, c, v in _written(ws, strings)}
             for ws in wb.worksheets()}
 

@@ -21,6 +21,7 @@ from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
 from ..swedish import EXCEL_FORMATS
+from ..xlsx import fit_rows
 from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
 
 GREY = "#D9D9D9"
@@ -188,7 +189,7 @@ def _write_instructions(wb: Workbook, fmt: _Formats, m: Mappings, unit: Unit,
                     f"{m.template.version} · period {period}", fmt.hint)
     row = 3
     for paragraph in m.template.instructions:
-        ws.write_string(row, 0, "•")
+        ws.write_string(row, 0, "•", fmt.wrap)
         ws.write_string(row, 1, paragraph, fmt.wrap)
         row += 1
     row += 1
@@ -288,6 +289,7 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
         _write_instructions(wb, fmt, m, unit, period)
         for sheet in sheets:
             _write_sheet(wb, fmt, sheet, marks)
+        fit_rows(wb)
         wb.close()
     return path
 
