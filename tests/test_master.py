@@ -188,6 +188,31 @@ def test_cost_table_reproduces_spec(wb):
     assert tuple(table["Verksamhetens resultat"]) == (15803, 18211, 2230, 0, 0)
 
 
+def test_economy_per_unit(month, mappings):
+    """Each unit's lines with its comment, and sums per line that add up to the cost table
+    (SPEC §6) and the result."""
+    lines = pd.read_excel(month["out"], sheet_name="Ekonomi per enhet", header=3,
+                          engine="openpyxl")
+    labels = {line.id: line.label for line in mappings.economy.lines}
+    table = lines.iloc[:lines["Enhet"].isna().idxmax()]  # the units' table, up to the gap
+    hr = table[table["Enhet"] == "Gemensamma tjänster – HR"].set_index("Rad")
+    assert list(hr.index)[:2] == ["Resultat förvaltning", "Resultat utveckling"]
+    result = hr.loc["Resultat förvaltning"]
+    assert result["Avvikelse"] == result["Utfall ack"] - result["Budget ack"]
+    assert result["Avvikelse"] == RESULT["Gemensamma tjänster – HR"][0][1]
+    data = pd.read_excel(month["out"], sheet_name="Data", engine="openpyxl")
+    comments = data[(data["Tabell"] == "Ekonomi") & (data["Fält"] == "Kommentar")]
+    assert len(comments) and all(
+        table[(table["Enhet"] == c["Enhet"]) & (table["Rad"] == labels[c["ID"]])]["Kommentar"]
+        .tolist() == [c["Värde"]] for c in comments.to_dict("records"))
+    sums = pd.read_excel(month["out"], sheet_name="Ekonomi per enhet", engine="openpyxl",
+                         header=len(table) + 6).set_index("Rad")
+    for rid, (_, outcome, budget, forecast, annual) in COSTS.items():
+        assert tuple(sums.loc[labels[rid], ["Utfall ack", "Budget ack", "Prognos helår",
+                                      "Årsbudget"]]) == (outcome, budget, forecast, annual)
+    assert sums.loc["Resultat förvaltning", "Avvikelse"] == 17494  # Summa Förvaltning
+
+
 def test_indicators_reproduce_spec(month):
     df = pd.read_excel(month["out"], sheet_name="Indikatorer", header=3, engine="openpyxl")
     by = df.set_index("Indikator")
@@ -290,7 +315,8 @@ def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     structure = {ws.title: sorted(ws.tables) for ws in wb.worksheets}
     assert structure == {
         "Sammanfattning": ["Avvikelse", "Inlamningsstatus", "Statusoversikt"],
-        "Ekonomi": ["Kostnader"], "Indikatorer": ["Indikatorer"],
+        "Ekonomi": ["Kostnader"], "Ekonomi per enhet": ["EkonomiPerEnhet", "EkonomiPerRad"],
+        "Indikatorer": ["Indikatorer"],
         "Aktiviteter": ["Aktiviteter"], "Uppdrag": ["Uppdrag"], "Projekt": ["Projekt"],
         "Risker": ["Risker"], "Kommentarer": ["Kommentarer"], "Inlämningar": ["Inlamningar"],
         "Data": ["Data"], "intraxl": []}

@@ -59,6 +59,8 @@ class Report:
     comments: pd.DataFrame
     data: pd.DataFrame  # the Data table of SPEC §5
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+    # each reporting unit's economy lines (Ekonomi per enhet), in organisation order
+    unit_economy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def status_counts(self) -> dict[str, int]:
         """Units per state, and `senare fil avvisad`: accepted units whose newer file was
@@ -179,6 +181,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             "annual_budget": cur.total(unit_ids, "Ekonomi", rids, "Årsbudget"),
         })
     costs = pd.DataFrame(cost_rows)
+    unit_economy = _unit_economy(m, cur)
 
     # --- indicators ---
     goals = {g.id: g for g in m.catalogue.goals}
@@ -265,7 +268,31 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
-                  list(dict.fromkeys(notes)))
+                  list(dict.fromkeys(notes)), unit_economy)
+
+
+def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
+    """Every economy line of every unit that reported, as it reported it, with its
+    deviation (utfall − budget) and its comment."""
+    rows = []
+    for u in m.units:
+        if u.id not in cur.units:
+            continue
+        for line in m.economy.lines:
+            if line.development_only and not u.development_frame:
+                continue
+            outcome = cur.num(u.id, "Ekonomi", line.id, "Utfall ack")
+            budget = cur.num(u.id, "Ekonomi", line.id, "Budget ack")
+            rows.append({
+                "unit_id": u.id, "unit": u.name, "line_id": line.id, "label": line.label,
+                "outcome": outcome, "budget": budget,
+                "deviation": None if outcome is None or budget is None else outcome - budget,
+                "annual_budget": cur.num(u.id, "Ekonomi", line.id, "Årsbudget"),
+                "forecast": cur.num(u.id, "Ekonomi", line.id, "Prognos helår"),
+                "comment": cur.get(u.id, "Ekonomi", line.id, "Kommentar")})
+    return pd.DataFrame(rows, columns=["unit_id", "unit", "line_id", "label", "outcome",
+                                       "budget", "deviation", "annual_budget", "forecast",
+                                       "comment"])
 
 
 def _group_name(m: Mappings, group: str | None) -> str | None:

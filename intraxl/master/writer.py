@@ -46,10 +46,11 @@ NUM = {"tkr": EXCEL_FORMATS["amount"], "st": EXCEL_FORMATS["amount"],
        "date": EXCEL_FORMATS["date"], "datetime": EXCEL_FORMATS["datetime"]}
 ANALYSIS_CELL = (3, 1)  # Sammanfattning!B4: the controller's analysis, kept across runs
 ANALYSIS_NAME = "Analys"
-SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt",
-          "Risker", "Kommentarer", "Inlämningar", "Data")
+SHEETS = ("Sammanfattning", "Ekonomi", "Ekonomi per enhet", "Indikatorer", "Aktiviteter",
+          "Uppdrag", "Projekt", "Risker", "Kommentarer", "Inlämningar", "Data")
 COMMENTS_SHEET, DATA_SHEET = "Kommentarer", "Data"
-REPORT_SHEETS = SHEETS[:8]  # what the board reads: in the PDF; the file log and data are not
+# What the board reads, in the PDF; the file log and the data are not.
+REPORT_SHEETS = tuple(s for s in SHEETS if s not in ("Inlämningar", DATA_SHEET))
 DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
 
 
@@ -222,7 +223,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
              (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num)]
             for c in _records(report.costs)]
-    end = _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
+    _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
     ws.freeze_panes(4, 0)  # the result table's header
     totals = report.costs.iloc[0]
     keys["cost_outcome"] = f"Ekonomi!{a1(top + 1, 2)}"
@@ -245,6 +246,42 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     ws.insert_chart(3, 3, chart, {"x_offset": 20})  # beside the result table: one page
     _page_setup(ws, report, 3)
     return keys
+
+
+def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
+    """Each unit's economy lines as it reported them, its comment on each line, and the sums
+    per line over the units (SUMIFS on the table, with their values)."""
+    ws = wb.add_worksheet("Ekonomi per enhet")
+    ws.write_string(0, 0, f"Ekonomi per enhet – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Belopp i tkr, ackumulerat januari–månaden. Avvikelse = utfall − "
+                    "budget. Enhetens kommentar står på sin rad.", fmt.subtitle)
+    num, top = fmt.get("tkr"), 3
+    figures = [("Utfall ack", "outcome"), ("Budget ack", "budget"), ("Avvikelse", "deviation"),
+               ("Årsbudget", "annual_budget"), ("Prognos helår", "forecast")]
+    rows = []
+    for r, x in enumerate(_records(report.unit_economy), start=top + 1):
+        deviation = None if _blank(x["deviation"]) else \
+            Formula(f"={a1(r, 2)}-{a1(r, 3)}", x["deviation"])
+        rows.append([(x["unit"], fmt.text), (x["label"], fmt.text), (x["outcome"], num),
+                     (x["budget"], num), (deviation, num), (x["annual_budget"], num),
+                     (x["forecast"], num), (x["comment"], fmt.text)])
+    end = _table(ws, fmt, top, "EkonomiPerEnhet",
+                 [("Enhet", 22), ("Rad", 22), *[(h, 10) for h, _ in figures],
+                  ("Kommentar", 40)], rows)
+    last = end - 1
+    ws.write_string(end + 1, 0, "Summa per rad, alla enheter", fmt.heading)
+    sums, first = [], end + 3
+    for r, label in enumerate(dict.fromkeys(report.unit_economy["label"]), start=first):
+        part = report.unit_economy[report.unit_economy["label"] == label]
+        sums.append([("Alla enheter", fmt.text), (label, fmt.text)] + [
+            (Formula(f"=SUMIFS({col_name(c)}${top + 2}:{col_name(c)}${last + 1},"
+                     f"$B${top + 2}:$B${last + 1},{a1(r, 1)})",
+                     part[key].sum(min_count=1)), fmt.get("tkr", bold=True))
+            for c, (_, key) in enumerate(figures, start=2)])
+    _table(ws, fmt, end + 2, "EkonomiPerRad",
+           [("Summa", 22), ("Rad", 22), *[(h, 10) for h, _ in figures]], sums,
+           freeze=False)
+    _page_setup(ws, report, top)
 
 
 def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
@@ -550,6 +587,7 @@ def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], 
     fmt = Formats(wb)
     summary = wb.add_worksheet("Sammanfattning")
     keys = _economy(wb, fmt, report)
+    _unit_economy(wb, fmt, report)
     _indicators(wb, fmt, report)
     _work_items(wb, fmt, report, "Aktiviteter")
     _work_items(wb, fmt, report, "Uppdrag")
