@@ -53,6 +53,8 @@ CODES: dict[str, str] = {
     "formula-without-value": "a formula whose result was never stored",
     # warnings
     "formula-like-text": "text starting with = + - @ (kept as text)",
+    "text-too-long": "a text longer than an Excel cell holds (32,767 characters): stored "
+                     "whole, shown cut",
     "comment-missing": "a red project or delayed item without explanation",
     "overdue": "end date passed but not done or marked delayed",
     "negative-cost": "a negative cost",

@@ -1,5 +1,9 @@
 """What the workbook writers (master, templates, feedback) need beyond XlsxWriter's own API:
-the texts written so far, and rows as tall as their wrapped text.
+Excel's limits, the texts written so far, and rows as tall as their wrapped text.
+
+A cell holds at most 32,767 characters (UTF-16 units). A longer text is kept whole in the
+store; in a workbook it is shown cut, ending with a visible mark (`cell_text`), never cut
+silently as XlsxWriter would.
 
 A wrapped cell's row does not grow by itself: XlsxWriter writes no height, LibreOffice (and
 so the PDF) keeps the default, and Excel grows it only when the cell is edited, so long
@@ -13,9 +17,16 @@ from __future__ import annotations
 
 import math
 import textwrap
+from typing import TYPE_CHECKING
 
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+if TYPE_CHECKING:  # validation uses the limits without loading XlsxWriter
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+CELL_TEXT_MAX = 32_767  # Excel's longest cell text, in UTF-16 units
+MAX_ROWS = 1_048_576  # Excel's rows per sheet
+CUT_MARK = " […] (avkortad: texten är längre än en Excel-cell rymmer; hela texten finns i " \
+           "historikdatabasen)"
 
 CHAR_PX = 5.8  # the width of an average character of 11-pt text, in pixels
 BOLD = 1.1  # bold text is this much wider
@@ -23,6 +34,23 @@ PADDING_PX = 5  # a cell's inner margins
 DEFAULT_COLUMN_PX = 64  # a column of Excel's default width (8.43)
 LINE_PT = 15.0  # the height of a line of 11-pt text
 MAX_ROW_PT = 409.0  # Excel's tallest row
+
+
+def utf16_len(text: str) -> int:
+    """A text's length as Excel counts it (a character outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cell_text(text: str) -> str:
+    """`text` as a cell can hold it: whole, or cut with `CUT_MARK` at its end."""
+    if len(text) <= CELL_TEXT_MAX // 2 or utf16_len(text) <= CELL_TEXT_MAX:
+        return text
+    room, kept = CELL_TEXT_MAX - utf16_len(CUT_MARK), 0
+    for i, ch in enumerate(text):
+        kept += 2 if ord(ch) > 0xFFFF else 1
+        if kept > room:
+            return text[:i] + CUT_MARK
+    return text  # not reached: the text is longer than the room
 
 
 def shared_strings(wb: Workbook) -> list[str]:
@@ -86,5 +114,5 @@ def fit_rows(wb: Workbook) -> None:
                            info.row_format if info is not None else None)
 
 
-__all__ = ["MAX_ROW_PT", "column_px", "fit_rows", "shared_strings", "text_height",
-           "text_lines"]
+__all__ = ["CELL_TEXT_MAX", "CUT_MARK", "MAX_ROWS", "MAX_ROW_PT", "cell_text", "column_px",
+           "fit_rows", "shared_strings", "text_height", "text_lines", "utf16_len"]

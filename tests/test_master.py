@@ -622,6 +622,74 @@ def test_a_unit_whose_newer_file_was_rejected_reads_the_same_everywhere(tmp_path
     assert f"er tidigare godkända fil ({accepted.name})" in reply
 
 
+def test_a_text_longer_than_a_cell_is_stored_whole_and_shown_cut(tmp_path, mappings):
+    import json
+
+    from intraxl.xlsx import CELL_TEXT_MAX, CUT_MARK
+
+    from .test_validate import patch_part
+
+    inbox, db, out = _fresh_month(tmp_path)
+    hr = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
+    summary = "Förvaltningen har fortsatt en hög personalomsättning"
+    long_text = "Lång analys av personalomsättningen. " * 1100 + "Slutet."
+    assert len(long_text) > 40_000
+    patched = patch_part(hr, tmp_path / "hr.xlsx", "xl/sharedStrings.xml",
+                         lambda d: re.sub(f"{summary}[^<]*".encode(), long_text.encode(), d))
+    shutil.move(patched, hr)  # as a program without Excel's limit would have written it
+
+    checked = run_cli("validate", hr, "--json")
+    issues = json.loads(checked.output)["files"][0]["issues"]
+    assert checked.exit_code == 0 and [(i["code"], i["severity"], i["sheet"]) for i in issues
+                                       ] == [("text-too-long", "warning", "Kommentarer")]
+    assert consolidate(inbox, db, out).exit_code == 0
+    stored = [v for u, t, i, f, v in _stored_facts(db)
+              if (u, t, i) == ("gt-hr", "Kommentarer", "Sammanfattning")]
+    assert stored == [long_text]  # whole in the store
+    shown = [c.value for r in openpyxl.load_workbook(out)["Kommentarer"].iter_rows()
+             for c in r if isinstance(c.value, str) and c.value.startswith("Lång analys")]
+    _, data = _data_rows(out)
+    shown += [r[6] for r in data if (r[1], r[3], r[4]) == ("gt-hr", "Kommentarer",
+                                                           "Sammanfattning")]
+    assert len(shown) == 2 and all(
+        v.endswith(CUT_MARK) and len(v) <= CELL_TEXT_MAX and long_text.startswith(
+            v[:-len(CUT_MARK)]) for v in shown)
+
+
+def test_a_month_too_large_for_the_data_sheet_stops_before_writing(tmp_path, monkeypatch):
+    import intraxl.master
+
+    inbox, db, out = _fresh_month(tmp_path)
+    monkeypatch.setattr(intraxl.master, "MAX_ROWS", 100)  # the month has some 500 facts
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 1 and not out.exists()
+    line = next(x for x in result.output.splitlines() if x.startswith("error:"))
+    assert "more than the master's Data sheet can hold" in line
+    assert "intraxl history export --period 2023-02" in line
+
+
+def test_an_ampersand_in_the_administrations_name_prints_as_itself(month, tmp_path):
+    from intraxl.consolidate import consolidate as build
+    from intraxl.mappings import load_mappings
+    from intraxl.master.office import to_pdf
+    from intraxl.master.writer import write_workbook
+    from intraxl.periods import Period
+    from intraxl.pipeline import history_periods
+    from intraxl.store import Store
+
+    store = Store(f"sqlite:///{month['db']}")
+    p = Period.parse("2023-02")
+    report = build(load_mappings(ROOT / "mappings"), p, store.facts(history_periods(p)),
+                   store.submissions("2023-02"))
+    report.administration = "Kultur & fritid"
+    master = tmp_path / "m.xlsx"
+    write_workbook(str(master), report, {}, None, hidden=["Ekonomi per enhet", "Indikatorer",
+                   "Aktiviteter", "Uppdrag", "Projekt", "Risker", "Kommentarer", "Inlämningar",
+                   "Data"])
+    pages = pdf_text(to_pdf(master, tmp_path / "m.pdf")).split("\f")
+    assert all(page.lstrip().startswith("Kultur & fritid ") for page in pages if page.strip())
+
+
 def test_formula_like_text_stays_text_in_the_master(tmp_path, mappings):
     inbox, db, out = _fresh_month(tmp_path)
     target = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"

@@ -21,6 +21,7 @@ import python_calamine as pc
 from ..consolidate import Report
 from ..errors import IntraxlError, MasterChangedError
 from ..files import replaced_atomically
+from ..xlsx import MAX_ROWS
 from . import fingerprint
 from .writer import ANALYSIS_CELL, REPORT_SHEETS, SHEETS, write_workbook
 
@@ -123,6 +124,12 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
     kept areas is not replaced (MasterChangedError) unless `force`; the one replaced is kept
     in `föregående/` with the `keep` newest before it."""
     path = Path(path)
+    if len(report.data) + 1 > MAX_ROWS:
+        raise IntraxlError(
+            f"the month has {len(report.data):,} facts, more than the master's Data sheet can "
+            f"hold (Excel's {MAX_ROWS:,} rows), so the master was not written. The facts are "
+            f"stored: take them out with `intraxl history export --period {report.period} "
+            "--out FILE.parquet` (or .csv) for a BI tool.")
     check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     controller, analysis = read_controller_work(path)

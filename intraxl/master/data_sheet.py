@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
-STRMAX = 32767  # Excel's longest cell text; XlsxWriter's write_string cuts there too
+from ..xlsx import cell_text
 
 
 class DataSheet(Worksheet):
@@ -40,7 +40,7 @@ class DataSheet(Worksheet):
         for column in columns[:6]:
             # The texts repeat (a period, a thousand units, a few tables and fields): each
             # distinct one is entered once, and the table's reference count kept right.
-            codes = {v: index(str(v)[:STRMAX]) for v in dict.fromkeys(column)}
+            codes = {v: index(cell_text(str(v))) for v in dict.fromkeys(column)}
             table.count += len(column) - len(codes)
             self._texts.append([codes[v] for v in column])
         for v in columns[6]:
@@ -51,7 +51,7 @@ class DataSheet(Worksheet):
             elif v is None:
                 self._values.append(("", v))
             else:
-                self._values.append(("s", index(str(v)[:STRMAX])))
+                self._values.append(("s", index(cell_text(str(v)))))
         if self._values:
             self._check_dimensions(len(self._values), 6)
         self._date_format = date_format

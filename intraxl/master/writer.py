@@ -23,7 +23,7 @@ from ..consolidate import Report
 from ..periods import MONTHS_SV
 from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
-from ..xlsx import MAX_ROW_PT, column_px, fit_rows, text_height
+from ..xlsx import MAX_ROW_PT, cell_text, column_px, fit_rows, text_height
 from . import fingerprint
 from .data_sheet import DataSheet
 
@@ -114,7 +114,7 @@ def write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = No
     elif hasattr(value, "to_pydatetime"):
         ws.write_datetime(row, col, value.to_pydatetime(), fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, cell_text(str(value)), fmt)
 
 
 def _page_setup(ws: Worksheet, report: Report, repeat_row: int | None = None) -> None:
@@ -123,7 +123,7 @@ def _page_setup(ws: Worksheet, report: Report, repeat_row: int | None = None) ->
     ws.fit_to_pages(1, 0)
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
-    ws.set_header(f"&L{report.administration}&C{_esc(report.period.label_sv)}&R&A")
+    ws.set_header(f"&L{_esc(report.administration)}&C{_esc(report.period.label_sv)}&R&A")
     ws.set_footer("&LMånadsuppföljning&RSida &P av &N")
 
 
@@ -542,7 +542,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     for c in _records(summaries):
         ws.write_string(row, 0, c["unit"], fmt.get(bold=True, wrap=True))
         ws.merge_range(row, 1, row, 7, "", fmt.text)
-        ws.write_string(row, 1, c["text"], fmt.text)  # its row is fitted to it at the end
+        write(ws, row, 1, c["text"], fmt.text)  # its row is fitted to it at the end
         row += 1
     if report.notes:
         row += 1

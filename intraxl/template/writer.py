@@ -21,7 +21,7 @@ from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
 from ..swedish import EXCEL_FORMATS
-from ..xlsx import fit_rows
+from ..xlsx import cell_text, fit_rows
 from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
 
 GREY = "#D9D9D9"
@@ -78,7 +78,7 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> 
     elif isinstance(value, (dt.date, dt.datetime)):
         ws.write_datetime(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, cell_text(str(value)), fmt)
 
 
 def _validation(c: Cell) -> dict[str, Any] | None:
