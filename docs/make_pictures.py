@@ -3,8 +3,9 @@
     python docs/make_pictures.py
 
 Runs the README's main job on the shipped examples in a temporary folder with `--pdf`, and
-turns the pages of `Sammanfattning` and `Ekonomi` into docs/sammanfattning.png and
-docs/ekonomi.png (pdftoppm, from poppler-utils).
+turns the first pages of `Sammanfattning`, `Ekonomi` and `Ekonomi per enhet` into
+docs/sammanfattning.png, docs/ekonomi.png and docs/ekonomi_per_enhet.png (pdftoppm, from
+poppler-utils).
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ def main() -> None:
         pdf = tmp / "master.pdf"
         pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                                capture_output=True, text=True).stdout.split("\f")
-        for sheet in ("Sammanfattning", "Ekonomi"):
+        for sheet in ("Sammanfattning", "Ekonomi", "Ekonomi per enhet"):
             page = next(i for i, p in enumerate(pages, start=1)
                         if p.strip() and p.lstrip().splitlines()[0].rstrip().endswith(sheet))
             subprocess.run(["pdftoppm", "-r", "90", "-png", "-singlefile", "-f", str(page),
-                            "-l", str(page), str(pdf), str(tmp / sheet)], check=True)
-            shutil.copy(tmp / f"{sheet}.png", ROOT / "docs" / f"{sheet.lower()}.png")
-            print(f"wrote docs/{sheet.lower()}.png (page {page})")
+                            "-l", str(page), str(pdf), str(tmp / "page")], check=True)
+            name = f"{sheet.lower().replace(' ', '_')}.png"
+            shutil.copy(tmp / "page.png", ROOT / "docs" / name)
+            print(f"wrote docs/{name} (page {page})")
 
 
 if __name__ == "__main__":
