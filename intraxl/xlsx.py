@@ -15,6 +15,7 @@ for Excel with Calibri, never too short.
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 from typing import TYPE_CHECKING
@@ -66,6 +67,14 @@ def shared_strings(wb: Workbook) -> list[str]:
 def text_lines(text: str, width_px: float, bold: bool = False) -> int:
     """The lines `text` takes when wrapped at word boundaries in a cell `width_px` wide."""
     chars = max(1, int((width_px - PADDING_PX) / (CHAR_PX * (BOLD if bold else 1.0))))
+    if len(text) <= chars and "\n" not in text:
+        return 1  # most cells: a name, a figure's label
+    return _wrapped_lines(text, chars)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped_lines(text: str, chars: int) -> int:
+    """(Texts repeat: a unit's name on each of its rows, a goal on each of its indicators.)"""
     return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
                for part in text.split("\n"))
 

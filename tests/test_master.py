@@ -509,6 +509,8 @@ def test_a_master_changed_by_hand_is_not_replaced_unless_forced(tmp_path):
     was = figure.value
     figure.value = 4711  # a corrected figure
     economy["H40"] = "Kolla med HR"  # a note in an empty cell
+    data_cell = wb["Data"]["C2"]  # a unit's name in the Data table, written in one pass
+    data_was, data_cell.value = data_cell.value, "Ändrat namn"
     wb["Sammanfattning"]["B4"] = "Månadens analys."  # kept: not a change
     mine = wb.create_sheet("Min analys")
     mine["A1"], mine["B1"], mine["B2"] = "Summa", 12, "=B1*2"
@@ -521,8 +523,9 @@ def test_a_master_changed_by_hand_is_not_replaced_unless_forced(tmp_path):
     assert f"error:   Ekonomi!{figure.coordinate}: {number(was)} → {number(4711)}" in lines
     assert "error:   Ekonomi!H40: (empty) → 'Kolla med HR'" in lines
     assert "error:   Min analys: a sheet added by hand" in lines
+    assert f"error:   Data!C2: '{data_was}' → 'Ändrat namn'" in lines
     assert not any("Sammanfattning" in line for line in lines)
-    assert "--force" in lines[-1] and len(lines) == 5
+    assert "--force" in lines[-1] and len(lines) == 6
     assert out.read_bytes() == before and not previous_masters(out)
 
     result = consolidate(inbox, db, out, "--force")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
@@ -57,15 +57,11 @@ class DataSheet(Worksheet):
         self._date_format = date_format
         return len(self._values)
 
-    def body_cells(self) -> Iterator[tuple[int, int, str, Any]]:
-        """(row, col, kind, value) of rows 2..: kind "s" with a shared-string index, "n" a
-        number, "d" a date's serial number (for the record of what intraxl wrote)."""
-        rows = zip(*self._texts, self._values, strict=True)
-        for r, (*texts, (kind, v)) in enumerate(rows, start=1):
-            for c, index in enumerate(texts):
-                yield r, c, "s", index
-            if kind:
-                yield r, 6, kind, v
+    def body(self) -> tuple[list[list[int]], list[tuple[str, Any]]]:
+        """Rows 2.. as given to `write_body`: six columns of shared-string indices, and the
+        values as (kind, value): "s" a shared-string index, "n" a number, "d" a date's serial
+        number, "" empty (for the record of what intraxl wrote)."""
+        return self._texts, self._values
 
     def _write_sheet_data(self) -> None:
         self._xml_start_tag("sheetData")

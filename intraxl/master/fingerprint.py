@@ -102,32 +102,50 @@ def _written(ws: Worksheet, strings: list[str]) -> Iterator[tuple[int, int, Valu
                 continue
             if v is not None and v != "":
                 yield r, c, v
-    body = getattr(ws, "body_cells", None)  # the Data sheet writes its rows itself
-    if body is not None:
-        for r, c, kind, raw in body():
-            yield r, c, strings[raw] if kind == "s" else (
-                _from_serial(raw) if kind == "d" else float(raw))
 
 
-def record(wb: Workbook) -> Cells:
-    """Every non-empty cell of every sheet written so far; call before `wb.close()`."""
+def _body(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
+    """The Data sheet's rows 2.., which it writes itself, as columns."""
+    texts, values = ws.body()
+    return [[strings[i] for i in column] for column in texts] + [[
+        strings[v] if kind == "s" else _from_serial(v) if kind == "d" else
+        float(v) if kind == "n" else None for kind, v in values]]
+
+
+def record(wb: Workbook) -> dict[str, Any]:
+    """Every non-empty cell of every sheet written so far, ready to store: per sheet its
+    cells as [row, col, value] (a formula as {"f": text}), and the Data sheet's rows from
+    the second on as columns. Call before `wb.close()`."""
     strings = shared_strings(wb)
-    return {ws.get_name(): {(r, c): v for r, c, v in _written(ws, strings)}
-            for ws in wb.worksheets()}
+    out: dict[str, Any] = {}
+    for ws in wb.worksheets():
+        sheet: dict[str, Any] = {"cells": [
+            [r, c, {"f": v.text} if isinstance(v, Formula) else v]
+            for r, c, v in _written(ws, strings)]}
+        if hasattr(ws, "body"):
+            sheet["columns"] = _body(ws, strings)
+        out[ws.get_name()] = sheet
+    return out
 
 
-def write(wb: Workbook, cells: Cells) -> None:
+def write(wb: Workbook, recorded: dict[str, Any]) -> None:
     """The record, compressed, in the very hidden sheet `intraxl` (the last sheet)."""
-    data = {sheet: [[r, c, {"f": v.text} if isinstance(v, Formula) else v]
-                    for (r, c), v in sorted(values.items())]
-            for sheet, values in cells.items()}
     packed = base64.b64encode(zlib.compress(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), 6)).decode()
+        json.dumps(recorded, ensure_ascii=False, separators=(",", ":")).encode(), 1)).decode()
     ws = wb.add_worksheet(SHEET)
     ws.write_string(0, 0, MARK)
     for i in range(0, len(packed), CHUNK):
         ws.write_string(1 + i // CHUNK, 0, packed[i:i + CHUNK])
     ws.very_hidden()
+
+
+def _cells(sheet: dict[str, Any]) -> dict[tuple[int, int], Value]:
+    cells: dict[tuple[int, int], Value] = {
+        (r, c): Formula(v["f"]) if isinstance(v, dict) else v for r, c, v in sheet["cells"]}
+    for c, column in enumerate(sheet.get("columns", [])):
+        cells.update(((r, c), v) for r, v in enumerate(column, start=1)
+                     if v is not None and v != "")
+    return cells
 
 
 def read(wb: pc.CalamineWorkbook) -> Cells | None:
@@ -138,9 +156,11 @@ def read(wb: pc.CalamineWorkbook) -> Cells | None:
     if not rows or rows[0][0] != MARK:
         return None
     packed = "".join(str(r[0]) for r in rows[1:] if r and r[0])
-    data = json.loads(zlib.decompress(base64.b64decode(packed)))
-    return {sheet: {(r, c): Formula(v["f"]) if isinstance(v, dict) else v
-                    for r, c, v in values} for sheet, values in data.items()}
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(packed)))
+    except (ValueError, zlib.error):
+        return None  # damaged: treated as a master without a record
+    return {name: _cells(sheet) for name, sheet in data.items()}
 
 
 # --- comparing -----------------------------------------------------------------------------

@@ -258,13 +258,9 @@ def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
     num, top = fmt.get("tkr"), 3
     figures = [("Utfall ack", "outcome"), ("Budget ack", "budget"), ("Avvikelse", "deviation"),
                ("Årsbudget", "annual_budget"), ("Prognos helår", "forecast")]
-    rows = []
-    for r, x in enumerate(_records(report.unit_economy), start=top + 1):
-        deviation = None if _blank(x["deviation"]) else \
-            Formula(f"={a1(r, 2)}-{a1(r, 3)}", x["deviation"])
-        rows.append([(x["unit"], fmt.text), (x["label"], fmt.text), (x["outcome"], num),
-                     (x["budget"], num), (deviation, num), (x["annual_budget"], num),
-                     (x["forecast"], num), (x["comment"], fmt.text)])
+    rows = [[(x["unit"], fmt.text), (x["label"], fmt.text),
+             *[(x[key], num) for _, key in figures], (x["comment"], fmt.text)]
+            for x in _records(report.unit_economy)]
     end = _table(ws, fmt, top, "EkonomiPerEnhet",
                  [("Enhet", 22), ("Rad", 22), *[(h, 10) for h, _ in figures],
                   ("Kommentar", 40)], rows)
