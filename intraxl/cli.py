@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .errors import IntraxlError, ProblemsError
+from .errors import IntraxlError, MappingError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
 
@@ -63,13 +63,17 @@ def _default_inbox(period: Period) -> Path:
     return Path("workbooks/inbox") / str(period)
 
 
+def _default_master(period: Period) -> Path:
+    return Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
+
+
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
     if value is None:
         return None
     try:
         return Period.parse(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a period YYYY-MM, e.g. 2023-02")
+        raise click.BadParameter(f"{value!r} is not a period YYYY-MM, e.g. 2023-02") from None
 
 
 def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,7 +114,13 @@ def main() -> None:
 @main.command("check-mappings")
 @mappings_option
 def check_mappings(m: Mappings) -> None:
-    """Validate and cross-check mappings/*.yaml and print a summary."""
+    """Validate and cross-check mappings/*.yaml (and that the report template renders) and
+    print a summary."""
+    from .report import check_template
+
+    problems = check_template(m)
+    if problems:
+        raise MappingError(problems)
     console.print(f"Mappings OK: {m.organisation.administration}, plan {m.plan.year}, "
                   f"template version {m.template.version}")
     table = Table()
@@ -266,7 +276,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .pipeline import run
+    from .pipeline import few_collections, run
 
     if pdf:
         from .master.office import soffice
@@ -281,10 +291,10 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     if period is None:
         raise click.UsageError("give --period YYYY-MM (or an inbox folder named YYYY-MM)")
     inbox = inbox or _default_inbox(period)
-    out = out or Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
+    out = out or _default_master(period)
     err = Console(stderr=True)
-    with Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), console=err,
-                  transient=True) as bar:
+    with few_collections(), Progress(TextColumn("validating"), BarColumn(),
+                                     MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("validate", total=None)
         result = run(inbox, period, m, store, out,
                      progress=lambda n: bar.advance(task, n),
@@ -292,7 +302,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                      pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
     table = Table(title=f"{m.organisation.administration} {period}: "
-                        f"{len(result.reports)} file(s) read, {result.new_files} new")
+                        f"{len(result.reports)} file(s): {result.new} new, {result.changed} "
+                        f"changed, {result.unchanged} unchanged (not read again)")
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
     for u in _listed(table, report.units):
@@ -311,6 +322,9 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
                   f"budget {_tkr(costs['budget'])} tkr")
+    if result.revalidated:
+        console.print(f"[yellow]note:[/] the mappings (or intraxl) changed since "
+                      f"{result.revalidated} file(s) were validated: validated again")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"wrote {result.master}")
@@ -324,6 +338,41 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         click.echo("error: --strict: some units are missing, rejected or quarantined, or "
                    "had a later file rejected", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
+              help="History database [default: intraxl.db; or INTRAXL_DB].")
+@click.option("--master", type=click.Path(path_type=Path), default=None,
+              help="The master workbook with the controller's texts "
+                   "[default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="The report [default: workbooks/reports/manadsuppfoljning_YYYY-MM.docx].")
+@click.option("--pdf", is_flag=True, help="Also write it as a PDF beside it (LibreOffice).")
+@mappings_option
+def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
+           out: Path | None, pdf: bool) -> None:
+    """Write the month's board report (Word, and PDF): figures from the store, texts from
+    the master."""
+    from .pipeline import consolidated
+    from .report import write_report
+    from .store import Store, database_exists
+
+    if not database_exists(db_url):
+        raise IntraxlError(f"no history database at {db_url or 'intraxl.db'}: run intraxl "
+                           f"consolidate --period {period} first")
+    master = master or _default_master(period)
+    out = out or Path("workbooks/reports") / f"manadsuppfoljning_{period}.docx"
+    store = Store(db_url)
+    try:
+        month = consolidated(m, period, store)
+    finally:
+        store.dispose()
+    write_report(month, m, master, out, out.with_suffix(".pdf") if pdf else None)
+    console.print(f"wrote {out}")
+    if pdf:
+        console.print(f"wrote {out.with_suffix('.pdf')}")
 
 
 @main.command()
@@ -344,7 +393,8 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .collect import collect as take, open_source
+    from .collect import collect as take
+    from .collect import open_source
     from .collect.mail import PASSWORD_ENV
 
     inbox = inbox or _default_inbox(period)

@@ -89,6 +89,12 @@ COMMENT_SECTIONS = (
     "Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
     "Ekonomi – prognos", "Hållbarhet", "Portfölj",
 )
+# The sections the board report places outside the areas' own (an area's text is the
+# section named as the area).
+SECTION_SUMMARY = "Sammanfattning"
+SECTION_ECONOMY_OUTCOME = "Ekonomi – utfall"
+SECTION_ECONOMY_FORECAST = "Ekonomi – prognos"
+SECTION_PORTFOLIO = "Portfölj"
 
 # Which columns a unit fills in; everything else is pre-filled and locked.
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ import pytest
 from intraxl.mappings import Mappings, load_mappings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT / "tests" / "shared"  # third-party test material (see its NOTICE)
 EXAMPLES = ROOT / "workbooks" / "examples" / "2023-02"
 SCHEMA_CHECK = SHARED / "tools" / "xlsx_schema_check.py"
 

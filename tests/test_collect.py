@@ -18,7 +18,6 @@ from pathlib import Path
 import msgforge
 import openpyxl
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 

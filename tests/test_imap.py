@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_collect import (EXAMPLES, assert_same_master_as_examples, eml, rows, run,
-                           status)
+from .test_collect import EXAMPLES, assert_same_master_as_examples, eml, rows, run, status
 
 USER, PASSWORD = "ekonomi", "hemligt lösen"
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"

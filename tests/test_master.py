@@ -18,14 +18,21 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from intraxl.cli import main
-from intraxl.swedish import number
 from intraxl.master import REPORT_SHEETS, SHEETS, previous_masters
-
-from .conftest import (EXAMPLES, ROOT, libreoffice_convert, overlapping_lines, pdf_pages,
-                       pdf_text, schema_check, soffice)
-from .test_examples import COSTS, RESULT, VOLUMES
+from intraxl.swedish import number
 from intraxl.template import write_template
 
+from .conftest import (
+    EXAMPLES,
+    ROOT,
+    libreoffice_convert,
+    overlapping_lines,
+    pdf_pages,
+    pdf_text,
+    schema_check,
+    soffice,
+)
+from .test_examples import COSTS, RESULT, VOLUMES
 from .test_validate import FEB, set_cell, write_hr
 
 HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
@@ -252,7 +259,7 @@ def test_lists_and_heat_map(wb):
     assert list(late["ID"]) == ["A05"]  # Digital signering, end date 2022-12-31
     risks = rows_of(wb["Risker"])
     header = risks[3]
-    register = [dict(zip(header, r)) for r in risks[4:] if r[0]]
+    register = [dict(zip(header, r, strict=False)) for r in risks[4:] if r[0]]
     scores = [r["S×K"] for r in register]
     assert scores == sorted(scores, reverse=True) and len(register) == 14
     heat = {(r[11], k): r[11 + k] for r in risks[4:8] for k in range(1, 5)}
@@ -297,7 +304,7 @@ def test_consolidating_twice_changes_nothing(month):
 def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     from intraxl.consolidate import consolidate as build
     from intraxl.mappings import load_mappings
-    from intraxl.master.writer import write_workbook
+    from intraxl.master.writer import ControllerWork, write_workbook
     from intraxl.periods import Period
     from intraxl.pipeline import history_periods
     from intraxl.store import Store
@@ -308,8 +315,8 @@ def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     report = build(m, p, store.facts(history_periods(p)), store.submissions("2023-02"))
     pinned = dt.datetime(2023, 3, 7, 8, 0)
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_workbook(str(a), report, {}, None, pinned)
-    write_workbook(str(b), report, {}, None, pinned)
+    write_workbook(str(a), report, ControllerWork(), pinned)
+    write_workbook(str(b), report, ControllerWork(), pinned)
     assert a.read_bytes() == b.read_bytes()
     wb = openpyxl.load_workbook(a)
     structure = {ws.title: sorted(ws.tables) for ws in wb.worksheets}
@@ -406,7 +413,8 @@ def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path, monkeypatch):
     eight_pt = _english_machine(monkeypatch, tmp_path)
     out = tmp_path / "master.xlsx"
     assert consolidate(month["inbox"], month["db"], out).exit_code == 0
-    analysis = " ".join(f"Mening {n}: kostnaderna för personal följer budget." for n in range(1, 50))
+    analysis = " ".join(f"Mening {n}: kostnaderna för personal följer budget."
+                        for n in range(1, 50))
     analysis = analysis[:analysis.rindex(" ", 0, 1500)] + " Slut på analysen."
     assert len(analysis) > 1450
     wb = openpyxl.load_workbook(out)
@@ -558,6 +566,30 @@ def test_the_kept_areas_are_the_controllers():
                     ("Kommentarer", 5, 3)}
 
 
+def test_comments_have_an_administration_row_per_section_first(month, mappings):
+    ws = openpyxl.load_workbook(month["out"])["Kommentarer"]
+    table = ws.tables["Kommentarer"]
+    rows = [[c.value for c in r] for r in ws[table.ref]]
+    assert rows[0] == ["Avsnitt", "Enhet", "Text", "Controller"]
+    sections = ["Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
+                "Ekonomi – prognos", "Hållbarhet", "Portfölj"]  # the report's order
+    assert [r[:3] for r in rows[1:9]] == [[s, "Intraservice", None] for s in sections]
+    assert {r[1] for r in rows[9:]} == {u.name for u in mappings.units}  # then the units
+
+
+def test_a_drafted_text_is_not_carried_over_as_the_controllers(tmp_path):
+    inbox, db, master = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, master).exit_code == 0
+    wb = openpyxl.load_workbook(master)
+    ws = wb["Kommentarer"]
+    ws["C5"], ws["C6"] = "Utkast: intraxl skrev detta.", "Controllerns egen text."
+    wb.save(master)
+    assert consolidate(inbox, db, master).exit_code == 0
+    ws = openpyxl.load_workbook(master)["Kommentarer"]
+    assert (ws["B5"].value, ws["C5"].value) == ("Intraservice", None)
+    assert ws["C6"].value == "Controllerns egen text."
+
+
 def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_path, mappings):
     inbox, db, out = _fresh_month(tmp_path)
     newer = write_hr(mappings, inbox / "hr-rattad.xlsx",
@@ -675,7 +707,7 @@ def test_an_ampersand_in_the_administrations_name_prints_as_itself(month, tmp_pa
     from intraxl.consolidate import consolidate as build
     from intraxl.mappings import load_mappings
     from intraxl.master.office import to_pdf
-    from intraxl.master.writer import write_workbook
+    from intraxl.master.writer import ControllerWork, write_workbook
     from intraxl.periods import Period
     from intraxl.pipeline import history_periods
     from intraxl.store import Store
@@ -686,9 +718,9 @@ def test_an_ampersand_in_the_administrations_name_prints_as_itself(month, tmp_pa
                    store.submissions("2023-02"))
     report.administration = "Kultur & fritid"
     master = tmp_path / "m.xlsx"
-    write_workbook(str(master), report, {}, None, hidden=["Ekonomi per enhet", "Indikatorer",
-                   "Aktiviteter", "Uppdrag", "Projekt", "Risker", "Kommentarer", "Inlämningar",
-                   "Data"])
+    write_workbook(str(master), report, ControllerWork(), hidden=[
+        "Ekonomi per enhet", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt", "Risker",
+        "Kommentarer", "Inlämningar", "Data"])
     pages = pdf_text(to_pdf(master, tmp_path / "m.pdf")).split("\f")
     assert all(page.lstrip().startswith("Kultur & fritid ") for page in pages if page.strip())
 
@@ -713,7 +745,7 @@ def test_open_master_is_left_intact(tmp_path):
     lock.write_text("someone,host,2023-03-07", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "--period", "2023-02",
                                        "--db", str(db), "--out", str(out)])
-    assert result.exit_code == 1 and "is open in a spreadsheet program" in result.output
+    assert result.exit_code == 1 and "is open in another program" in result.output
     assert "Traceback" not in result.output and out.read_bytes() == before
 
 
@@ -742,3 +774,20 @@ def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monke
     assert "6 accepted unit(s) not listed" in result.output
     assert "Avdelningen Uppdrag" in result.output and "saknas" in result.output
     assert "Digital infrastruktur" not in result.output
+
+
+def test_the_xlsxwriter_private_members_the_data_sheet_uses_are_there():
+    """The Data sheet subclasses XlsxWriter's Worksheet (master/data_sheet.py); pyproject pins
+    XlsxWriter below its next major version, and this says which member an upgrade broke."""
+    from xlsxwriter import sharedstrings, workbook, worksheet
+
+    from intraxl.master.data_sheet import XLSXWRITER_PRIVATE
+
+    classes = {"Worksheet": worksheet.Worksheet, "Format": workbook.Format,
+               "SharedStringTable": sharedstrings.SharedStringTable}
+    missing = [f"{name}.{member}" for name, members in XLSXWRITER_PRIVATE.items()
+               for member in members if not callable(getattr(classes[name], member, None))]
+    assert not missing, (f"this XlsxWriter lacks {missing}: master/data_sheet.py must follow "
+                         "its Worksheet internals, or pin the version that has them")
+    ws = worksheet.Worksheet()
+    assert hasattr(ws, "str_table") and hasattr(ws, "fh")

@@ -6,6 +6,7 @@ collected before anything is raised.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,8 +19,18 @@ from pydantic import BaseModel, ValidationError
 from ..errors import MappingError
 from ..periods import Period
 from .models import (
-    Activity, Assignment, Economy, EconomyLine, Indicator, IndicatorCatalogue, Organisation,
-    Plan, Project, Risk, TemplateSettings, Unit,
+    Activity,
+    Assignment,
+    Economy,
+    EconomyLine,
+    Indicator,
+    IndicatorCatalogue,
+    Organisation,
+    Plan,
+    Project,
+    Risk,
+    TemplateSettings,
+    Unit,
 )
 
 FILES: dict[str, type[BaseModel]] = {
@@ -39,6 +50,19 @@ class Mappings:
     economy: Economy
     plan: Plan
     template: TemplateSettings
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What a stored verdict was reached under: the mapping files as they are on disk and
+        intraxl's version. A file stored under the same fingerprint is not validated again."""
+        from .. import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        for name in sorted(FILES):
+            path = self.directory / name
+            digest.update(f"\0{name}\0".encode())
+            digest.update(path.read_bytes() if path.exists() else b"")
+        return digest.hexdigest()
 
     # -- lookups used by the later stages --
     @property
@@ -71,8 +95,9 @@ class Mappings:
         return [a for a in self.plan.assignments if a.unit == unit.id]
 
     def projects_for(self, unit: Unit) -> list[Project]:
+        """The unit's open projects (a closed one is no longer reported on)."""
         mine = {p.id for p in self.plan.portfolios if p.unit == unit.id}
-        return [p for p in self.plan.projects if p.portfolio in mine]
+        return [p for p in self.plan.projects if p.portfolio in mine and p.open]
 
     def risks_for(self, unit: Unit) -> list[Risk]:
         return [r for r in self.plan.risks if r.unit == unit.id]
@@ -82,6 +107,12 @@ class Mappings:
 
     def portfolio_name(self, portfolio_id: str) -> str:
         return next(p.name for p in self.plan.portfolios if p.id == portfolio_id)
+
+    @property
+    def report_template(self) -> Path | None:
+        """The board report's Word template, when template.yaml names one."""
+        name = self.template.report_template
+        return None if name is None else self.directory / name
 
     def risk_area_name(self, area_id: str) -> str:
         return next(a.name for a in self.plan.risk_areas if a.id == area_id)
@@ -190,6 +221,10 @@ def _cross_check(m: Mappings) -> list[str]:
     goals = unique("indicators.yaml", "goals", [g.id for g in cat.goals])
     for i, g in enumerate(cat.goals):
         known("indicators.yaml", f"goals[{i}].area", g.area, areas, "area")
+        for dup, n in Counter(g.subgoals).items():
+            if n > 1:
+                problems.append(f"{d / 'indicators.yaml'}: goals[{i}].subgoals: "
+                                f"{dup!r} is listed twice")
     indicators = unique("indicators.yaml", "indicators", [x.id for x in cat.indicators])
     by_id = {x.id: x for x in cat.indicators}
     for i, x in enumerate(cat.indicators):
@@ -224,11 +259,19 @@ def _cross_check(m: Mappings) -> list[str]:
         known("plan.yaml", f"assignments[{i}].unit", a.unit, units, "unit")
     for i, p in enumerate(plan.portfolios):
         known("plan.yaml", f"portfolios[{i}].unit", p.unit, units, "unit")
-    for i, p in enumerate(plan.projects):
-        known("plan.yaml", f"projects[{i}].portfolio", p.portfolio, portfolios, "portfolio")
+    for i, project in enumerate(plan.projects):
+        known("plan.yaml", f"projects[{i}].portfolio", project.portfolio, portfolios,
+              "portfolio")
+        if project.closed is not None and project.closed.year != plan.year:
+            problems.append(f"{d / 'plan.yaml'}: projects[{i}].closed: {project.closed} is not "
+                            f"in the plan's year {plan.year} (remove a project closed before it)")
     for i, r in enumerate(plan.risks):
         known("plan.yaml", f"risks[{i}].area", r.area, risk_areas, "risk area")
         known("plan.yaml", f"risks[{i}].unit", r.unit, units, "unit")
+    template = m.report_template
+    if template is not None and not template.is_file():
+        problems.append(f"{d / 'template.yaml'}: report_template: no such file "
+                        f"{str(template)!r}")
     return problems
 
 

@@ -1,11 +1,12 @@
 """Stage 7 — write master: the report model -> the master workbook, written atomically.
 
 The master is the controller's workspace, and no work in it is lost. Their kept areas (the
-`Controller` column of `Kommentarer`, the analysis cell of `Sammanfattning`) are read from
-the previous master and written back. Anything else they changed since intraxl wrote it
-(`fingerprint.py` tells) stops the run with the list, unless forced; the sheets they added
-are carried over. The new file is written beside the old one and renamed into place; every
-earlier master is kept in `föregående/`. A master that is open elsewhere is left intact.
+`Controller` column of `Kommentarer`, the `Text` of its administration rows — the board
+report's texts — and the analysis cell of `Sammanfattning`) are read from the previous
+master and written back. Anything else they changed since intraxl wrote it (`fingerprint.py`
+tells) stops the run with the list, unless forced; the sheets they added are carried over.
+The new file is written beside the old one and renamed into place; every earlier master is
+kept in `föregående/`. A master that is open elsewhere is left intact, with a message.
 """
 
 from __future__ import annotations
@@ -20,40 +21,50 @@ import python_calamine as pc
 
 from ..consolidate import Report
 from ..errors import IntraxlError, MasterChangedError
-from ..files import replaced_atomically
+from ..files import check_not_open, replaced_atomically
 from ..xlsx import MAX_ROWS
 from . import fingerprint
-from .writer import ANALYSIS_CELL, REPORT_SHEETS, SHEETS, write_workbook
+from .writer import (
+    ANALYSIS_CELL,
+    DRAFT_PREFIX,
+    REPORT_SHEETS,
+    SHEETS,
+    ControllerWork,
+    write_workbook,
+)
 
 PREVIOUS_FOLDER = "föregående"  # beside the master: every earlier master, newest last
 KEEP_PREVIOUS = 10  # how many earlier masters are kept unless told
 SHOWN_CHANGES = 40  # the changes listed when a changed master is not replaced
 
 
-def _lock_files(path: Path) -> list[Path]:
-    """Excel's `~$name` and LibreOffice's `.~lock.name#` beside an open workbook."""
-    return [p for p in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#"))
-            if p.exists()]
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
-def read_controller_work(path: Path) -> tuple[dict[tuple[str, str], str], str | None]:
-    """(Avsnitt, Enhet) -> the controller's text, and the analysis cell, of a previous master."""
+def read_controller_work(path: Path, administration: str) -> ControllerWork:
+    """The controller's work in a previous master: the `Controller` column of `Kommentarer`
+    by (Avsnitt, Enhet), the `Text` of the administration's rows by Avsnitt (not a drafted
+    text, which starts with `Utkast:` and is intraxl's), and the analysis cell."""
     if not path.exists():
-        return {}, None
+        return ControllerWork()
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
         table = wb.get_table_by_name("Kommentarer")
         cols = list(table.columns)
-        texts = {}
+        work = ControllerWork()
         for row in table.to_python():
-            rec = dict(zip(cols, row))
-            text = rec.get("Controller")
-            if isinstance(text, str) and text.strip():
-                texts[(str(rec.get("Avsnitt")), str(rec.get("Enhet")))] = text
+            rec = dict(zip(cols, row, strict=False))
+            section, unit = str(rec.get("Avsnitt")), str(rec.get("Enhet"))
+            if (note := _text(rec.get("Controller"))) is not None:
+                work.notes[(section, unit)] = note
+            text = _text(rec.get("Text"))
+            if unit == administration and text and not text.startswith(DRAFT_PREFIX):
+                work.sections[section] = text
         rows = wb.get_sheet_by_name("Sammanfattning").to_python(skip_empty_area=False)
         r, c = ANALYSIS_CELL
-        analysis = rows[r][c] if len(rows) > r and len(rows[r]) > c else None
-        return texts, (analysis if isinstance(analysis, str) and analysis.strip() else None)
+        work.analysis = _text(rows[r][c] if len(rows) > r and len(rows[r]) > c else None)
+        return work
     except BaseException as e:  # noqa: BLE001 - calamine may panic; never lose the old file
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
@@ -109,13 +120,6 @@ def _sheets_added(path: Path, force: bool, administration: str) -> dict[str, fin
     return fingerprint.added_sheets(str(path), names)
 
 
-def check_not_open(path: Path) -> None:
-    locks = _lock_files(path)
-    if locks:
-        raise IntraxlError(f"{path} is open in a spreadsheet program (lock file {locks[0].name})."
-                           " Close it and run again; the existing file was not changed.")
-
-
 def write_master(report: Report, path: str | Path, created: dt.datetime | None = None,
                  pdf: str | Path | None = None, force: bool = False,
                  keep: int = KEEP_PREVIOUS) -> Path:
@@ -132,23 +136,24 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
             "--out FILE.parquet` (or .csv) for a BI tool.")
     check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    controller, analysis = read_controller_work(path)
+    work = read_controller_work(path, report.administration)
     carried = _sheets_added(path, force, report.administration) if path.exists() else {}
     try:
         with replaced_atomically(path) as tmp:
-            write_workbook(tmp, report, controller, analysis, created, carried=carried)
+            write_workbook(tmp, report, work, created, carried=carried)
             if path.exists():
                 keep_previous(path, keep)
     except PermissionError as e:
-        raise IntraxlError(f"{path} cannot be replaced ({e.strerror}); it may be open in "
-                           "Excel. Close it and run again; the existing file was not changed.")
+        raise IntraxlError(
+            f"{path} cannot be replaced ({e.strerror}); it may be open in Excel. Close it and "
+            "run again; the existing file was not changed.") from e
     if pdf is not None:
-        export_pdf(report, Path(pdf), controller, analysis, created)
+        export_pdf(report, Path(pdf), work, created)
     return path
 
 
-def export_pdf(report: Report, pdf: Path, controller: dict[tuple[str, str], str],
-               analysis: str | None, created: dt.datetime | None = None) -> Path:
+def export_pdf(report: Report, pdf: Path, work: ControllerWork,
+               created: dt.datetime | None = None) -> Path:
     """The report sheets as a PDF: the master written once more with the file log and the
     data hidden (LibreOffice prints no hidden sheet), converted by LibreOffice headless."""
     from .office import soffice, to_pdf
@@ -156,10 +161,11 @@ def export_pdf(report: Report, pdf: Path, controller: dict[tuple[str, str], str]
     soffice()  # a clear message before any work when LibreOffice is not there
     with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
         printable = Path(d) / f"{pdf.stem}.xlsx"
-        write_workbook(str(printable), report, controller, analysis, created,
+        write_workbook(str(printable), report, work, created,
                        hidden=[s for s in SHEETS if s not in REPORT_SHEETS])
         return to_pdf(printable, pdf)
 
 
-__all__ = ["KEEP_PREVIOUS", "REPORT_SHEETS", "SHEETS", "check_not_open", "export_pdf",
-           "keep_previous", "previous_masters", "read_controller_work", "write_master"]
+__all__ = ["KEEP_PREVIOUS", "REPORT_SHEETS", "SHEETS", "ControllerWork", "check_not_open",
+           "export_pdf", "keep_previous", "previous_masters", "read_controller_work",
+           "write_master"]

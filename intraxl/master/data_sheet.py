@@ -21,6 +21,15 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..xlsx import cell_text
 
+# The private members of XlsxWriter this class relies on; a test checks that the installed
+# XlsxWriter still has them, so an upgrade that changes them fails with a clear message.
+XLSXWRITER_PRIVATE = {
+    "Worksheet": ("_write_sheet_data", "_write_rows", "_check_dimensions",
+                  "_convert_date_time", "_xml_start_tag", "_xml_end_tag"),
+    "SharedStringTable": ("_get_shared_string_index",),
+    "Format": ("_get_xf_index",),
+}
+
 
 class DataSheet(Worksheet):
     """A worksheet whose rows 2.. are six text columns and a value column given to
@@ -69,7 +78,7 @@ class DataSheet(Worksheet):
         date_style = self._date_format._get_xf_index() if self._date_format else 0
         out = []
         for r, a, b, c, d, e, f, (kind, v) in zip(range(2, len(self._values) + 2),
-                                                  *self._texts, self._values):
+                                                  *self._texts, self._values, strict=False):
             if kind == "n":
                 value = f'<c r="G{r}"><v>{v:.16G}</v></c>'
             elif kind == "s":

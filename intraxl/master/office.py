@@ -19,8 +19,8 @@ TIMEOUT = 600  # seconds; a large master takes LibreOffice a while on a small ma
 
 INSTALL_LIBREOFFICE = (
     "LibreOffice is needed for this: install it (Debian/Ubuntu: `apt-get install "
-    "libreoffice-calc-nogui`; Windows and macOS: https://www.libreoffice.org) and make sure "
-    "`soffice` is on PATH")
+    "libreoffice-calc-nogui libreoffice-writer-nogui`; Windows and macOS: "
+    "https://www.libreoffice.org) and make sure `soffice` is on PATH")
 
 # A user profile that makes LibreOffice recalculate every formula of an .xlsx on load
 # (org.openoffice.Office.Calc/Formula/Load/OOXMLRecalcMode = 0, "always"). Without it,
@@ -58,7 +58,7 @@ def libreoffice_convert(src: Path, fmt: str, out_dir: Path, recalc: bool = False
                 capture_output=True, text=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise IntraxlError(f"LibreOffice did not finish converting {src.name} within "
-                               f"{TIMEOUT} s")
+                               f"{TIMEOUT} s") from None
     out = out_dir / f"{src.stem}.{fmt.split(':')[0]}"
     if done.returncode != 0 or not out.exists() or out.stat().st_size == 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
@@ -67,10 +67,10 @@ def libreoffice_convert(src: Path, fmt: str, out_dir: Path, recalc: bool = False
     return out
 
 
-def to_pdf(xlsx: Path, pdf: Path) -> Path:
-    """`xlsx` as a PDF at `pdf` (its hidden sheets are not printed)."""
+def to_pdf(src: Path, pdf: Path) -> Path:
+    """A workbook (its hidden sheets are not printed) or a Word document as a PDF at `pdf`."""
     with tempfile.TemporaryDirectory(prefix="intraxl-pdf-") as d:
-        out = libreoffice_convert(xlsx, "pdf", Path(d))
+        out = libreoffice_convert(src, "pdf", Path(d))
         pdf.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(out), pdf)
     return pdf

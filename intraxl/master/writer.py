@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import pandas as pd
 import xlsxwriter
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -20,6 +20,8 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
+from ..consolidate import blank as _blank
+from ..consolidate import records as _records
 from ..periods import MONTHS_SV
 from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
@@ -52,17 +54,16 @@ COMMENTS_SHEET, DATA_SHEET = "Kommentarer", "Data"
 # What the board reads, in the PDF; the file log and the data are not.
 REPORT_SHEETS = tuple(s for s in SHEETS if s not in ("Inlämningar", DATA_SHEET))
 DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
+DRAFT_PREFIX = "Utkast:"  # an administration text intraxl drafted: not the controller's
 
 
-def _records(df: Any) -> list[dict[str, Any]]:
-    """Rows as dicts, made from column lists: DataFrame.to_dict and iterrows go through
-    pandas' Arrow-backed text columns cell by cell (0.15 s for a 1,000-unit month)."""
-    columns = list(df.columns)
-    return [dict(zip(columns, row)) for row in zip(*(df[c].tolist() for c in columns))]
+@dataclass
+class ControllerWork:
+    """What the controller writes in the master, carried over to the next one."""
 
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # Controller column
+    sections: dict[str, str] = field(default_factory=dict)  # administration rows' Text
+    analysis: str | None = None  # Sammanfattning's analysis cell
 
 
 class Formats:
@@ -73,6 +74,10 @@ class Formats:
         self.wb = wb
         self.title = add({"bold": True, "font_size": 16, "font_color": HEADER_BG})
         self.subtitle = add({"italic": True, "font_color": "#595959"})
+        # a subtitle longer than the sheet is wide, merged across it (text running past
+        # the last column would make LibreOffice print the whole sheet smaller)
+        self.long_subtitle = add({"italic": True, "font_color": "#595959", "text_wrap": True,
+                                  "valign": "top"})
         self.heading = add({"bold": True, "font_size": 12, "font_color": HEADER_BG})
         self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_BG,
                            "text_wrap": True, "valign": "top", "border": 1})
@@ -385,20 +390,25 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, top)
 
 
-def _comments(wb: Workbook, fmt: Formats, report: Report, controller: dict[tuple[str, str], str],
-              ) -> None:
+def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) -> None:
     ws = wb.add_worksheet("Kommentarer")
     ws.write_string(0, 0, f"Kommentarer – {report.period.label_sv}", fmt.title)
-    ws.write_string(1, 0, "Enheternas texter per avsnitt. Kolumnen Controller är din: den "
-                    "behålls när arbetsboken skapas på nytt.", fmt.subtitle)
+    ws.merge_range(1, 0, 1, 3, f"Först {report.administration}s text per avsnitt till "
+                   "månadsrapporten (intraxl report), sedan enheternas texter. Förvaltningens "
+                   "Text och kolumnen Controller är dina: de behålls när arbetsboken skapas på "
+                   "nytt.", fmt.long_subtitle)
     columns = [("Avsnitt", 14), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
-    rows = [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
-             (controller.get((c["section"], c["unit"])), fmt.analysis)]
-            for c in _records(report.comments)]
-    # Controller texts whose unit text has gone are kept too, never dropped.
-    shown = {(c["section"], c["unit"]) for c in _records(report.comments)}
+    admin, sections = report.administration, report.sections
+    rows = [[(s, fmt.bold), (admin, fmt.bold), (work.sections.get(s), fmt.analysis),
+             (work.notes.get((s, admin)), fmt.analysis)] for s in sections]
+    rows += [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
+              (work.notes.get((c["section"], c["unit"])), fmt.analysis)]
+             for c in _records(report.comments)]
+    # Controller texts whose row has gone are kept too, never dropped.
+    shown = {(s, admin) for s in sections} | {
+        (c["section"], c["unit"]) for c in _records(report.comments)}
     rows += [[(s, fmt.text), (u, fmt.text), (None, fmt.text), (t, fmt.analysis)]
-             for (s, u), t in controller.items() if (s, u) not in shown and t]
+             for (s, u), t in work.notes.items() if (s, u) not in shown and t]
     _table(ws, fmt, 3, "Kommentarer", columns, rows)
     _page_setup(ws, report, 3)
 
@@ -560,13 +570,13 @@ def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) 
             write(ws, r, c, content, fmt.get("date") if isinstance(content, dt.date) else None)
 
 
-def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], str],
-                   analysis: str | None, created: dt.datetime | None = None,
-                   hidden: Sequence[str] = (),
+def write_workbook(path: str, report: Report, work: ControllerWork,
+                   created: dt.datetime | None = None, hidden: Sequence[str] = (),
                    carried: dict[str, fingerprint.Carried] | None = None) -> None:
-    """The master workbook at `path`; `hidden` sheets are hidden (for the PDF export);
-    `carried` are the sheets the controller added, written after intraxl's own. The record of
-    every cell written goes into the very hidden sheet `intraxl`."""
+    """The master workbook at `path` with the controller's `work` carried over; `hidden`
+    sheets are hidden (for the PDF export); `carried` are the sheets the controller added,
+    written after intraxl's own. The record of every cell written goes into the very hidden
+    sheet `intraxl`."""
     generated = created or dt.datetime.now().replace(microsecond=0)
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                     "strings_to_numbers": False})
@@ -589,10 +599,10 @@ def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], 
     _work_items(wb, fmt, report, "Uppdrag")
     _projects(wb, fmt, report)
     _risks(wb, fmt, report)
-    _comments(wb, fmt, report, controller)
+    _comments(wb, fmt, report, work)
     _files(wb, fmt, report)
     _data(wb, fmt, report)
-    _summary(summary, wb, fmt, report, keys, analysis, generated)
+    _summary(summary, wb, fmt, report, keys, work.analysis, generated)
     for name, cells in (carried or {}).items():
         _carried(wb, fmt, name, cells)
     fit_rows(wb)

@@ -15,9 +15,9 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from xml.parsers import expat
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 

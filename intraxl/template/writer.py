@@ -141,7 +141,7 @@ def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout, marks: Marks) 
         "columns": [{"header": h, "header_format": fmt.header} for h in columns],
     })
     keys = row_keys(sheet) if sheet.rows else [None]
-    for r, (row, key) in enumerate(zip(rows, keys), start=FIRST_DATA_ROW):
+    for r, (row, key) in enumerate(zip(rows, keys, strict=False), start=FIRST_DATA_ROW):
         for col, header in enumerate(columns):
             cell = row[header]
             messages = marks.get((sheet.name, key or "", header), [])
@@ -223,7 +223,7 @@ def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
                     "Rätta i din ifyllda fil och skicka den igen; markerade celler nedan "
                     "visar var.", fmt.hint)
     headers = ("Allvarlighet", "Kod", "Cell", "Meddelande")
-    for col, (h, w) in enumerate(zip(headers, (12, 24, 22, 110))):
+    for col, w in enumerate((12, 24, 22, 110)):
         ws.set_column(col, col, w)
     marks: Marks = {}
     rows = []

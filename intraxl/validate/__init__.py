@@ -19,11 +19,17 @@ from ..mappings.models import Unit
 from ..periods import Period
 from ..reader import RawRow, RawTable, RawWorkbook, read_workbook
 from ..template.layout import row_ids
-from .values import as_choice, as_date, as_number, as_text, indicator_kind
 from .models import (
-    EconomyRow, Fact, FileReport, IndicatorRow, ProjectRow, RiskRow, Submission, WorkItemRow,
+    EconomyRow,
+    Fact,
+    FileReport,
+    IndicatorRow,
+    ProjectRow,
+    RiskRow,
+    Submission,
+    WorkItemRow,
 )
-
+from .values import as_choice, as_date, as_number, as_text, indicator_kind
 
 
 class _Checker:
