@@ -555,13 +555,29 @@ def test_a_master_changed_by_hand_is_not_replaced_unless_forced(tmp_path):
     assert "Min analys" in openpyxl.load_workbook(out).sheetnames
 
 
+def test_a_master_saved_by_libreoffice_is_not_changed(month, tmp_path):
+    """Saved by a spreadsheet program (which stores every formula's value and rewrites the
+    file its own way), with only the analysis written: nothing to report, replaced."""
+    out = tmp_path / "master.xlsx"
+    assert consolidate(month["inbox"], month["db"], out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    wb["Sammanfattning"]["B4"] = "Månadens analys."
+    wb.save(out)
+    saved = libreoffice_convert(out, "xlsx", tmp_path / "lo")
+    shutil.copy(saved, out)
+    result = consolidate(month["inbox"], month["db"], out)
+    assert result.exit_code == 0, result.output
+    again = openpyxl.load_workbook(out, data_only=True)
+    assert again["Sammanfattning"]["B4"].value == "Månadens analys."
+
+
 def test_the_kept_areas_are_the_controllers():
     from intraxl.master.fingerprint import _kept
 
     header = {(3, 0): "Avsnitt", (3, 1): "Enhet", (3, 2): "Text", (3, 3): "Controller"}
     rows = {(4, 0): "Sammanfattning", (4, 1): "Intraservice",  # an administration row
             (5, 0): "Sammanfattning", (5, 1): "Gemensamma tjänster – HR", (5, 2): "Bra."}
-    kept = _kept({"Kommentarer": header | rows}, "Intraservice")
+    kept = _kept({"Kommentarer": (header | rows, None)}, "Intraservice")
     assert kept == {("Sammanfattning", 3, 1), ("Kommentarer", 4, 2), ("Kommentarer", 4, 3),
                     ("Kommentarer", 5, 3)}
 

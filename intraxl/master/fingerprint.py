@@ -27,7 +27,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .. import swedish
-from ..cells import a1
+from ..cells import a1, rowcol
 from ..xlsx import shared_strings
 
 SHEET = "intraxl"  # very hidden: the record of what intraxl wrote
@@ -39,14 +39,15 @@ EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system)
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula cell: what intraxl wrote is the formula, whatever value a program last
-    stored with it (openpyxl, for one, saves formulas without their values)."""
+    """A formula cell: the formula and the value stored with it. Compared by its value when
+    the master holds one (as Excel and LibreOffice save it), else by its text (openpyxl, for
+    one, saves formulas without their values)."""
 
     text: str  # with its leading "="
+    value: Any = None  # the value as the record keeps it (`canonical`)
 
 
 Value = str | float | bool | Formula | None
-Cells = dict[str, dict[tuple[int, int], Value]]  # sheet -> (row, col) -> value
 
 
 def _from_datetime(v: dt.date | dt.time | dt.timedelta) -> str:
@@ -97,7 +98,7 @@ def _written(ws: Worksheet, strings: list[str]) -> Iterator[tuple[int, int, Valu
             elif kind == "Boolean":
                 v = bool(cell.boolean)
             elif kind == "Formula":
-                v = Formula(f"={cell.formula}")
+                v = Formula(f"={cell.formula}", canonical(cell.value))
             else:  # blanks, errors
                 continue
             if v is not None and v != "":
@@ -120,7 +121,7 @@ def record(wb: Workbook) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for ws in wb.worksheets():
         sheet: dict[str, Any] = {"cells": [
-            [r, c, {"f": v.text} if isinstance(v, Formula) else v]
+            [r, c, {"f": v.text, "v": v.value} if isinstance(v, Formula) else v]
             for r, c, v in _written(ws, strings)]}
         if hasattr(ws, "body"):
             sheet["columns"] = _body(ws, strings)
@@ -140,16 +141,16 @@ def write(wb: Workbook, recorded: dict[str, Any]) -> None:
 
 
 def _cells(sheet: dict[str, Any]) -> dict[tuple[int, int], Value]:
-    cells: dict[tuple[int, int], Value] = {
-        (r, c): Formula(v["f"]) if isinstance(v, dict) else v for r, c, v in sheet["cells"]}
-    for c, column in enumerate(sheet.get("columns", [])):
-        cells.update(((r, c), v) for r, v in enumerate(column, start=1)
-                     if v is not None and v != "")
-    return cells
+    return {(r, c): Formula(v["f"], v["v"]) if isinstance(v, dict) else v
+            for r, c, v in sheet["cells"]}
 
 
-def read(wb: pc.CalamineWorkbook) -> Cells | None:
-    """The record in a master, or None when it has none (an older intraxl wrote it)."""
+Recorded = dict[str, tuple[dict[tuple[int, int], Value], list[list[Value]] | None]]
+
+
+def read(wb: pc.CalamineWorkbook) -> Recorded | None:
+    """The record in a master, or None when it has none (an older intraxl wrote it): per
+    sheet its cells, and the Data sheet's rows from the second on as columns."""
     if SHEET not in wb.sheet_names:
         return None
     rows = wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
@@ -160,7 +161,7 @@ def read(wb: pc.CalamineWorkbook) -> Cells | None:
         data = json.loads(zlib.decompress(base64.b64decode(packed)))
     except (ValueError, zlib.error):
         return None  # damaged: treated as a master without a record
-    return {name: _cells(sheet) for name, sheet in data.items()}
+    return {name: (_cells(sheet), sheet.get("columns")) for name, sheet in data.items()}
 
 
 # --- comparing -----------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def shown(v: Value) -> str:
     if isinstance(v, bool):
         return str(v).upper()
     if isinstance(v, Formula):
-        return v.text
+        return shown(v.value)
     if isinstance(v, float):
         decimals = 0 if v.is_integer() else min(6, len(repr(v).split(".")[-1]))
         return swedish.number(v, decimals)
@@ -202,18 +203,20 @@ def shown(v: Value) -> str:
 
 
 def _same(a: Value, b: Value) -> bool:
+    if isinstance(a, Formula):
+        return a.text == b.text if isinstance(b, Formula) else _same(a.value, b)
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
     return a == b and type(a) is type(b)
 
 
-def _kept(written: Cells, administration: str) -> set[tuple[str, int, int]]:
+def _kept(written: Recorded, administration: str) -> set[tuple[str, int, int]]:
     """The cells that are the controller's, located in the record: the analysis cell, and in
     Kommentarer's table the Controller column and the administration rows' Text cells."""
     from .writer import ANALYSIS_CELL, COMMENTS_SHEET
 
     kept = {("Sammanfattning", *ANALYSIS_CELL)}
-    comments = written.get(COMMENTS_SHEET, {})
+    comments = written[COMMENTS_SHEET][0] if COMMENTS_SHEET in written else {}
     header = next(((r, c) for (r, c), v in comments.items() if v == "Controller"), None)
     if header is None:
         return kept
@@ -227,10 +230,31 @@ def _kept(written: Cells, administration: str) -> set[tuple[str, int, int]]:
     return kept
 
 
-def _values(wb: pc.CalamineWorkbook, sheet: str) -> dict[tuple[int, int], Value]:
-    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return {(r, c): v for r, row in enumerate(rows) for c, x in enumerate(row)
-            if (v := canonical(x)) is not None}
+def _sheet_changes(sheet: str, rows: list[list[Any]], cells: dict[tuple[int, int], Value],
+                   columns: list[list[Value]] | None,
+                   kept: set[tuple[str, int, int]]) -> list[Change]:
+    """The differences on one sheet, outside the kept cells, between its record and its rows
+    as read now. A body kept as columns (the Data sheet) is compared column by column first,
+    and cell by cell only when a column differs."""
+    body, width = 0, 0
+    if columns:
+        n, width = len(columns[0]), len(columns)
+        current = [[canonical(row[c]) if c < len(row) else None for row in rows[1:n + 1]]
+                   for c in range(width)]
+        if current == columns:
+            body = n  # rows 1..n, columns 0..width-1: as written
+        else:
+            cells = cells | {(r, c): v for c, column in enumerate(columns)
+                             for r, v in enumerate(column, start=1) if v is not None}
+    now: dict[tuple[int, int], Value] = {}
+    for r, row in enumerate(rows):
+        for c in range(width if 1 <= r <= body else 0, len(row)):
+            if (v := canonical(row[c])) is not None:
+                now[(r, c)] = v
+    return [Change(sheet, "cell", a1(r, c), cells.get((r, c)), now.get((r, c)))
+            for r, c in sorted(cells.keys() | now.keys())
+            if not (1 <= r <= body and c < width) and (sheet, r, c) not in kept
+            and not _same(cells.get((r, c)), now.get((r, c)))]
 
 
 def _formulas(path: str, sheets: list[str]) -> dict[str, dict[tuple[int, int], Formula]]:
@@ -248,8 +272,6 @@ def _formulas(path: str, sheets: list[str]) -> dict[str, dict[tuple[int, int], F
 
 def changes(path: str, administration: str) -> list[Change]:
     """What differs in the master at `path` from what intraxl wrote into it."""
-    from .writer import DATA_SHEET
-
     wb = pc.CalamineWorkbook.from_path(path)
     try:
         written = read(wb)
@@ -259,17 +281,20 @@ def changes(path: str, administration: str) -> list[Change]:
         present = [s for s in wb.sheet_names if s != SHEET]
         found = [Change(s, "removed") for s in written if s not in present]
         found += [Change(s, "added") for s in present if s not in written]
-        # The Data sheet, tens of thousands of rows, holds no formulas: values suffice.
-        formulas = _formulas(path, [s for s in present if s in written and s != DATA_SHEET])
         for sheet in (s for s in present if s in written):
-            was, now = written[sheet], _values(wb, sheet) | formulas.get(sheet, {})
-            for r, c in sorted(was.keys() | now.keys()):
-                old, new = was.get((r, c)), now.get((r, c))
-                if not _same(old, new) and (sheet, r, c) not in kept:
-                    found.append(Change(sheet, "cell", a1(r, c), old, new))
-        return found
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            found += _sheet_changes(sheet, rows, *written[sheet], kept)
     finally:
         wb.close()
+    # A formula whose value is gone (saved by a program that stores none) is compared by its
+    # text, read with openpyxl only for the sheets where that happened.
+    empty = [c for c in found if isinstance(c.old, Formula) and c.new is None]
+    if not empty:
+        return found
+    texts = _formulas(path, sorted({c.sheet for c in empty}))
+    return [c for c in found if not (isinstance(c.old, Formula) and c.new is None and c.cell
+                                     and texts[c.sheet].get(rowcol(c.cell), Formula("")).text
+                                     == c.old.text)]
 
 
 Carried = dict[tuple[int, int], tuple[Any, Any]]  # (row, col) -> (value or Formula, value)
