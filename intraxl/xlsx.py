@@ -24,6 +24,13 @@ if TYPE_CHECKING:  # validation uses the limits without loading XlsxWriter
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
 
+# XlsxWriter's internals read here and in master/fingerprint.py (its public API does not
+# say what was written): a test checks an upgrade still has them.
+XLSXWRITER_INTERNALS = {
+    "Workbook": ("str_table",),  # .string_table: text -> shared-string index
+    "Worksheet": ("table", "col_info", "row_info", "merge"),  # cells, widths, heights, merges
+    "cells": ("String", "RichString", "Number", "Datetime", "Boolean", "Formula"),
+}
 CELL_TEXT_MAX = 32_767  # Excel's longest cell text, in UTF-16 units
 MAX_ROWS = 1_048_576  # Excel's rows per sheet
 CUT_MARK = " […] (avkortad: texten är längre än en Excel-cell rymmer; hela texten finns i " \

@@ -4,6 +4,7 @@ with openpyxl, pandas and LibreOffice, figures checked against SPEC §6."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -807,3 +808,17 @@ def test_the_xlsxwriter_private_members_the_data_sheet_uses_are_there():
                          "its Worksheet internals, or pin the version that has them")
     ws = worksheet.Worksheet()
     assert hasattr(ws, "str_table") and hasattr(ws, "fh")
+    # The cells, widths, heights and merges the row heights and the record of what intraxl
+    # wrote are read from (intraxl/xlsx.py).
+    from intraxl.xlsx import XLSXWRITER_INTERNALS
+
+    wb = workbook.Workbook(io.BytesIO(), {"in_memory": True})
+    sheet = wb.add_worksheet()
+    sheet.write_string(0, 0, "x")
+    assert hasattr(wb.str_table, "string_table") and all(
+        hasattr(wb, a) for a in XLSXWRITER_INTERNALS["Workbook"])
+    assert all(hasattr(sheet, a) for a in XLSXWRITER_INTERNALS["Worksheet"])
+    assert set(XLSXWRITER_INTERNALS["cells"]) <= {  # the cell kinds, by their names
+        getattr(worksheet, n).__name__ for n in dir(worksheet)
+        if n.startswith("Cell") and n.endswith("Tuple")}
+    assert type(sheet.table[0][0]).__name__ == "String"

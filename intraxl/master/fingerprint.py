@@ -36,7 +36,6 @@ CHUNK = 32_000  # characters per cell (Excel's limit is 32,767)
 EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system)
 
 
-
 @dataclass(frozen=True)
 class Formula:
     """A formula cell: the formula and the value stored with it. Compared by its value when
@@ -87,10 +86,8 @@ def _written(ws: Worksheet, strings: list[str]) -> Iterator[tuple[int, int, Valu
     for r, row in ws.table.items():
         for c, cell in row.items():
             kind = type(cell).__name__
-            if kind == "String":
+            if kind in ("String", "RichString"):
                 v: Value = strings[cell.string]
-            elif kind == "RichString":
-                v = strings[cell.string]
             elif kind == "Number":
                 v = float(cell.number)
             elif kind == "Datetime":
@@ -115,8 +112,8 @@ def _body(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
 
 def record(wb: Workbook) -> dict[str, Any]:
     """Every non-empty cell of every sheet written so far, ready to store: per sheet its
-    cells as [row, col, value] (a formula as {"f": text}), and the Data sheet's rows from
-    the second on as columns. Call before `wb.close()`."""
+    cells as [row, col, value] (a formula as {"f": text, "v": value}), and the Data sheet's
+    rows from the second on as columns. Call before `wb.close()`."""
     strings = shared_strings(wb)
     out: dict[str, Any] = {}
     for ws in wb.worksheets():
