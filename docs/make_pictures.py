@@ -4,9 +4,10 @@ LibreOffice.
     python docs/make_pictures.py
 
 Runs the README's main job on the shipped examples in a temporary folder with `--pdf`, and
-turns the pages of `Sammanfattning` and `Ekonomi` into docs/sammanfattning.png and
-docs/ekonomi.png; then writes the board report with `--pdf` and turns the pages where 2.1 and
-2.4 begin into docs/rapport_2_1.png and docs/rapport_2_4.png (pdftoppm, from poppler-utils).
+turns the pages of `Sammanfattning`, `Ekonomi` and `Ekonomi per enhet` into
+docs/sammanfattning.png, docs/ekonomi.png and docs/ekonomi_per_enhet.png; then writes the
+board report with `--pdf` and turns the pages where 2.1 and 2.4 begin into
+docs/rapport_2_1.png and docs/rapport_2_4.png (pdftoppm, from poppler-utils).
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ def main() -> None:
                                   "--db", str(tmp / "intraxl.db"), "--out",
                                   str(tmp / "master.xlsx"), "--pdf"], check=True, cwd=ROOT)
         pdf = tmp / "master.pdf"
-        for sheet in ("Sammanfattning", "Ekonomi"):
+        for sheet in ("Sammanfattning", "Ekonomi", "Ekonomi per enhet"):
             page = next(i for i, p in enumerate(_pages(pdf), start=1)
                         if p.strip() and p.lstrip().splitlines()[0].rstrip().endswith(sheet))
-            _picture(pdf, page, tmp, sheet.lower())
+            _picture(pdf, page, tmp, sheet.lower().replace(" ", "_"))
         subprocess.run(intraxl + ["report", "--period", "2023-02", "--db",
                                   str(tmp / "intraxl.db"), "--master", str(tmp / "master.xlsx"),
                                   "--out", str(tmp / "rapport.docx"), "--pdf"], check=True,

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .errors import IntraxlError, MappingError
+from .errors import IntraxlError, MappingError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
 
@@ -32,14 +32,30 @@ LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units ne
 STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
 
 
-def _listed(table: Table, units: list[Any], states: list[str]) -> list[Any]:
+def _listed(table: Table, units: list[Any]) -> list[Any]:
     """The units to list in a terminal table: all of them in a small organisation, else only
     those needing attention (the table's caption says how many are left out)."""
     if len(units) <= LIST_ALL_UNITS_UP_TO:
         return units
-    shown = [u for u, state in zip(units, states, strict=False) if state != "godkänd"]
+    shown = [u for u in units if u.needs_attention]
     table.caption = f"{len(units) - len(shown)} accepted unit(s) not listed"
     return shown
+
+
+def _state(state: str, label: str, needs_attention: bool) -> str:
+    """A unit's state in a terminal table, coloured: `godkänd, senare fil avvisad` in yellow."""
+    colour = STATE_COLOURS[state] if state != "godkänd" or not needs_attention else "yellow"
+    return f"[{colour}]{label}[/]"
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    from .unit_state import LATER_REJECTED
+
+    later = counts[LATER_REJECTED]
+    return (f"{counts['godkänd']} accepted, {counts['avvisad']} rejected, {counts['karantän']} "
+            f"quarantined, {counts['saknas']} missing"
+            + (f"; {later} accepted with a later file rejected ({LATER_REJECTED})"
+               if later else ""))
 
 
 def _default_inbox(period: Period) -> Path:
@@ -79,7 +95,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MappingError as e:
+        except ProblemsError as e:
             for line in e.problems:
                 click.echo(f"error: {line}", err=True)
             ctx.exit(1)
@@ -247,10 +263,16 @@ def _tkr(v: Any) -> str:
               help="Also write the report sheets as a PDF beside the master (LibreOffice).")
 @click.option("--open", "open_", is_flag=True,
               help="Open the master in Excel afterwards (the optional excel extra).")
+@click.option("--force", is_flag=True,
+              help="Replace the master even if it was changed by hand (it is kept in "
+                   "föregående/; sheets added by hand are carried over).")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="How many earlier masters to keep in föregående/ beside it [default: 10].")
 @db_option
 @mappings_option
 def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | None,
-                out: Path | None, strict: bool, pdf: bool, open_: bool) -> None:
+                out: Path | None, strict: bool, pdf: bool, open_: bool, force: bool,
+                keep: int | None) -> None:
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -277,15 +299,15 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         result = run(inbox, period, m, store, out,
                      progress=lambda n: bar.advance(task, n),
                      on_files=lambda n: bar.update(task, total=n),
-                     pdf=out.with_suffix(".pdf") if pdf else None)
+                     pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
     table = Table(title=f"{m.organisation.administration} {period}: "
                         f"{len(result.reports)} file(s): {result.new} new, {result.changed} "
                         f"changed, {result.unchanged} unchanged (not read again)")
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
-    for u in _listed(table, report.units, [u.status for u in report.units]):
-        table.add_row(u.name, f"[{STATE_COLOURS[u.status]}]{u.status}[/]", u.file or "-",
+    for u in _listed(table, report.units):
+        table.add_row(u.name, _state(u.status, u.label, u.needs_attention), u.file or "-",
                       str(u.errors), str(u.warnings))
     console.print(table)
     unit_ids = {u.id for u in m.units}
@@ -296,8 +318,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     counts = report.status_counts()
     total = report.result[["forecast", "deviation"]].sum(min_count=1)
     costs = report.costs.iloc[0]
-    console.print(f"units: {counts['godkänd']} accepted, {counts['avvisad']} rejected, "
-                  f"{counts['karantän']} quarantined, {counts['saknas']} missing")
+    console.print(f"units: {_counts_line(counts)}")
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
                   f"budget {_tkr(costs['budget'])} tkr")
@@ -313,8 +334,9 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         from .master.office import open_in_excel
 
         open_in_excel(result.master)
-    if strict and (counts["avvisad"] or counts["karantän"] or counts["saknas"]):
-        click.echo("error: --strict: some units are missing, rejected or quarantined", err=True)
+    if strict and any(u.needs_attention for u in report.units):
+        click.echo("error: --strict: some units are missing, rejected or quarantined, or "
+                   "had a later file rejected", err=True)
         sys.exit(1)
 
 
@@ -435,8 +457,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     table = Table(title=f"{m.organisation.administration} {period}")
     for col in ("enhet", "läge", "mottagen", "från", "fil", "fel", "varningar", "ersatta"):
         table.add_column(col, overflow="fold")
-    for u in _listed(table, st.units, [u.state for u in st.units]):
-        table.add_row(escape(u.unit), f"[{STATE_COLOURS[u.state]}]{u.state}[/]",
+    for u in _listed(table, st.units):
+        table.add_row(escape(u.unit), _state(u.state, u.label, u.needs_attention),
                       f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "-",
                       escape(u.sender or "-"), escape(u.file or "-"), str(u.errors),
                       str(u.warnings), str(u.superseded))
@@ -448,9 +470,7 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     for q in st.unattributed:
         console.print(f"[red]karantän[/] {escape(q.file_name)} från {escape(q.sender or '?')}:"
                       f" {escape(q.reason)}")
-    c = st.counts()
-    console.print(f"{c['godkänd']} accepted, {c['avvisad']} rejected, {c['karantän']} "
-                  f"quarantined, {c['saknas']} missing")
+    console.print(_counts_line(st.counts()))
     for d in drafts:
         console.print(f"wrote {d}")
 
@@ -459,12 +479,12 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def refresh(file: Path) -> None:
     """Recalculate every formula of a workbook and save it (Excel, else LibreOffice)."""
-    from .master import backup_path
+    from .master import previous_masters
     from .master.office import refresh as recalculate
 
     used = recalculate(file)
     console.print(f"recalculated {file} with {used}; the previous file is "
-                  f"{backup_path(file).name}")
+                  f"{previous_masters(file)[-1]}")
 
 
 @main.group()

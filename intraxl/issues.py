@@ -57,6 +57,8 @@ CODES: dict[str, str] = {
     # warnings
     "formula-like-text": "text starting with = + - @ (kept as text)",
     "number-as-text": "a number stored as text (24 075, 1 234,5), read as the number",
+    "text-too-long": "a text longer than an Excel cell holds (32,767 characters): stored "
+                     "whole, shown cut",
     "comment-missing": "a red project or delayed item without explanation",
     "overdue": "end date passed but not done or marked delayed",
     "negative-cost": "a negative cost",

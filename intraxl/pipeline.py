@@ -165,7 +165,10 @@ def history_periods(period: Period) -> list[str]:
 def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
         progress: Callable[[int], None] | None = None,
         on_files: Callable[[int], None] | None = None, created: dt.datetime | None = None,
-        pdf: str | Path | None = None) -> RunResult:
+        pdf: str | Path | None = None, force: bool = False,
+        keep: int | None = None) -> RunResult:
+    """Validate the inbox, store, consolidate and write the master at `out`: not over a
+    master changed by hand unless `force`; `keep` earlier masters are kept (default 10)."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise IntraxlError(f"inbox folder not found: {inbox}")
@@ -184,10 +187,11 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         if progress:
             progress(len(chunk))
     reports = [plan.reused.get(f) or validated[f] for f in files]
-    from .master import write_master
+    from .master import KEEP_PREVIOUS, write_master
 
     report = consolidated(m, period, store, {r.sha256 for r in reports})
-    master = write_master(report, out, created, pdf)
+    master = write_master(report, out, created, pdf, force,
+                          KEEP_PREVIOUS if keep is None else keep)
     return RunResult(period, reports, report, master, plan.new, plan.changed,
                      len(plan.reused), plan.revalidated)
 

@@ -19,6 +19,20 @@ from .periods import MONTHS_SV, Period
 LOCALE = "sv_SE"
 MINUS = get_minus_sign_symbol(LOCALE)  # "−": babel's patterns write a hyphen-minus
 
+# Excel number formats that show figures the Swedish way whatever the machine's locale: the
+# prefix [$-41D] (Swedish, LCID 0x041D) tells LibreOffice, and so the PDF, to use Swedish
+# separators (15 981, 571,5, 5,9 %); without it `#,##0` shows 15,981 on an English machine.
+# Format codes themselves are always written in Excel's en-US syntax.
+EXCEL_SWEDISH = "[$-41D]"
+EXCEL_FORMATS = {
+    "amount": f"{EXCEL_SWEDISH}#,##0",  # 15 981
+    "decimal": f"{EXCEL_SWEDISH}#,##0.0",  # 571,5
+    "percent": f"{EXCEL_SWEDISH}0.0 %",  # 5,9 %
+    "integer": "0",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+
 
 def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
@@ -91,5 +105,5 @@ def date(value: dt.date) -> str:
     return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
-__all__ = ["LOCALE", "date", "figure", "mkr", "month", "month_year", "number", "percent",
-           "percent_points", "tkr"]
+__all__ = ["EXCEL_FORMATS", "LOCALE", "date", "figure", "mkr", "month", "month_year", "number",
+           "percent", "percent_points", "tkr"]

@@ -64,6 +64,39 @@ def pdf_text(pdf: Path) -> str:
                           capture_output=True, text=True).stdout
 
 
+def pdf_pages(pdf: Path) -> list[list[tuple[tuple[float, float, float, float], str, float]]]:
+    """Every page's text lines as pdftotext lays them out: (box, text, tallest word)."""
+    from lxml import etree
+
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    root = etree.fromstring(xml, etree.XMLParser(recover=True))
+    pages = []
+    for page in root.iter("{*}page"):
+        lines = []
+        for line in page.iter("{*}line"):
+            box = tuple(float(line.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
+            words = list(line.iter("{*}word"))
+            lines.append((box, " ".join(w.text or "" for w in words),
+                          max(float(w.get("yMax")) - float(w.get("yMin")) for w in words)))
+        pages.append(lines)
+    return pages
+
+
+def overlapping_lines(pdf: Path) -> list[tuple[int, str, str]]:
+    """(page, line, line) of text printed over other text: boxes that cross by more than
+    a point across and 40 % of a line's height (the lines of one wrapped paragraph touch)."""
+    found = []
+    for n, lines in enumerate(pdf_pages(pdf), start=1):
+        for i, (a, text_a, _) in enumerate(lines):
+            for b, text_b, _ in lines[i + 1:]:
+                dx = min(a[2], b[2]) - max(a[0], b[0])
+                dy = min(a[3], b[3]) - max(a[1], b[1])
+                if dx > 1 and dy > 0.4 * min(a[3] - a[1], b[3] - b[1]):
+                    found.append((n, text_a, text_b))
+    return found
+
+
 def schema_check(*paths: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCHEMA_CHECK), *map(str, paths)],
                           capture_output=True, text=True)

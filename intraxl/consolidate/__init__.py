@@ -22,6 +22,7 @@ from ..mappings import Mappings
 from ..mappings.models import Indicator
 from ..periods import Period
 from ..store import SubmissionRecord
+from ..unit_state import LATER_REJECTED, standing
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
 DONE = ("Klar", "Avbruten")
@@ -33,8 +34,10 @@ Key = tuple[str, str, str, str]  # unit, table, row id, field
 class UnitStatus:
     unit_id: str
     name: str
-    status: str  # godkänd | avvisad | saknas
-    file: str | None = None
+    status: str  # godkänd | avvisad | karantän | saknas (unit_state.standing)
+    label: str  # the state as shown: `godkänd, senare fil avvisad`
+    needs_attention: bool
+    file: str | None = None  # the file in the report; else the latest rejected one
     received_at: dt.datetime | None = None
     errors: int = 0
     warnings: int = 0
@@ -58,9 +61,15 @@ class Report:
     data: pd.DataFrame  # the Data table of SPEC §5
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
     sections: list[str] = field(default_factory=list)  # the comment sections, report order
+    # each reporting unit's economy lines (Ekonomi per enhet), in organisation order
+    unit_economy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def status_counts(self) -> dict[str, int]:
-        return {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
+        """Units per state, and `senare fil avvisad`: accepted units whose newer file was
+        rejected."""
+        counts = {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
+        counts[LATER_REJECTED] = sum(u.label != u.status for u in self.units)
+        return counts
 
 
 class _Facts:
@@ -175,6 +184,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             "annual_budget": cur.total(unit_ids, "Ekonomi", rids, "Årsbudget"),
         })
     costs = pd.DataFrame(cost_rows)
+    unit_economy = _unit_economy(m, cur)
 
     # --- indicators ---
     goals = {g.id: g for g in m.catalogue.goals}
@@ -261,7 +271,32 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
-                  list(dict.fromkeys(notes)), list(m.plan.comment_sections))
+                  list(dict.fromkeys(notes)), list(m.plan.comment_sections),
+                  unit_economy)
+
+
+def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
+    """Every economy line of every unit that reported, as it reported it, with its
+    deviation (utfall − budget) and its comment."""
+    rows = []
+    for u in m.units:
+        if u.id not in cur.units:
+            continue
+        for line in m.economy.lines:
+            if line.development_only and not u.development_frame:
+                continue
+            outcome = cur.num(u.id, "Ekonomi", line.id, "Utfall ack")
+            budget = cur.num(u.id, "Ekonomi", line.id, "Budget ack")
+            rows.append({
+                "unit_id": u.id, "unit": u.name, "line_id": line.id, "label": line.label,
+                "outcome": outcome, "budget": budget,
+                "deviation": None if outcome is None or budget is None else outcome - budget,
+                "annual_budget": cur.num(u.id, "Ekonomi", line.id, "Årsbudget"),
+                "forecast": cur.num(u.id, "Ekonomi", line.id, "Prognos helår"),
+                "comment": cur.get(u.id, "Ekonomi", line.id, "Kommentar")})
+    return pd.DataFrame(rows, columns=["unit_id", "unit", "line_id", "label", "outcome",
+                                       "budget", "deviation", "annual_budget", "forecast",
+                                       "comment"])
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -334,26 +369,21 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
                  ) -> tuple[list[UnitStatus], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
     held = {a["unit_id"] for a in quarantined}
-    latest: dict[str, SubmissionRecord] = {}
-    for r in records:  # oldest first: the last accepted one wins
-        if r.accepted and r.period == period:
-            latest[r.unit_id] = r
     by_unit: dict[str, list[SubmissionRecord]] = {}
-    for r in records:
+    for r in records:  # oldest first
         by_unit.setdefault(r.unit_id, []).append(r)
-    statuses = []
+    statuses, used = [], set()
     for u in m.units:
-        mine = by_unit.get(u.id, [])
-        if u.id in latest:
-            r, status = latest[u.id], "godkänd"
-        elif mine:
-            r, status = mine[-1], "avvisad"
-        else:
-            statuses.append(UnitStatus(u.id, u.name, "karantän" if u.id in held else "saknas"))
-            continue
-        statuses.append(UnitStatus(u.id, u.name, status, r.file_name, r.received_at,
-                                   r.error_count, r.warning_count, len(mine)))
-    used = {r.id for r in latest.values()}
+        st = standing(by_unit.get(u.id, []), period, u.id in held)
+        shown = st.in_report or st.latest
+        if st.in_report is not None:
+            used.add(st.in_report.id)
+        unit = UnitStatus(u.id, u.name, st.state, st.label, st.needs_attention,
+                          files_seen=st.files)
+        if shown is not None:
+            unit.file, unit.received_at = shown.file_name, shown.received_at
+            unit.errors, unit.warnings = shown.error_count, shown.warning_count
+        statuses.append(unit)
     files = pd.DataFrame([{
         "unit_id": r.unit_id or None, "unit": names.get(r.unit_id),
         "file": r.file_name, "source": r.source, "sender": r.sender,

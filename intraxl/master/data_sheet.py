@@ -19,6 +19,8 @@ from typing import Any, Sequence
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
+from ..xlsx import cell_text
+
 # The private members of XlsxWriter this class relies on; a test checks that the installed
 # XlsxWriter still has them, so an upgrade that changes them fails with a clear message.
 XLSXWRITER_PRIVATE = {
@@ -27,7 +29,6 @@ XLSXWRITER_PRIVATE = {
     "SharedStringTable": ("_get_shared_string_index",),
     "Format": ("_get_xf_index",),
 }
-STRMAX = 32767  # Excel's longest cell text; XlsxWriter's write_string cuts there too
 
 
 class DataSheet(Worksheet):
@@ -48,7 +49,7 @@ class DataSheet(Worksheet):
         for column in columns[:6]:
             # The texts repeat (a period, a thousand units, a few tables and fields): each
             # distinct one is entered once, and the table's reference count kept right.
-            codes = {v: index(str(v)[:STRMAX]) for v in dict.fromkeys(column)}
+            codes = {v: index(cell_text(str(v))) for v in dict.fromkeys(column)}
             table.count += len(column) - len(codes)
             self._texts.append([codes[v] for v in column])
         for v in columns[6]:
@@ -59,11 +60,17 @@ class DataSheet(Worksheet):
             elif v is None:
                 self._values.append(("", v))
             else:
-                self._values.append(("s", index(str(v)[:STRMAX])))
+                self._values.append(("s", index(cell_text(str(v)))))
         if self._values:
             self._check_dimensions(len(self._values), 6)
         self._date_format = date_format
         return len(self._values)
+
+    def body(self) -> tuple[list[list[int]], list[tuple[str, Any]]]:
+        """Rows 2.. as given to `write_body`: six columns of shared-string indices, and the
+        values as (kind, value): "s" a shared-string index, "n" a number, "d" a date's serial
+        number, "" empty (for the record of what intraxl wrote)."""
+        return self._texts, self._values
 
     def _write_sheet_data(self) -> None:
         self._xml_start_tag("sheetData")

@@ -103,9 +103,9 @@ def open_in_excel(path: Path) -> None:
 
 def refresh(path: Path) -> str:
     """Recalculate every formula of `path` and save it in place, keeping the previous file
-    as a backup: through Excel when xlwings and Excel are there, else LibreOffice headless.
-    Returns the program used."""
-    from . import backup_path, check_not_open
+    in `föregående/`: through Excel when xlwings and Excel are there, else LibreOffice
+    headless. Returns the program used."""
+    from . import check_not_open, keep_previous
 
     if not path.is_file():
         raise IntraxlError(f"no such workbook: {path}")
@@ -113,7 +113,7 @@ def refresh(path: Path) -> str:
     app = _excel()
     if app is not None:
         try:
-            shutil.copy2(path, backup_path(path))
+            keep_previous(path)
             book = app.books.open(str(path.resolve()))
             app.calculate()
             book.save()
@@ -123,7 +123,7 @@ def refresh(path: Path) -> str:
         return "Excel"
     with tempfile.TemporaryDirectory(prefix="intraxl-refresh-", dir=path.parent) as d:
         out = libreoffice_convert(path, "xlsx", Path(d), recalc=True)
-        shutil.copy2(path, backup_path(path))
+        keep_previous(path)
         os.replace(out, path)
     return "LibreOffice"
 

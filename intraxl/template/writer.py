@@ -20,14 +20,17 @@ from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
+from ..swedish import EXCEL_FORMATS
+from ..xlsx import cell_text, fit_rows
 from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
 
 GREY = "#D9D9D9"
 MARKED = "#FFC7CE"  # a cell with a problem, in the feedback workbook
 HEADER = "#1F4E79"
 NUM_FORMATS = {
-    "tkr": "#,##0", "integer": "#,##0", "number": "#,##0.0", "percent": "0.0%",
-    "date": "yyyy-mm-dd",
+    "tkr": EXCEL_FORMATS["amount"], "integer": EXCEL_FORMATS["amount"],
+    "number": EXCEL_FORMATS["decimal"], "percent": EXCEL_FORMATS["percent"],
+    "date": EXCEL_FORMATS["date"],
 }
 # Bounds for validations: wide, but they stop text and absurd numbers.
 MAX_AMOUNT = 1e9
@@ -75,7 +78,7 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> 
     elif isinstance(value, (dt.date, dt.datetime)):
         ws.write_datetime(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, cell_text(str(value)), fmt)
 
 
 def _validation(c: Cell) -> dict[str, Any] | None:
@@ -186,7 +189,7 @@ def _write_instructions(wb: Workbook, fmt: _Formats, m: Mappings, unit: Unit,
                     f"{m.template.version} · period {period}", fmt.hint)
     row = 3
     for paragraph in m.template.instructions:
-        ws.write_string(row, 0, "•")
+        ws.write_string(row, 0, "•", fmt.wrap)
         ws.write_string(row, 1, paragraph, fmt.wrap)
         row += 1
     row += 1
@@ -302,6 +305,7 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
         _write_instructions(wb, fmt, m, unit, period)
         for sheet in sheets:
             _write_sheet(wb, fmt, sheet, marks)
+        fit_rows(wb)
         wb.close()
     return path
 

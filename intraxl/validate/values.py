@@ -12,6 +12,7 @@ from .. import contract, swedish
 from ..issues import Severity
 from ..mappings import Mappings
 from ..periods import Period
+from ..xlsx import CELL_TEXT_MAX, utf16_len
 
 MAX_ABS_NUMBER = 1e9
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -76,6 +77,11 @@ def as_text(v: Any) -> tuple[str, Problem | None]:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     text = (v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)).strip()
+    if utf16_len(text) > CELL_TEXT_MAX:
+        return text, Problem("text-too-long", f"Texten har {swedish.number(len(text))} tecken, "
+                             f"fler än en Excel-cell rymmer ({swedish.number(CELL_TEXT_MAX)}). "
+                             "Hela texten sparas, men i sammanställningen visas den avkortad.",
+                             Severity.WARNING)
     if text.startswith(FORMULA_PREFIXES):
         return text, Problem("formula-like-text", f"Texten börjar med '{text[0]}'. Den behålls "
                              "som text och blir aldrig en formel i sammanställningen.",
