@@ -140,7 +140,7 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
     period = Period.parse(status.period)
     month = period.label_sv
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for u in status.units:
         unit = m.unit(u.unit_id)
         if u.state == "saknas":

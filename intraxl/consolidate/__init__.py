@@ -93,8 +93,7 @@ class _Facts:
 
     def total(self, units: list[str], table: str, rids: list[str], fld: str) -> float | None:
         """Σ over units and rows; None when nobody reported any of them."""
-        vals = [self.num(u, table, r, fld) for u in units for r in rids]
-        vals = [v for v in vals if v is not None]
+        vals = [v for u in units for r in rids if (v := self.num(u, table, r, fld)) is not None]
         return sum(vals) if vals else None
 
 
@@ -127,9 +126,9 @@ def _aggregate(ind: Indicator, f: _Facts, units: list[str], fld: str,
     if fld not in ("Utfall", "Prognos helår"):
         return None
     if ind.aggregation == "weighted_mean":
-        pairs = [(f.num(u, "Indikatorer", ind.id, fld),
-                  f.num(u, "Indikatorer", ind.weight or "", "Utfall")) for u in owners]
-        pairs = [(v, w) for v, w in pairs if v is not None and w]
+        pairs = [(v, w) for u in owners
+                 if (v := f.num(u, "Indikatorer", ind.id, fld)) is not None
+                 and (w := f.num(u, "Indikatorer", ind.weight or "", "Utfall"))]
         weight = sum(w for _, w in pairs)
         return sum(v * w for v, w in pairs) / weight if weight else None
     return f.total(owners, "Indikatorer", [ind.id], fld)
@@ -204,7 +203,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         r12 = None
         if ind.kind == "flow" and not yearly and ind.source == "indicators":
             fy_value = _aggregate(ind, full, unit_ids, "Utfall", m)
-            if None not in (outcome, fy_value, last_year):
+            if outcome is not None and fy_value is not None and last_year is not None:
                 r12 = outcome + fy_value - last_year
             elif outcome is not None:
                 notes.append(f"R12 för {ind.name} kan inte räknas: historik saknas.")

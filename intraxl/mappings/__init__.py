@@ -11,10 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import MappingError
 from ..periods import Period
@@ -185,15 +186,17 @@ def load_mappings(directory: str | Path = "mappings") -> Mappings:
                 problems.append(f"{path}: {_loc(err['loc'])}: {_message(err)}")
     if problems:
         raise MappingError(problems)
-    m = Mappings(directory, models["organisation.yaml"], models["indicators.yaml"],
-                 models["economy.yaml"], models["plan.yaml"], models["template.yaml"])
+    m = Mappings(directory, cast(Organisation, models["organisation.yaml"]),
+                 cast(IndicatorCatalogue, models["indicators.yaml"]),
+                 cast(Economy, models["economy.yaml"]), cast(Plan, models["plan.yaml"]),
+                 cast(TemplateSettings, models["template.yaml"]))
     problems = _cross_check(m)
     if problems:
         raise MappingError(problems)
     return m
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     if err["type"] == "extra_forbidden":
         return "unknown key (a typo?)"
     msg = err["msg"]
@@ -265,8 +268,8 @@ def _cross_check(m: Mappings) -> list[str]:
     for i, a in enumerate(plan.activities):
         known("plan.yaml", f"activities[{i}].goal", a.goal, goals, "goal")
         known("plan.yaml", f"activities[{i}].unit", a.unit, units, "unit")
-    for i, a in enumerate(plan.assignments):
-        known("plan.yaml", f"assignments[{i}].unit", a.unit, units, "unit")
+    for i, asg in enumerate(plan.assignments):
+        known("plan.yaml", f"assignments[{i}].unit", asg.unit, units, "unit")
     for i, p in enumerate(plan.portfolios):
         known("plan.yaml", f"portfolios[{i}].unit", p.unit, units, "unit")
     for i, project in enumerate(plan.projects):

@@ -125,7 +125,7 @@ def _too_many_rows(name: str, n: int) -> PackageRejected:
 def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
     wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(package.data), load_tables=True)
     try:
-        table_names = set(wb.table_names)
+        table_names = set(wb.table_names or ())
     except Exception:  # noqa: BLE001 - tables unsupported or unreadable: use the fallback
         table_names = set()
     sheets: dict[str, list[list[Any]]] = {}
@@ -143,14 +143,16 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
         if spec.name in table_names:
             # The table itself: its data rows, at sheet row t.start[0] + i.
             t = wb.get_table_by_name(spec.name)
-            if t.end[0] - t.start[0] > MAX_TABLE_ROWS:
-                raise _too_many_rows(t.sheet, t.end[0] - t.start[0])
-            sheet_name, header_row = t.sheet, t.start[0] - 1
-            columns = {str(h).strip(): t.start[1] + i for i, h in enumerate(t.columns)}
+            assert t.start is not None and t.end is not None  # a table always has its range
+            start, end = t.start, t.end
+            if end[0] - start[0] > MAX_TABLE_ROWS:
+                raise _too_many_rows(t.sheet, end[0] - start[0])
+            sheet_name, header_row = t.sheet, start[0] - 1
+            columns = {str(h).strip(): start[1] + i for i, h in enumerate(t.columns)}
             # (first sheet row, first column, rows, typed below the table)
-            parts = [(t.start[0], t.start[1], t.to_python(), False)]
-            if spec.takes_new_rows and _typed_below(package, t.sheet, t.end[0]):
-                below = t.end[0] + 1
+            parts = [(start[0], start[1], t.to_python(), False)]
+            if spec.takes_new_rows and _typed_below(package, t.sheet, end[0]):
+                below = end[0] + 1
                 parts.append((below, 0, sheet_rows(t.sheet)[below:], True))
         elif spec.name in wb.sheet_names and (
                 found := _find_header(spec, sheet_rows(spec.name))) is not None:
@@ -180,9 +182,9 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
         if len(renamed) < len(missing):
             continue
         table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
-        for start, offset, data, below_table in parts:
+        for first_row, offset, data, below_table in parts:
             at = {c: i - offset for c, i in table.columns.items()}
-            for r, line in enumerate(data, start=start):
+            for r, line in enumerate(data, start=first_row):
                 values = {c: _clean(line[i]) if i < len(line) else None for c, i in at.items()}
                 if any(v is not None for v in values.values()):
                     table.rows.append(RawRow(r, values, below_table))

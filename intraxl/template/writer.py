@@ -38,11 +38,11 @@ DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 class _Formats:
-    """One Format per (locked, kind) pair, created on first use."""
+    """One Format per (input, kind, marked), created on first use."""
 
     def __init__(self, wb: Workbook):
         self.wb = wb
-        self._cache: dict[tuple[bool, str], Format] = {}
+        self._cache: dict[tuple[bool, str, bool], Format] = {}
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": HEADER})
         self.hint = wb.add_format({"italic": True, "font_color": "#595959"})
         self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER,
@@ -116,7 +116,8 @@ Marks = dict[tuple[str, str, str], list[str]]  # (table, row key, column) -> mes
 
 def row_keys(sheet: SheetLayout) -> list[str | None]:
     """Each layout row's key; a unit's new risks go by ny-1, ny-2, ... (as in validation)."""
-    keys, new = [], 0
+    keys: list[str | None] = []
+    new = 0
     for row in sheet.rows:
         key = row[sheet.table.key].value
         if key is None and sheet.name == contract.RISKS.name:
@@ -160,16 +161,16 @@ def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout, marks: Marks) 
     for col, header in enumerate(columns):
         start = None
         for r in range(len(rows) + 1):
-            cell = rows[r][header] if r < len(rows) else None
-            same = start is not None and cell is not None and cell.input \
-                and _validation(cell) == _validation(rows[start][header])
+            current: Cell | None = rows[r][header] if r < len(rows) else None
+            same = start is not None and current is not None and current.input \
+                and _validation(current) == _validation(rows[start][header])
             if start is not None and not same:
                 v = _validation(rows[start][header])
                 if v:
                     ws.data_validation(FIRST_DATA_ROW + start, col,
                                        FIRST_DATA_ROW + r - 1, col, v)
                 start = None
-            if start is None and cell is not None and cell.input:
+            if start is None and current is not None and current.input:
                 start = r
     ws.freeze_panes(FIRST_DATA_ROW, 0)
     ws.protect("", {"format_columns": True, "format_rows": True})

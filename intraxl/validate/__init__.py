@@ -115,12 +115,16 @@ class _Checker:
     def period(self, table: RawTable, row: RawRow, column: str) -> Period | None:
         return self._value(table, row, column, True, contract.INFO_PERIOD, as_period)
 
+    def known_rows(self, table: RawTable, expected: list[str]) -> list[tuple[str, RawRow]]:
+        """`keyed_rows` of a table that takes no new rows: each row's id is a known one."""
+        return [(rid, row) for rid, row in self.keyed_rows(table, expected) if rid is not None]
+
     def keyed_rows(self, table: RawTable, expected: list[str], *,
                    allow_new: bool = False) -> list[tuple[str | None, RawRow]]:
         """Rows by their id: unknown, duplicate and missing ids are issues."""
         key = table.spec.key
         seen: Counter[str] = Counter()
-        out = []
+        out: list[tuple[str | None, RawRow]] = []
         for row in table.rows:
             rid = row_id(row.values.get(key))
             if rid is None and allow_new:
@@ -284,101 +288,103 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
 
     if (t := raw.tables.get("Indikatorer")) is not None:
         by_id = {i.id: i for i in m.indicators}
-        for rid, row in c.keyed_rows(t, expected["Indikatorer"]):
+        for rid, row in c.known_rows(t, expected["Indikatorer"]):
             ind = by_id[rid]
             required = ind.required and ind.frequency == "month" and (
                 ind.first_period is None or period >= Period.parse(ind.first_period))
             kind = indicator_kind(m, rid)
-            r = IndicatorRow(id=rid,
-                             outcome=c.number(t, row, "Utfall", required=required, kind=kind),
-                             forecast=c.number(t, row, "Prognos helår", required=False,
-                                               kind=kind),
-                             comment=c.text(t, row, "Kommentar"))
-            sub.indicators.append(r)
-            for col, v in (("Utfall", r.outcome), ("Prognos helår", r.forecast),
-                           ("Kommentar", r.comment)):
+            reported = IndicatorRow(
+                id=rid, outcome=c.number(t, row, "Utfall", required=required, kind=kind),
+                forecast=c.number(t, row, "Prognos helår", required=False, kind=kind),
+                comment=c.text(t, row, "Kommentar"))
+            sub.indicators.append(reported)
+            for col, v in (("Utfall", reported.outcome), ("Prognos helår", reported.forecast),
+                           ("Kommentar", reported.comment)):
                 c.fact(t, rid, col, v)
 
     if (t := raw.tables.get("Ekonomi")) is not None:
         kinds = {line.id: line.kind for line in m.economy.lines}
-        for rid, row in c.keyed_rows(t, expected["Ekonomi"]):
+        for rid, row in c.known_rows(t, expected["Ekonomi"]):
             vals = {col: c.number(t, row, col, required=True) for col in
                     ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår")}
-            r = EconomyRow(id=rid, outcome=vals["Utfall ack"], budget=vals["Budget ack"],
-                           annual_budget=vals["Årsbudget"], forecast=vals["Prognos helår"],
-                           comment=c.text(t, row, "Kommentar"))
+            line = EconomyRow(id=rid, outcome=vals["Utfall ack"], budget=vals["Budget ack"],
+                              annual_budget=vals["Årsbudget"], forecast=vals["Prognos helår"],
+                              comment=c.text(t, row, "Kommentar"))
             if kinds[rid] == "cost":
                 for col, v in vals.items():
                     if v is not None and v < 0:
                         c.add("negative-cost", f"Kostnaden {swedish.tkr(v)} är negativ. "
                               "Stämmer det?", t, row, col, severity=Severity.WARNING)
-                if r.forecast is not None and r.annual_budget and \
-                        abs(r.forecast - r.annual_budget) > 0.5 * abs(r.annual_budget):
-                    c.add("forecast-far-from-budget", f"Prognosen {swedish.tkr(r.forecast)} "
+                if line.forecast is not None and line.annual_budget and \
+                        abs(line.forecast - line.annual_budget) > 0.5 * abs(line.annual_budget):
+                    c.add("forecast-far-from-budget", f"Prognosen {swedish.tkr(line.forecast)} "
                           "avviker mer än 50 % från årsbudgeten "
-                          f"{swedish.tkr(r.annual_budget)}. Kommentera eller rätta.", t, row,
+                          f"{swedish.tkr(line.annual_budget)}. Kommentera eller rätta.", t, row,
                           "Prognos helår", severity=Severity.WARNING)
-            sub.economy.append(r)
+            sub.economy.append(line)
             for col, v in vals.items():
                 c.fact(t, rid, col, v)
-            c.fact(t, rid, "Kommentar", r.comment)
+            c.fact(t, rid, "Kommentar", line.comment)
 
     for name, target in (("Aktiviteter", sub.activities), ("Uppdrag", sub.assignments)):
         if (t := raw.tables.get(name)) is None:
             continue
-        for rid, row in c.keyed_rows(t, expected[name]):
-            r = WorkItemRow(id=rid, status=c.choice(t, row, "Status", contract.WORK_STATUSES),
-                            end=c.date(t, row, "Slutdatum", required=True),
-                            comment=c.text(t, row, "Kommentar"))
-            if r.status == "Försenad" and not r.comment:
+        for rid, row in c.known_rows(t, expected[name]):
+            item = WorkItemRow(
+                id=rid, status=c.choice(t, row, "Status", contract.WORK_STATUSES),
+                end=c.date(t, row, "Slutdatum", required=True),
+                comment=c.text(t, row, "Kommentar"))
+            if item.status == "Försenad" and not item.comment:
                 c.add("comment-missing", "Status är Försenad: skriv en kommentar om orsak och "
                       "ny plan.", t, row, "Kommentar", severity=Severity.WARNING)
-            if r.end and r.end < end_of_period and r.status in ("Ej påbörjad", "Pågående"):
-                c.add("overdue", f"Slutdatum {swedish.date(r.end)} har passerat men status är "
-                      f"{r.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row, "Status",
-                      severity=Severity.WARNING)
-            target.append(r)
-            for col, v in (("Status", r.status), ("Slutdatum", r.end), ("Kommentar", r.comment)):
-                c.fact(t, rid, col, v)
+            if item.end and item.end < end_of_period and \
+                    item.status in ("Ej påbörjad", "Pågående"):
+                c.add("overdue", f"Slutdatum {swedish.date(item.end)} har passerat men status "
+                      f"är {item.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row,
+                      "Status", severity=Severity.WARNING)
+            target.append(item)
+            for col, value in (("Status", item.status), ("Slutdatum", item.end),
+                               ("Kommentar", item.comment)):
+                c.fact(t, rid, col, value)
 
     if (t := raw.tables.get("Projekt")) is not None:
-        for rid, row in c.keyed_rows(t, expected["Projekt"]):
+        for rid, row in c.known_rows(t, expected["Projekt"]):
             dims = {col: c.choice(t, row, col, contract.PROJECT_STATUSES)
                     for col in ("Tid", "Kostnad", "Resultat")}
-            r = ProjectRow(id=rid, time=dims["Tid"], cost=dims["Kostnad"],
-                           result=dims["Resultat"], cause=c.text(t, row, "Orsak"),
-                           action=c.text(t, row, "Åtgärd"))
+            proj = ProjectRow(id=rid, time=dims["Tid"], cost=dims["Kostnad"],
+                              result=dims["Resultat"], cause=c.text(t, row, "Orsak"),
+                              action=c.text(t, row, "Åtgärd"))
             if "Röd" in dims.values():
-                for col, v in (("Orsak", r.cause), ("Åtgärd", r.action)):
+                for col, v in (("Orsak", proj.cause), ("Åtgärd", proj.action)):
                     if not v:
                         c.add("comment-missing", f"Projektet har röd status: ange {col.lower()}.",
                               t, row, col, severity=Severity.WARNING)
-            sub.projects.append(r)
-            for col, v in {**dims, "Orsak": r.cause, "Åtgärd": r.action}.items():
+            sub.projects.append(proj)
+            for col, v in {**dims, "Orsak": proj.cause, "Åtgärd": proj.action}.items():
                 c.fact(t, rid, col, v)
 
     if (t := raw.tables.get("Risker")) is not None:
         areas = [a.name for a in m.plan.risk_areas]
-        for rid, row in c.keyed_rows(t, expected["Risker"], allow_new=True):
-            is_new = rid is None
-            r = RiskRow(
-                id=rid,
+        for risk_id, row in c.keyed_rows(t, expected["Risker"], allow_new=True):
+            is_new = risk_id is None
+            risk = RiskRow(
+                id=risk_id,
                 area=c.choice(t, row, "Riskområde", areas) if is_new
                 else c.text(t, row, "Riskområde"),
                 risk=c.text(t, row, "Risk", required=is_new),
                 probability=c.choice(t, row, "Sannolikhet", contract.SCALE_1_4),
                 consequence=c.choice(t, row, "Konsekvens", contract.SCALE_1_4),
                 action=c.text(t, row, "Åtgärd"), owner=c.text(t, row, "Ansvarig"))
-            key = rid or c.new_rows[row.row]
-            sub.risks.append(r)
-            for col, v in (("Riskområde", r.area), ("Risk", r.risk),
-                           ("Sannolikhet", r.probability), ("Konsekvens", r.consequence),
-                           ("Åtgärd", r.action), ("Ansvarig", r.owner)):
+            key: str = risk_id or c.new_rows[row.row]
+            sub.risks.append(risk)
+            for col, v in (("Riskområde", risk.area), ("Risk", risk.risk),
+                           ("Sannolikhet", risk.probability), ("Konsekvens", risk.consequence),
+                           ("Åtgärd", risk.action), ("Ansvarig", risk.owner)):
                 if is_new or col not in ("Riskområde", "Risk"):
                     c.fact(t, key, col, v)
 
     if (t := raw.tables.get("Kommentarer")) is not None:
-        for rid, row in c.keyed_rows(t, expected["Kommentarer"]):
+        for rid, row in c.known_rows(t, expected["Kommentarer"]):
             text = c.text(t, row, "Text")
             if text:
                 sub.comments[rid] = text
