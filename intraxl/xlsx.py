@@ -31,6 +31,13 @@ XLSXWRITER_INTERNALS = {
     "Worksheet": ("table", "col_info", "row_info", "merge"),  # cells, widths, heights, merges
     "cells": ("String", "RichString", "Number", "Datetime", "Boolean", "Formula"),
 }
+# XlsxWriter's private methods master/data_sheet.py's Worksheet subclass calls or overrides.
+XLSXWRITER_METHODS = {
+    "Worksheet": ("_write_sheet_data", "_write_rows", "_check_dimensions",
+                  "_convert_date_time", "_xml_start_tag", "_xml_end_tag"),
+    "SharedStringTable": ("_get_shared_string_index",),
+    "Format": ("_get_xf_index",),
+}
 CELL_TEXT_MAX = 32_767  # Excel's longest cell text, in UTF-16 units
 MAX_ROWS = 1_048_576  # Excel's rows per sheet
 CUT_MARK = " […] (avkortad: texten är längre än en Excel-cell rymmer; hela texten finns i " \

@@ -793,25 +793,24 @@ def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monke
     assert "Digital infrastruktur" not in result.output
 
 
-def test_the_xlsxwriter_private_members_the_data_sheet_uses_are_there():
-    """The Data sheet subclasses XlsxWriter's Worksheet (master/data_sheet.py); pyproject pins
-    XlsxWriter below its next major version, and this says which member an upgrade broke."""
+def test_the_xlsxwriter_internals_intraxl_uses_are_there():
+    """intraxl reads and extends a few of XlsxWriter's internals (intraxl/xlsx.py lists them);
+    pyproject pins XlsxWriter below its next major version, and this says which member an
+    upgrade broke."""
     from xlsxwriter import sharedstrings, workbook, worksheet
 
-    from intraxl.master.data_sheet import XLSXWRITER_PRIVATE
+    from intraxl.xlsx import XLSXWRITER_INTERNALS, XLSXWRITER_METHODS
 
     classes = {"Worksheet": worksheet.Worksheet, "Format": workbook.Format,
                "SharedStringTable": sharedstrings.SharedStringTable}
-    missing = [f"{name}.{member}" for name, members in XLSXWRITER_PRIVATE.items()
+    missing = [f"{name}.{member}" for name, members in XLSXWRITER_METHODS.items()
                for member in members if not callable(getattr(classes[name], member, None))]
     assert not missing, (f"this XlsxWriter lacks {missing}: master/data_sheet.py must follow "
                          "its Worksheet internals, or pin the version that has them")
     ws = worksheet.Worksheet()
     assert hasattr(ws, "str_table") and hasattr(ws, "fh")
     # The cells, widths, heights and merges the row heights and the record of what intraxl
-    # wrote are read from (intraxl/xlsx.py).
-    from intraxl.xlsx import XLSXWRITER_INTERNALS
-
+    # wrote are read from.
     wb = workbook.Workbook(io.BytesIO(), {"in_memory": True})
     sheet = wb.add_worksheet()
     sheet.write_string(0, 0, "x")

@@ -21,14 +21,6 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..xlsx import cell_text
 
-# The private members of XlsxWriter this class relies on; a test checks that the installed
-# XlsxWriter still has them, so an upgrade that changes them fails with a clear message.
-XLSXWRITER_PRIVATE = {
-    "Worksheet": ("_write_sheet_data", "_write_rows", "_check_dimensions",
-                  "_convert_date_time", "_xml_start_tag", "_xml_end_tag"),
-    "SharedStringTable": ("_get_shared_string_index",),
-    "Format": ("_get_xf_index",),
-}
 
 
 class DataSheet(Worksheet):
