@@ -22,7 +22,6 @@ from xlsxwriter.worksheet import Worksheet
 from ..xlsx import cell_text
 
 
-
 class DataSheet(Worksheet):
     """A worksheet whose rows 2.. are six text columns and a value column given to
     `write_body`."""
