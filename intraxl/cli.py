@@ -1,7 +1,8 @@
 """The `intraxl` command: a thin shell over the library, one function call per command.
 
 Exit codes: 0 success; 1 the command ran and found a problem (invalid mappings, invalid
-submissions, a file that cannot be written); 2 usage error (unknown option, bad period).
+submissions, a file that cannot be written); 2 usage error (unknown option, bad period);
+3 an unexpected error, its details logged to a file the `error:` line names.
 """
 
 from __future__ import annotations
@@ -88,8 +89,35 @@ def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+EXIT_UNEXPECTED = 3  # an error intraxl did not expect (a bug): its details are in a log file
+
+
+def _log_unexpected(e: Exception, command: str) -> Path | None:
+    """Write an unexpected error's traceback to a new log file in intraxl's folder for the
+    user (else the temporary folder); its path, or None when nowhere can be written. The
+    command line is not logged: a database URL may hold a password."""
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    text = (f"intraxl {__version__}, Python {platform.python_version()}, {platform.platform()}"
+            f"\ncommand: {command}\n\n{''.join(traceback.format_exception(e))}")
+    name = f"intraxl-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    for folder in (Path(click.get_app_dir("intraxl")) / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+            return folder / name
+        except OSError:
+            continue
+    return None
+
+
 class _Group(click.Group):
-    """Turns the library's stopping errors into a clear message and exit code 1."""
+    """Turns every error into one `error:` line, never a traceback: the library's stopping
+    errors and a file that cannot be read or written exit 1; anything else is unexpected,
+    logged with its traceback, and exits 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -101,6 +129,18 @@ class _Group(click.Group):
         except IntraxlError as e:
             click.echo(f"error: {e}", err=True)
             ctx.exit(1)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            ctx.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last resort: never a traceback
+            log = _log_unexpected(e, ctx.command_path + " " + (ctx.invoked_subcommand or ""))
+            first = (str(e).splitlines() or [""])[0][:300]
+            click.echo(f"error: unexpected {type(e).__name__}: {first} (details in "
+                       f"{log or 'no log: nowhere to write it'})", err=True)
+            ctx.exit(EXIT_UNEXPECTED)
 
 
 @click.group(cls=_Group)
