@@ -40,6 +40,10 @@ userdb {{
   args = uid=nobody gid=nogroup home={d}/mail/%u
 }}
 mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
 service imap-login {{
   chroot =
   inet_listener imap {{
@@ -192,3 +196,27 @@ def test_wrong_password_and_untrusted_certificate_are_clear_errors(server, tmp_p
     result = _collect(tmp_path, url)
     assert result.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in result.output
     assert not (tmp_path / "inbox").exists()
+
+
+def test_a_folder_with_a_swedish_name(mappings, server, tmp_path, monkeypatch):
+    # 'INBOX/Månadsrapporter' as IMAP spells it (RFC 3501 5.1.3): å is U+00E5, '&AOU-'
+    url = _mailbox(server, "INBOX/M&AOU-nadsrapporter", _month(mappings)[:2])
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))
+    monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
+    swedish = f"imaps://{USER}@127.0.0.1:{server['port']}/INBOX/Månadsrapporter"
+    result = _collect(tmp_path, swedish)
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "inbox").iterdir())) == 2
+    log = rows(tmp_path / "intraxl.db", "attachments")
+    assert {a["source"] for a in log} == {swedish}
+    assert url.endswith("/INBOX/M&AOU-nadsrapporter")
+
+
+@pytest.mark.parametrize("name, spelt", [
+    ("~peter/mail/台北/日本語", '"~peter/mail/&U,BTFw-/&ZeVnLIqe-"'),  # RFC 3501's example
+    ("Fakturor & räkningar", '"Fakturor &- r&AOQ-kningar"'), ("INBOX", '"INBOX"'),
+    ('a "b" \\ c', '"a \\"b\\" \\\\ c"')])
+def test_folder_names_in_modified_utf7(name, spelt):
+    from intraxl.collect.mail import imap_folder_name
+
+    assert imap_folder_name(name) == spelt

@@ -5,6 +5,7 @@ Only reads; never marks, moves or deletes a message. Header values are untrusted
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email.utils
 import hashlib
@@ -159,6 +160,30 @@ class MailboxUrl:
                 f"{self.folder}")
 
 
+def imap_folder_name(name: str) -> str:
+    """A folder name as IMAP spells it (RFC 3501 5.1.3, modified UTF-7), quoted:
+    'INBOX/Månadsrapporter' -> '"INBOX/M&AOU-nadsrapporter"'. Printable ASCII stands for
+    itself ('&' as '&-'); every run of other characters is '&', its UTF-16 in base64 with
+    ',' for '/' and no padding, and '-'."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            coded = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii")
+            out.append("&" + coded.rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            end_run()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    end_run()
+    return '"' + "".join(out).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
               timeout: float = 60) -> Iterator[Mail]:
     """Every message in the mailbox folder (received on or after `since`), read-only:
@@ -181,7 +206,7 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
         except imaplib.IMAP4.error as e:
             raise IntraxlError(f"{box}: login refused for {box.user}: "
                                f"{e.args[0] if e.args else e}") from e
-        typ, _ = conn.select(f'"{box.folder}"', readonly=True)
+        typ, _ = conn.select(imap_folder_name(box.folder), readonly=True)
         if typ != "OK":
             raise IntraxlError(f"{box}: no folder {box.folder!r}")
         months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -203,5 +228,5 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
             pass
 
 
-__all__ = ["Attachment", "Mail", "MailboxUrl", "PASSWORD_ENV", "parse_eml", "parse_msg",
-           "read_folder", "read_imap"]
+__all__ = ["Attachment", "Mail", "MailboxUrl", "PASSWORD_ENV", "imap_folder_name", "parse_eml",
+           "parse_msg", "read_folder", "read_imap"]
