@@ -25,7 +25,7 @@ from ..periods import Period
 from ..reader.package import MAX_FILE_BYTES
 from ..store import Received, Store
 from ..validate import FileReport, validate_file
-from .mail import Attachment, Mail, MailboxUrl, read_folder, read_imap
+from .mail import Attachment, Mail, MailboxUrl, auth_failure, read_folder, read_imap
 
 # Attachments these issues are found in never reach the inbox: not a workbook, or unsafe.
 QUARANTINE_CODES = ("empty-file", "file-too-large", "not-a-workbook", "macro-enabled",
@@ -92,9 +92,10 @@ def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, s
         for issue in report.issues:
             if issue.code in QUARANTINE_CODES:
                 return issue.code, issue.message, unit
-    if mail.auth_failed:
+    failed = auth_failure(mail.auth_results, m.organisation.authserv_ids)
+    if failed:
         return ("unverified-sender", f"Mottagande e-postserver underkände avsändaren "
-                f"{mail.sender} ({mail.auth_failed}): meddelandet kan vara förfalskat.", unit)
+                f"{mail.sender} ({failed}): meddelandet kan vara förfalskat.", unit)
     if not senders_units:
         return ("unknown-sender", f"Avsändaren {mail.sender or '(saknas)'} är inte registrerad "
                 "för någon enhet.", unit)
