@@ -181,7 +181,8 @@ def import_history(path: str | Path, m: Mappings,
         submission=Submission(template_version="historik", period=period, unit_id=unit,
                               facts=facts)), source="import")
         for (period, unit), facts in sorted(grouped.items())]
-    results = store.record(items)
+    with store.run_lock():
+        results = store.record(items)
     summary["nya"] = sum(new for _, new in results)
     return issues, summary
 

@@ -114,7 +114,9 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     files = expand_paths([inbox])
     if on_files:
         on_files(len(files))
-    with few_collections():  # also in the worker processes and the master writer
+    # One run at a time on a database (and its master); also in the worker processes and the
+    # master writer, few cycle collections.
+    with store.run_lock(), few_collections():
         reports: list[FileReport] = []
         new_files = 0
         for chunk in validate_chunks(files, m, period):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
 
 import openpyxl
 import pandas as pd
@@ -217,3 +220,53 @@ def test_csv_export_shows_formula_like_text_as_text_and_reads_back_exactly(
 
     assert facts(again) == facts(store)
     assert {t for (_, _, table, _, field, t) in facts(again) if field == "Text"} >= set(texts)
+
+
+def _intraxl(tmp_path, *args: str, timeout: str = "300") -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "intraxl.cli", *args, "--mappings", str(ROOT / "mappings")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env={**os.environ, "INTRAXL_LOCK_TIMEOUT": timeout})
+
+
+def test_two_runs_at_once_take_turns(db_url, mappings, tmp_path):
+    """Two consolidates and two collects on one fresh database at once, in four processes:
+    each waits for the other, every one succeeds, nothing is stored twice."""
+    from .test_collect import the_month
+
+    mails = the_month(mappings, tmp_path / "mails")
+    master = tmp_path / "master.xlsx"
+    runs = [_intraxl(tmp_path, "consolidate", str(EXAMPLES), "--period", "2023-02",
+                     "--db", db_url, "--out", str(master)) for _ in range(2)]
+    runs += [_intraxl(tmp_path, "collect", str(mails), "--period", "2023-02", "--db", db_url,
+                      "--inbox", str(tmp_path / "inbox"), "--quarantine",
+                      str(tmp_path / "quarantine")) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], outputs
+    assert not any("Traceback" in out + err for out, err in outputs)
+    store = Store(db_url)
+    reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    # The inbox's files are the examples' own bytes: the same seven submissions.
+    assert counts(store) == {"submissions": 7, "schema_migrations": 2,
+                             "facts": sum(len(r.submission.facts) for r in reports)}
+    assert len(store.attachments("2023-02")) == 7
+    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == sorted(
+        p.name for p in EXAMPLES.glob("*.xlsx"))
+    assert openpyxl.load_workbook(master)["Data"].max_row > 1
+
+
+def test_a_run_waits_a_bounded_time_for_another(db_url, tmp_path):
+    store = Store(db_url)
+    master = tmp_path / "master.xlsx"
+    args = ("consolidate", str(EXAMPLES), "--period", "2023-02", "--db", db_url, "--out",
+            str(master))
+    with store.run_lock():  # another run holds the database
+        out, err = _intraxl(tmp_path, *args, timeout="2").communicate(timeout=120)
+        assert err.strip().splitlines() == [
+            f"error: the history database {store.safe_url} is in use by another intraxl run; "
+            "waited 2 s (try again when it is done)"], out + err
+    assert counts(store)["submissions"] == 0 and not master.exists()
+    run = _intraxl(tmp_path, *args, timeout="2")
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, out + err
+    assert counts(store)["submissions"] == 7 and master.exists()

@@ -165,28 +165,30 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
 def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
             inbox: str | Path, quarantine: str | Path, source: str,
             progress: Callable[[Collected], None] | None = None) -> list[Collected]:
-    """Take every attachment of `mails` into `inbox` or `quarantine`; see the module text."""
+    """Take every attachment of `mails` into `inbox` or `quarantine`; see the module text.
+    One collect at a time on a database: another waits for this one (`Store.run_lock`)."""
     inbox, quarantine = Path(inbox), Path(quarantine)
-    out = []
-    for mail in mails:
-        if mail.problem is not None:
-            att = Attachment(Path(mail.origin).name or "meddelande.eml", mail.raw)
-            sha = hashlib.sha256(att.data).hexdigest()
-            if store.attachment_seen(mail.message_id, att.file_name, sha):
-                items = [Collected(mail, att.file_name, "seen")]
+    with store.run_lock():
+        out = []
+        for mail in mails:
+            if mail.problem is not None:
+                att = Attachment(Path(mail.origin).name or "meddelande.eml", mail.raw)
+                sha = hashlib.sha256(att.data).hexdigest()
+                if store.attachment_seen(mail.message_id, att.file_name, sha):
+                    items = [Collected(mail, att.file_name, "seen")]
+                else:
+                    items = [Collected(mail, att.file_name, QUARANTINE, "",
+                                       _place(quarantine, att.file_name, "", mail, att.data),
+                                       "unreadable-message", "E-postmeddelandet kan inte läsas "
+                                       f"({mail.problem[:200]}).")]
+                    _log(store, period, source, items[0], att.data, sha)
             else:
-                items = [Collected(mail, att.file_name, QUARANTINE, "",
-                                   _place(quarantine, att.file_name, "", mail, att.data),
-                                   "unreadable-message", "E-postmeddelandet kan inte läsas "
-                                   f"({mail.problem[:200]}).")]
-                _log(store, period, source, items[0], att.data, sha)
-        else:
-            items = [_take(m, period, store, mail, att, inbox, quarantine, source)
-                     for att in mail.attachments]
-        for item in items:
-            out.append(item)
-            if progress:
-                progress(item)
+                items = [_take(m, period, store, mail, att, inbox, quarantine, source)
+                         for att in mail.attachments]
+            for item in items:
+                out.append(item)
+                if progress:
+                    progress(item)
     return out
 
 

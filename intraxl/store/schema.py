@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy import (
     Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table,
-    Text, UniqueConstraint, select,
+    Text, UniqueConstraint, inspect, select,
 )
 from sqlalchemy.engine import Connection
 
@@ -97,6 +97,14 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
     ("0002_attachments", _attachments),
 ]
+
+
+def migrations_pending(conn: Connection) -> bool:
+    """Whether any migration is still to be applied (a fresh or older database)."""
+    if not inspect(conn).has_table(migrations_table.name):
+        return True
+    done = set(conn.execute(select(migrations_table.c.name)).scalars())
+    return any(name not in done for name, _ in MIGRATIONS)
 
 
 def migrate(conn: Connection) -> list[str]:
