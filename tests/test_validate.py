@@ -344,7 +344,6 @@ def test_reading_a_damaged_part_raises_as_zipfile_does(tmp_path, how):
         pkg.read(part)
     with pytest.raises((zipfile.BadZipFile, zlib.error)):
         pkg.zip.read(part)
-    assert pkg.read(part, limit=100) == zipfile.ZipFile(HR).read(part)[:100] or how == "flipped"
 
 
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/sharedStrings.xml",

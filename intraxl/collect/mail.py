@@ -135,7 +135,8 @@ def parse_msg(path: Path) -> Mail:
         msg = extract_msg.openMsg(str(path), delayAttachments=False)
         try:
             header = msg.header
-            delivered = msg.receivedTime if isinstance(msg.receivedTime, dt.datetime) else None
+            delivered = getattr(msg, "receivedTime", None)  # when the server delivered it
+            delivered = delivered if isinstance(delivered, dt.datetime) else None
             mail = Mail(origin=str(path),
                         message_id=(msg.messageId or "").strip() or _fallback_id(data),
                         sender=_address(msg.sender), subject=msg.subject or "",

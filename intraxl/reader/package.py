@@ -78,33 +78,24 @@ class Package:
     def close(self) -> None:
         self.zip.close()
 
-    def read(self, name: str, limit: int | None = None) -> bytes:
-        """A part's bytes (the first `limit` of them), inflated straight from `data`; whole
-        parts are remembered (the package checks and the reader both read the sheets).
-        zipfile's general reader costs ~15 µs a part, a sixth of reading a template; this
-        checks what it checks (local header, size, CRC) for plain and deflated parts and
-        leaves anything else (encrypted, other methods) to zipfile. Raises KeyError when
-        there is no such part, zipfile.BadZipFile when it is damaged."""
-        if limit is None and name in self._inflated:
+    def read(self, name: str) -> bytes:
+        """A part's bytes, inflated straight from `data` and remembered (the package checks
+        and the reader both read the sheets). zipfile's general reader costs ~15 µs a part,
+        a sixth of reading a template; this checks what it checks (local header, size, CRC)
+        for plain and deflated parts and leaves anything else (encrypted, other methods) to
+        zipfile. Raises KeyError when there is no such part, zipfile.BadZipFile when it is
+        damaged."""
+        if name in self._inflated:
             return self._inflated[name]
         info = self.zip.getinfo(name)
         raw = self.stored(info)
         if raw is None:
-            if limit is None:
-                out = self.zip.read(info)
-            else:
-                with self.zip.open(info) as f:
-                    return f.read(limit)
+            out = self.zip.read(info)
         else:
-            want = info.file_size if limit is None else min(limit, info.file_size)
-            out = raw[:want] if info.compress_type == zipfile.ZIP_STORED else \
-                zlib.decompressobj(-15).decompress(raw, want + 1)
-            if len(out) < want or (limit is None and (
-                    len(out) > want or zlib.crc32(out) != info.CRC)):
+            out = raw if info.compress_type == zipfile.ZIP_STORED else \
+                zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+            if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
                 raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
-            out = out[:want]
-            if limit is not None:
-                return out
         self._inflated[name] = out
         return out
 
