@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TABLES = ("Info", "Indikatorer", "Ekonomi", "Aktiviteter", "Uppdrag", "Projekt", "Risker",
           "Kommentarer")
+
+
+def consolidate(inbox: str, mappings: str, work: str) -> None:
+    subprocess.run([sys.executable, "-m", "intraxl.cli", "consolidate", inbox,
+                    "--mappings", mappings, "--db", f"{work}/intraxl.db",
+                    "--out", f"{work}/master.xlsx"], check=True, capture_output=True)
 
 
 def stage(name: str, mappings: str, inbox: str) -> None:
@@ -45,16 +52,25 @@ def stage(name: str, mappings: str, inbox: str) -> None:
     elif name == "validate":
         from intraxl.mappings import load_mappings
         from intraxl.periods import Period
-        from intraxl.pipeline import validate_many
+        from intraxl.pipeline import few_collections, validate_many
         m = load_mappings(mappings)
         start = time.perf_counter()  # the stage alone, not loading the mappings
-        reports = validate_many(files, m, Period.parse("2023-02"))
+        with few_collections():  # as the CLI runs it
+            reports = validate_many(files, m, Period.parse("2023-02"))
         assert all(r.valid for r in reports)
     elif name == "consolidate":
         with tempfile.TemporaryDirectory() as d:
-            subprocess.run([sys.executable, "-m", "intraxl.cli", "consolidate", inbox,
-                            "--mappings", mappings, "--db", f"{d}/intraxl.db",
-                            "--out", f"{d}/master.xlsx"], check=True, capture_output=True)
+            consolidate(inbox, mappings, d)
+    elif name == "rerun":
+        with tempfile.TemporaryDirectory() as d:
+            copy = Path(d) / "inbox" / Path(inbox).name
+            shutil.copytree(inbox, copy)
+            consolidate(str(copy), mappings, d)
+            sys.path.insert(0, str(HERE))
+            from synth import correct_one
+            correct_one(Path(mappings), copy)
+            start = time.perf_counter()  # the second run alone
+            consolidate(str(copy), mappings, d)
     seconds = time.perf_counter() - start
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
@@ -82,16 +98,19 @@ def main() -> None:
     for n in args.n:
         mappings, inbox = generate(n)
         res = {name: measure(name, mappings, inbox)
-               for name in ("floor", "validate", "consolidate")}
+               for name in ("floor", "validate", "consolidate", "rerun")}
         if not args.skip_openpyxl:
             res["openpyxl"] = measure("openpyxl", mappings, inbox)
         print(f"N = {n} submissions")
         labels = {"consolidate": "intraxl consolidate, end to end",
+                  "rerun": "the same again after one corrected file",
                   "validate": "read + validate stage (both cores)",
                   "floor": "bare calamine read of every table (floor)",
                   "openpyxl": "pandas.read_excel(openpyxl) loop"}
         for name, r in res.items():
             print(f"  {labels[name]:<44} {r['seconds']:7.2f} s  {r['peak_mb']:7.0f} MB peak")
+        rerun = res["rerun"]["seconds"] / res["consolidate"]["seconds"]
+        print(f"  re-run after one corrected file / full run: {rerun:.0%} (goal: at most 40 %)")
         ratio = res["validate"]["seconds"] / res["floor"]["seconds"]
         print(f"  read + validate / floor: {ratio:.2f}x")
         if "openpyxl" in res:

@@ -84,6 +84,15 @@ def generate(n: int, base: Path | None = None) -> tuple[Path, Path]:
     return mdir, inbox
 
 
+def correct_one(mappings: Path, inbox: Path) -> Path:
+    """The last unit sends a corrected file, saved over its first one (other figures)."""
+    m = load_mappings(mappings)
+    unit = m.units[-1]
+    path = inbox / template_filename(unit, PERIOD)
+    write_template(m, unit, PERIOD, path, synthetic_values(m, unit, random.Random(-1)))
+    return path
+
+
 if __name__ == "__main__":
     for n in map(int, sys.argv[1:] or ["200"]):
         print(generate(n))

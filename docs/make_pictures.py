@@ -1,10 +1,13 @@
-"""Render the README's pictures of the master workbook through LibreOffice.
+"""Render the README's pictures of the master workbook and the board report through
+LibreOffice.
 
     python docs/make_pictures.py
 
 Runs the README's main job on the shipped examples in a temporary folder with `--pdf`, and
-turns the pages of `Sammanfattning` and `Ekonomi` into docs/sammanfattning.png and
-docs/ekonomi.png (pdftoppm, from poppler-utils).
+turns the pages of `Sammanfattning`, `Ekonomi` and `Ekonomi per enhet` into
+docs/sammanfattning.png, docs/ekonomi.png and docs/ekonomi_per_enhet.png; then writes the
+board report with `--pdf` and turns the pages where 2.1 and 2.4 begin into
+docs/rapport_2_1.png and docs/rapport_2_4.png (pdftoppm, from poppler-utils).
 """
 
 from __future__ import annotations
@@ -28,15 +31,32 @@ def main() -> None:
                                   "--db", str(tmp / "intraxl.db"), "--out",
                                   str(tmp / "master.xlsx"), "--pdf"], check=True, cwd=ROOT)
         pdf = tmp / "master.pdf"
-        pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
-                               capture_output=True, text=True).stdout.split("\f")
-        for sheet in ("Sammanfattning", "Ekonomi"):
-            page = next(i for i, p in enumerate(pages, start=1)
+        for sheet in ("Sammanfattning", "Ekonomi", "Ekonomi per enhet"):
+            page = next(i for i, p in enumerate(_pages(pdf), start=1)
                         if p.strip() and p.lstrip().splitlines()[0].rstrip().endswith(sheet))
-            subprocess.run(["pdftoppm", "-r", "90", "-png", "-singlefile", "-f", str(page),
-                            "-l", str(page), str(pdf), str(tmp / sheet)], check=True)
-            shutil.copy(tmp / f"{sheet}.png", ROOT / "docs" / f"{sheet.lower()}.png")
-            print(f"wrote docs/{sheet.lower()}.png (page {page})")
+            _picture(pdf, page, tmp, sheet.lower().replace(" ", "_"))
+        subprocess.run(intraxl + ["report", "--period", "2023-02", "--db",
+                                  str(tmp / "intraxl.db"), "--master", str(tmp / "master.xlsx"),
+                                  "--out", str(tmp / "rapport.docx"), "--pdf"], check=True,
+                       cwd=ROOT)
+        pdf = tmp / "rapport.pdf"
+        for heading, name in (("2.1 Kund och ägare", "rapport_2_1"),
+                              ("2.4 Ekonomi", "rapport_2_4")):
+            page = next(i for i, p in enumerate(_pages(pdf), start=1)
+                        if any(line.strip() == heading for line in p.splitlines()))
+            _picture(pdf, page, tmp, name)
+
+
+def _pages(pdf: Path) -> list[str]:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout.split("\f")
+
+
+def _picture(pdf: Path, page: int, tmp: Path, name: str) -> None:
+    subprocess.run(["pdftoppm", "-r", "90", "-png", "-singlefile", "-f", str(page),
+                    "-l", str(page), str(pdf), str(tmp / name)], check=True)
+    shutil.copy(tmp / f"{name}.png", ROOT / "docs" / f"{name}.png")
+    print(f"wrote docs/{name}.png (page {page})")
 
 
 if __name__ == "__main__":

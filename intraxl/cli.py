@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .errors import IntraxlError, MappingError
+from .errors import IntraxlError, MappingError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
 
@@ -33,19 +33,39 @@ LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units ne
 STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
 
 
-def _listed(table: Table, units: list[Any], states: list[str]) -> list[Any]:
+def _listed(table: Table, units: list[Any]) -> list[Any]:
     """The units to list in a terminal table: all of them in a small organisation, else only
     those needing attention (the table's caption says how many are left out)."""
     if len(units) <= LIST_ALL_UNITS_UP_TO:
         return units
-    shown = [u for u, state in zip(units, states) if state != "godkänd"]
+    shown = [u for u in units if u.needs_attention]
     table.caption = f"{len(units) - len(shown)} accepted unit(s) not listed"
     return shown
+
+
+def _state(state: str, label: str, needs_attention: bool) -> str:
+    """A unit's state in a terminal table, coloured: `godkänd, senare fil avvisad` in yellow."""
+    colour = STATE_COLOURS[state] if state != "godkänd" or not needs_attention else "yellow"
+    return f"[{colour}]{label}[/]"
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    from .unit_state import LATER_REJECTED
+
+    later = counts[LATER_REJECTED]
+    return (f"{counts['godkänd']} accepted, {counts['avvisad']} rejected, {counts['karantän']} "
+            f"quarantined, {counts['saknas']} missing"
+            + (f"; {later} accepted with a later file rejected ({LATER_REJECTED})"
+               if later else ""))
 
 
 def _default_inbox(period: Period) -> Path:
     """Where a period's workbooks are collected and consolidated from unless told."""
     return Path("workbooks/inbox") / str(period)
+
+
+def _default_master(period: Period) -> Path:
+    return Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
 
 
 class PeriodType(click.ParamType):
@@ -122,7 +142,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MappingError as e:
+        except ProblemsError as e:
             for line in e.problems:
                 click.echo(f"error: {line}", err=True)
             ctx.exit(1)
@@ -153,7 +173,13 @@ def main() -> None:
 @main.command("check-mappings")
 @mappings_option
 def check_mappings(m: Mappings) -> None:
-    """Validate and cross-check mappings/*.yaml and print a summary."""
+    """Validate and cross-check mappings/*.yaml (and that the report template renders) and
+    print a summary."""
+    from .report import check_template
+
+    problems = check_template(m)
+    if problems:
+        raise MappingError(problems)
     console.print(f"Mappings OK: {m.organisation.administration}, plan {m.plan.year}, "
                   f"template version {m.template.version}")
     table = Table()
@@ -292,14 +318,20 @@ def _tkr(v: Any) -> str:
               help="Also write the report sheets as a PDF beside the master (LibreOffice).")
 @click.option("--open", "open_", is_flag=True,
               help="Open the master in Excel afterwards (the optional excel extra).")
+@click.option("--force", is_flag=True,
+              help="Replace the master even if it was changed by hand (it is kept in "
+                   "föregående/; sheets added by hand are carried over).")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="How many earlier masters to keep in föregående/ beside it [default: 10].")
 @db_option
 @mappings_option
 def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | None,
-                out: Path | None, strict: bool, pdf: bool, open_: bool) -> None:
+                out: Path | None, strict: bool, pdf: bool, open_: bool, force: bool,
+                keep: int | None) -> None:
     """Validate the inbox, store, consolidate and write the master workbook."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .pipeline import run
+    from .pipeline import few_collections, run
 
     if pdf:
         from .master.office import soffice
@@ -314,22 +346,23 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     if period is None:
         raise click.UsageError("give --period YYYY-MM (or an inbox folder named YYYY-MM)")
     inbox = inbox or _default_inbox(period)
-    out = out or Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
+    out = out or _default_master(period)
     err = Console(stderr=True)
-    with Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), console=err,
-                  transient=True) as bar:
+    with few_collections(), Progress(TextColumn("validating"), BarColumn(),
+                                     MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("validate", total=None)
         result = run(inbox, period, m, store, out,
                      progress=lambda n: bar.advance(task, n),
                      on_files=lambda n: bar.update(task, total=n),
-                     pdf=out.with_suffix(".pdf") if pdf else None)
+                     pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
     table = Table(title=f"{m.organisation.administration} {period}: "
-                        f"{len(result.reports)} file(s) read, {result.new_files} new")
+                        f"{len(result.reports)} file(s): {result.new} new, {result.changed} "
+                        f"changed, {result.unchanged} unchanged (not read again)")
     for col in ("unit", "status", "file", "errors", "warnings"):
         table.add_column(col)
-    for u in _listed(table, report.units, [u.status for u in report.units]):
-        table.add_row(u.name, f"[{STATE_COLOURS[u.status]}]{u.status}[/]", u.file or "-",
+    for u in _listed(table, report.units):
+        table.add_row(u.name, _state(u.status, u.label, u.needs_attention), u.file or "-",
                       str(u.errors), str(u.warnings))
     console.print(table)
     unit_ids = {u.id for u in m.units}
@@ -340,11 +373,13 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     counts = report.status_counts()
     total = report.result[["forecast", "deviation"]].sum(min_count=1)
     costs = report.costs.iloc[0]
-    console.print(f"units: {counts['godkänd']} accepted, {counts['avvisad']} rejected, "
-                  f"{counts['karantän']} quarantined, {counts['saknas']} missing")
+    console.print(f"units: {_counts_line(counts)}")
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
                   f"budget {_tkr(costs['budget'])} tkr")
+    if result.revalidated:
+        console.print(f"[yellow]note:[/] the mappings (or intraxl) changed since "
+                      f"{result.revalidated} file(s) were validated: validated again")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"wrote {result.master}")
@@ -354,9 +389,44 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         from .master.office import open_in_excel
 
         open_in_excel(result.master)
-    if strict and (counts["avvisad"] or counts["karantän"] or counts["saknas"]):
-        click.echo("error: --strict: some units are missing, rejected or quarantined", err=True)
+    if strict and any(u.needs_attention for u in report.units):
+        click.echo("error: --strict: some units are missing, rejected or quarantined, or "
+                   "had a later file rejected", err=True)
         sys.exit(1)
+
+
+@main.command()
+@period_option(required=True)
+@db_url_option("History database")
+@click.option("--master", type=click.Path(path_type=Path), default=None,
+              help="The master workbook with the controller's texts "
+                   "[default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="The report [default: workbooks/reports/manadsuppfoljning_YYYY-MM.docx].")
+@click.option("--pdf", is_flag=True, help="Also write it as a PDF beside it (LibreOffice).")
+@mappings_option
+def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
+           out: Path | None, pdf: bool) -> None:
+    """Write the month's board report (Word, and PDF): figures from the store, texts from
+    the master."""
+    from .pipeline import consolidated
+    from .report import write_report
+    from .store import Store, database_exists
+
+    if not database_exists(db_url):
+        raise IntraxlError(f"no history database at {db_url or 'intraxl.db'}: run intraxl "
+                           f"consolidate --period {period} first")
+    master = master or _default_master(period)
+    out = out or Path("workbooks/reports") / f"manadsuppfoljning_{period}.docx"
+    store = Store(db_url)
+    try:
+        month = consolidated(m, period, store)
+    finally:
+        store.dispose()
+    write_report(month, m, master, out, out.with_suffix(".pdf") if pdf else None)
+    console.print(f"wrote {out}")
+    if pdf:
+        console.print(f"wrote {out.with_suffix('.pdf')}")
 
 
 @main.command()
@@ -377,7 +447,8 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .collect import collect as take, open_source
+    from .collect import collect as take
+    from .collect import open_source
     from .collect.mail import PASSWORD_ENV
 
     inbox = inbox or _default_inbox(period)
@@ -440,8 +511,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     table = Table(title=f"{m.organisation.administration} {period}")
     for col in ("enhet", "läge", "mottagen", "från", "fil", "fel", "varningar", "ersatta"):
         table.add_column(col, overflow="fold")
-    for u in _listed(table, st.units, [u.state for u in st.units]):
-        table.add_row(escape(u.unit), f"[{STATE_COLOURS[u.state]}]{u.state}[/]",
+    for u in _listed(table, st.units):
+        table.add_row(escape(u.unit), _state(u.state, u.label, u.needs_attention),
                       f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "-",
                       escape(u.sender or "-"), escape(u.file or "-"), str(u.errors),
                       str(u.warnings), str(u.superseded))
@@ -453,9 +524,7 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     for q in st.unattributed:
         console.print(f"[red]karantän[/] {escape(q.file_name)} från {escape(q.sender or '?')}:"
                       f" {escape(q.reason)}")
-    c = st.counts()
-    console.print(f"{c['godkänd']} accepted, {c['avvisad']} rejected, {c['karantän']} "
-                  f"quarantined, {c['saknas']} missing")
+    console.print(_counts_line(st.counts()))
     for d in drafts:
         console.print(f"wrote {d}")
 
@@ -464,12 +533,12 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def refresh(file: Path) -> None:
     """Recalculate every formula of a workbook and save it (Excel, else LibreOffice)."""
-    from .master import backup_path
+    from .master import previous_masters
     from .master.office import refresh as recalculate
 
     used = recalculate(file)
     console.print(f"recalculated {file} with {used}; the previous file is "
-                  f"{backup_path(file).name}")
+                  f"{previous_masters(file)[-1]}")
 
 
 @main.group()

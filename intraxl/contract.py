@@ -17,6 +17,8 @@ class TableSpec:
     name: str
     columns: tuple[str, ...]
     key: str  # the column that identifies a row
+    # A unit adds rows of its own (new risks): rows typed just below the table are its own.
+    takes_new_rows: bool = False
 
     def __post_init__(self) -> None:
         assert self.key in self.columns
@@ -50,7 +52,7 @@ PROJECTS = TableSpec(
 RISKS = TableSpec(
     "Risker",
     ("Risk-ID", "Riskområde", "Risk", "Sannolikhet", "Konsekvens", "Åtgärd", "Ansvarig"),
-    key="Risk-ID",
+    key="Risk-ID", takes_new_rows=True,
 )
 COMMENTS = TableSpec("Kommentarer", ("Avsnitt", "Text"), key="Avsnitt")
 
@@ -89,6 +91,12 @@ COMMENT_SECTIONS = (
     "Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
     "Ekonomi – prognos", "Hållbarhet", "Portfölj",
 )
+# The sections the board report places outside the areas' own (an area's text is the
+# section named as the area).
+SECTION_SUMMARY = "Sammanfattning"
+SECTION_ECONOMY_OUTCOME = "Ekonomi – utfall"
+SECTION_ECONOMY_FORECAST = "Ekonomi – prognos"
+SECTION_PORTFOLIO = "Portfölj"
 
 # Which columns a unit fills in; everything else is pre-filled and locked.
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -102,6 +110,8 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Kommentarer": ("Text",),
 }
 INFO_INPUT_FIELDS = (INFO_REPORTER, INFO_EMAIL)
+# Columns of prose a unit writes: where a link in such a cell leads is kept with its text.
+PROSE_COLUMNS = ("Kommentar", "Orsak", "Åtgärd", "Risk", "Text")
 # Columns that are input on the rows a unit adds itself (new risks).
 NEW_RISK_COLUMNS = ("Riskområde", "Risk", "Sannolikhet", "Konsekvens", "Åtgärd", "Ansvarig")
 # A unit's n-th new risk (a Risker row without Risk-ID) goes by "ny-n" until the master

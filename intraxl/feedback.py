@@ -11,7 +11,7 @@ from .mappings import Mappings
 from .periods import Period
 from .reader import RawWorkbook, read_workbook
 from .template import TemplateValues, write_template
-from .validate import FileReport
+from .validate import FileReport, unit_of_rows
 
 
 def submitted_values(raw: RawWorkbook) -> TemplateValues:
@@ -37,12 +37,9 @@ def feedback_path(report: FileReport, out_dir: str | Path) -> Path:
 
 def write_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
                    period: Period | None = None) -> Path | None:
-    """Write the feedback workbook for an invalid file; None when the file names no known
-    unit (there is no template to fill: the issue list is all there is to send)."""
-    try:
-        unit = m.unit(report.unit_id or "")
-    except KeyError:
-        return None
+    """Write the feedback workbook for an invalid file: the template of the unit whose rows
+    the file holds (its Enhet-ID's, unless the rows are another unit's). None when that is
+    no known unit (there is no template to fill: the issue list is all there is to send)."""
     if period is None:
         try:
             period = Period.parse(report.period or "")
@@ -51,6 +48,14 @@ def write_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
     raw, _ = read_workbook(report.file)
     if raw is None or not raw.tables:
         return None
+    try:
+        stated = m.unit(report.unit_id or "")
+    except KeyError:
+        stated = None
+    found = unit_of_rows(raw, m, stated)
+    if found is None:
+        return None
+    unit = found[0]
     path = feedback_path(report, out_dir)
     return write_template(m, unit, period, path, submitted_values(raw),
                           feedback=(Path(report.file).name, report.issues))

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .errors import IntraxlError
+
 
 @contextmanager
 def replaced_atomically(path: Path) -> Iterator[str]:
@@ -26,3 +28,18 @@ def replaced_atomically(path: Path) -> Iterator[str]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The lock files beside a document open elsewhere: Excel's `~$name`, Word's `~$me` (the
+    name's first two characters replaced) and LibreOffice's `.~lock.name#`."""
+    names = (f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#")
+    return [path.with_name(n) for n in dict.fromkeys(names) if path.with_name(n).exists()]
+
+
+def check_not_open(path: Path) -> None:
+    """Refuse to replace a file that is open in Excel, Word or LibreOffice."""
+    locks = lock_files(path)
+    if locks:
+        raise IntraxlError(f"{path} is open in another program (lock file {locks[0].name})."
+                           " Close it and run again; the existing file was not changed.")

@@ -53,7 +53,7 @@ def _read_rows(path: Path) -> list[list[Any]]:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
         try:
             wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
-            if "Data" in wb.table_names:
+            if "Data" in (wb.table_names or []):
                 t = wb.get_table_by_name("Data")
                 return [list(t.columns)] + t.to_python()
             return wb.get_sheet_by_index(0).to_python()

@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "zip-bomb": "inflates beyond the limits (64 MB, 100:1 per large part)",
     "unsafe-xml": "XML with a DTD or entities",
     "macro-enabled": "contains macros (.xlsm)",
+    "xlsm-file": "saved as a macro-enabled workbook (.xlsm) without macros",
     "strict-ooxml": "saved as Strict Open XML",
     "too-many-rows": "a sheet far larger than the template",
     "not-a-template": "a workbook without any of the template's tables",
@@ -30,11 +31,13 @@ CODES: dict[str, str] = {
     "missing-id": "a row lost its ID",
     "unknown-id": "an ID the template does not have",
     "duplicate-id": "an ID appears twice",
+    "row-below-table": "a row typed just below a table that takes new rows, read as its own",
     # Info
     "wrong-template-version": "made with another template version",
     "invalid-period": "Period is not YYYY-MM",
     "wrong-period": "the file is for another period than the one collected",
     "unknown-unit": "Enhet-ID is not in the organisation",
+    "wrong-unit": "Enhet-ID names another unit than the one whose rows the file holds",
     "sender-not-registered": "the sender is not a registered reporter of the unit",
     # e-mail intake (quarantine)
     "unknown-sender": "an e-mail from an address registered for no unit",
@@ -53,6 +56,9 @@ CODES: dict[str, str] = {
     "formula-without-value": "a formula whose result was never stored",
     # warnings
     "formula-like-text": "text starting with = + - @ (kept as text)",
+    "number-as-text": "a number stored as text (24 075, 1 234,5), read as the number",
+    "text-too-long": "a text longer than an Excel cell holds (32,767 characters): stored "
+                     "whole, shown cut",
     "comment-missing": "a red project or delayed item without explanation",
     "overdue": "end date passed but not done or marked delayed",
     "negative-cost": "a negative cost",

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
 from .errors import IntraxlError
 from .mappings import Mappings
@@ -29,25 +31,74 @@ PARALLEL_FROM = 64  # below this many files a second process costs more than it 
 @dataclass
 class RunResult:
     period: Period
-    reports: list[FileReport]  # this run's files
+    reports: list[FileReport]  # this run's files, in the inbox's order
     report: Report
     master: Path
-    new_files: int
+    new: int  # files whose content was never stored before
+    changed: int  # new content under the name of a file stored for the period before
+    unchanged: int  # stored before under the same mappings: not read again
+    revalidated: int  # stored before under other mappings (or intraxl version): read again
+
+
+@dataclass
+class _Plan:
+    """Which of the inbox's files need reading, and the stored verdicts of those that don't."""
+
+    to_validate: list[Path]
+    reused: dict[Path, FileReport]
+    new: int
+    changed: int
+    revalidated: int
+
+
+def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan:
+    """A file already stored under the same mappings (same content, same fingerprint) is not
+    read again: its stored verdict stands and its facts are in the store."""
+    shas = {f: _sha256(f) for f in files}
+    stored = store.stored_files(s for s in shas.values() if s)
+    names = {s.file_name for s in store.submissions(str(period))}
+    plan = _Plan([], {}, 0, 0, 0)
+    for f in files:
+        records = stored.get(shas[f] or "", [])
+        same_rules = [r for r in records if r.rules == m.fingerprint]
+        if same_rules:
+            plan.reused[f] = same_rules[-1].file_report(f)
+            continue
+        plan.to_validate.append(f)
+        if records:
+            plan.revalidated += 1
+        elif f.name in names:
+            plan.changed += 1
+        else:
+            plan.new += 1
+    return plan
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None  # the reader will say why
 
 
 _worker_mappings: Mappings | None = None
 
 
+FEW_COLLECTIONS = (100_000, 50, 100)  # the cycle collector's thresholds during a month's run
+
+
 @contextmanager
 def few_collections() -> Iterator[None]:
-    """A month's run makes millions of small objects and almost no reference cycles. With
-    Python's default thresholds the cycle collector runs every 700 allocations and keeps
-    re-scanning the growing heap: ~10 % of validation, more of unpickling the workers'
-    reports. What exists already is frozen out of the scans and the collector runs rarely;
-    the worker processes, forked inside, inherit this. Restored afterwards."""
+    """For the program that owns the process (the CLI), around a month's run. The run makes
+    millions of small objects and almost no reference cycles; with Python's default thresholds
+    the cycle collector runs every 700 allocations and keeps re-scanning the growing heap
+    (~10 % of validation, more of unpickling the workers' reports). What exists already is
+    frozen out of the scans and the collector runs rarely; restored afterwards. Library
+    functions never call this: a host program's own freeze is its business."""
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*FEW_COLLECTIONS)
     try:
         yield
     finally:
@@ -56,8 +107,11 @@ def few_collections() -> Iterator[None]:
 
 
 def _init_worker(m: Mappings) -> None:
+    """A worker process is ours: it validates and ends, so the collector runs rarely there
+    (a forked worker would inherit this, a spawned or forkserver one would not)."""
     global _worker_mappings
     _worker_mappings = m
+    gc.set_threshold(*FEW_COLLECTIONS)
 
 
 def _validate_chunk(args: tuple[list[str], str]) -> list[FileReport]:
@@ -66,10 +120,13 @@ def _validate_chunk(args: tuple[list[str], str]) -> list[FileReport]:
     return [validate_file(f, _worker_mappings, Period.parse(period)) for f in files]
 
 
-def validate_chunks(files: list[Path], m: Mappings,
-                    period: Period) -> Iterator[list[FileReport]]:
+def validate_chunks(files: list[Path], m: Mappings, period: Period,
+                    start_method: str | None = None) -> Iterator[list[FileReport]]:
     """Validate files, on every core when there are many: reports in the files' order, a
-    chunk at a time as they are done (so that the caller can store them meanwhile)."""
+    chunk at a time as they are done (so that the caller can store them meanwhile).
+    `start_method` ('fork', 'spawn', 'forkserver'; default the platform's: fork on Linux
+    before Python 3.14, forkserver from 3.14) only for tests and host programs that care:
+    the workers get everything they need through their arguments, never by inheritance."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_FROM or workers < 2:
         for i in range(0, len(files), 8):
@@ -77,7 +134,9 @@ def validate_chunks(files: list[Path], m: Mappings,
         return
     size = max(8, len(files) // (workers * 8))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(m,)) as pool:
+    context = multiprocessing.get_context(start_method) if start_method else None
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(m,)) as pool:
         jobs = [([str(f) for f in c], str(period)) for c in chunks]
         yield from pool.map(_validate_chunk, jobs)
 
@@ -86,11 +145,10 @@ def validate_many(files: list[Path], m: Mappings, period: Period,
                   progress: Callable[[int], None] | None = None) -> list[FileReport]:
     """Validate files, on every core when there are many; reports in the files' order."""
     out: list[FileReport] = []
-    with few_collections():
-        for chunk in validate_chunks(files, m, period):
-            out += chunk
-            if progress:
-                progress(len(chunk))
+    for chunk in validate_chunks(files, m, period):
+        out += chunk
+        if progress:
+            progress(len(chunk))
     return out
 
 
@@ -107,33 +165,47 @@ def history_periods(period: Period) -> list[str]:
 def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
         progress: Callable[[int], None] | None = None,
         on_files: Callable[[int], None] | None = None, created: dt.datetime | None = None,
-        pdf: str | Path | None = None) -> RunResult:
+        pdf: str | Path | None = None, force: bool = False,
+        keep: int | None = None) -> RunResult:
+    """Validate the inbox, store, consolidate and write the master at `out`: not over a
+    master changed by hand unless `force`; `keep` earlier masters are kept (default 10)."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise IntraxlError(f"inbox folder not found: {inbox}")
     files = expand_paths([inbox])
     if on_files:
         on_files(len(files))
-    # One run at a time on a database (and its master); also in the worker processes and the
-    # master writer, few cycle collections.
-    with store.run_lock(), few_collections():
-        reports: list[FileReport] = []
-        new_files = 0
-        for chunk in validate_chunks(files, m, period):
+    with store.run_lock():  # one run at a time on a database (and its master)
+        plan = _plan(files, period, m, store)
+        if progress and plan.reused:
+            progress(len(plan.reused))
+        validated: dict[Path, FileReport] = {}
+        for chunk in validate_chunks(plan.to_validate, m, period):
             # Stored while the worker processes validate the next chunks.
-            new_files += sum(new for _, new in store.record([Received(r) for r in chunk]))
+            store.record([Received(r) for r in chunk], rules=m.fingerprint)
             _load_report_modules()
-            reports += chunk
+            validated.update((Path(r.file), r) for r in chunk)
             if progress:
                 progress(len(chunk))
-        from .consolidate import consolidate
-        from .master import write_master
+        reports = [plan.reused.get(f) or validated[f] for f in files]
+        from .master import KEEP_PREVIOUS, write_master
 
-        shas = {r.sha256 for r in reports}
-        records = [s for s in store.submissions()
-                   if s.period == str(period) or (s.sha256 in shas and s.period != str(period))]
-        facts = store.facts(history_periods(period))
-        quarantined = [a for a in store.attachments(str(period)) if a["status"] == "quarantine"]
-        report = consolidate(m, period, facts, records, quarantined)
-        master = write_master(report, out, created, pdf)
-        return RunResult(period, reports, report, master, new_files)
+        report = consolidated(m, period, store, {r.sha256 for r in reports})
+        master = write_master(report, out, created, pdf, force,
+                              KEEP_PREVIOUS if keep is None else keep)
+        return RunResult(period, reports, report, master, plan.new, plan.changed,
+                         len(plan.reused), plan.revalidated)
+
+
+def consolidated(m: Mappings, period: Period, store: Store,
+                 also_files: Collection[str | None] = ()) -> Report:
+    """The report model of `period` from the store: its facts and history, every file seen
+    for it, and the files with sha256 in `also_files` (this run's) made for another period."""
+    from .consolidate import consolidate
+
+    p = str(period)
+    records = [s for s in store.submissions()
+               if s.period == p or (s.sha256 in also_files and s.period != p)]
+    facts = store.facts(history_periods(period))
+    quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]
+    return consolidate(m, period, facts, records, quarantined)

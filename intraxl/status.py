@@ -15,6 +15,8 @@ from .contract import UNIT_STATES, UnitState
 from .mappings import Mappings
 from .periods import Period
 from .store import Store, SubmissionRecord
+from .unit_state import LATER_REJECTED, standing
+
 
 class Quarantined(BaseModel):
     file_name: str
@@ -28,8 +30,12 @@ class Quarantined(BaseModel):
 class UnitStatus(BaseModel):
     unit_id: str
     unit: str
-    state: UnitState
-    file: str | None = None  # the latest submission (the one in the report when godkänd)
+    state: UnitState  # unit_state.standing: godkänd when a file of it is in the report
+    label: str  # the state as shown: `godkänd, senare fil avvisad`
+    later_rejected: bool = False  # a file newer than the one in the report was rejected
+    needs_attention: bool
+    in_report: str | None = None  # the file in the report
+    file: str | None = None  # the latest submission
     sender: str | None = None
     received_at: dt.datetime | None = None
     errors: int = 0
@@ -47,7 +53,11 @@ class PeriodStatus(BaseModel):
     unattributed: list[Quarantined]  # quarantined attachments that name no unit
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(u.state == s for u in self.units) for s in UNIT_STATES}
+        """Units per state, and `senare fil avvisad`: accepted units whose newer file was
+        rejected."""
+        counts = {s: sum(u.state == s for u in self.units) for s in UNIT_STATES}
+        counts[LATER_REJECTED] = sum(u.later_rejected for u in self.units)
+        return counts
 
 
 def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
@@ -70,18 +80,20 @@ def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
     units = []
     for u in m.units:
         mine, held = subs_of.get(u.id, []), held_of.get(u.id, [])
-        if not mine:
-            units.append(UnitStatus(unit_id=u.id, unit=u.name, quarantined=held,
-                                    state="karantän" if held else "saknas"))
-            continue
-        last = mine[-1]
-        mail = by_sha.get(last.sha256, {})
+        st = standing(mine, str(period), bool(held))
+        about: dict[str, Any] = {}
+        if st.latest is not None:
+            last = st.latest
+            mail = by_sha.get(last.sha256, {})
+            about = dict(file=last.file_name, sender=last.sender, received_at=last.received_at,
+                         errors=last.error_count, warnings=last.warning_count,
+                         issues=last.issues, superseded=len(mine) - 1,
+                         message_id=mail.get("message_id"), subject=mail.get("subject"))
         units.append(UnitStatus(
-            unit_id=u.id, unit=u.name, state="godkänd" if last.accepted else "avvisad",
-            file=last.file_name, sender=last.sender, received_at=last.received_at,
-            errors=last.error_count, warnings=last.warning_count, issues=last.issues,
-            superseded=len(mine) - 1, message_id=mail.get("message_id"),
-            subject=mail.get("subject"), quarantined=held))
+            unit_id=u.id, unit=u.name, state=st.state, label=st.label,
+            later_rejected=st.later_rejected, needs_attention=st.needs_attention,
+            in_report=st.in_report.file_name if st.in_report else None, quarantined=held,
+            **about))
     known = {u.id for u in m.units}
     return PeriodStatus(period=str(period), units=units,
                         unattributed=[q(a) for a in quarantine if a["unit_id"] not in known])
@@ -111,6 +123,13 @@ def _issue_lines(issues: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _meanwhile(u: UnitStatus) -> str:
+    """What the report uses until a corrected file comes, when an earlier one was accepted."""
+    if not u.later_rejected:
+        return ""
+    return f" Till dess används er tidigare godkända fil ({u.in_report}) i rapporten."
+
+
 def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) -> list[Path]:
     """A reminder to each missing unit, a reply with the issues and the feedback workbook to
     each rejected one, and a note to each unit whose workbook was quarantined. Returns the
@@ -121,7 +140,7 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
     period = Period.parse(status.period)
     month = period.label_sv
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for u in status.units:
         unit = m.unit(u.unit_id)
         if u.state == "saknas":
@@ -132,7 +151,7 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
                          f"{m.organisation.mailbox or 'ekonomi'} så snart som möjligt.\n\n"
                          f"Vänliga hälsningar\nEkonomi, {m.organisation.administration}\n")
             kind = "paminnelse"
-        elif u.state == "avvisad":
+        elif u.state == "avvisad" or u.later_rejected:  # a reply to the rejected file
             to = [u.sender] if u.sender else unit.reporters
             subject = f"Re: {u.subject}" if u.subject else \
                 f"Månadsuppföljning {month} – {u.unit}: komplettering behövs"
@@ -141,7 +160,8 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
                          f"Hej!\n\nTack för månadsuppföljningen för {month} ({u.file}). Den "
                          f"kan inte tas emot ännu: vi hittade {len(errors)} fel som behöver "
                          "rättas. Den bifogade arbetsboken visar var; rätta och skicka den "
-                         f"igen.\n\n{_issue_lines(u.issues)}\n\nVänliga hälsningar\nEkonomi, "
+                         f"igen.{_meanwhile(u)}\n\n{_issue_lines(u.issues)}\n\nVänliga "
+                         f"hälsningar\nEkonomi, "
                          f"{m.organisation.administration}\n")
             if u.message_id:
                 msg["In-Reply-To"] = u.message_id

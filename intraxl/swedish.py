@@ -9,32 +9,62 @@ CLDR gives them (a no-break space between thousands), so a figure never wraps in
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_minus_sign_symbol
 
 from .periods import MONTHS_SV, Period
 
 LOCALE = "sv_SE"
+MINUS = get_minus_sign_symbol(LOCALE)  # "−": babel's patterns write a hyphen-minus
+
+# Excel number formats that show figures the Swedish way whatever the machine's locale: the
+# prefix [$-41D] (Swedish, LCID 0x041D) tells LibreOffice, and so the PDF, to use Swedish
+# separators (15 981, 571,5, 5,9 %); without it `#,##0` shows 15,981 on an English machine.
+# Format codes themselves are always written in Excel's en-US syntax.
+EXCEL_SWEDISH = "[$-41D]"
+EXCEL_FORMATS = {
+    "amount": f"{EXCEL_SWEDISH}#,##0",  # 15 981
+    "decimal": f"{EXCEL_SWEDISH}#,##0.0",  # 571,5
+    "percent": f"{EXCEL_SWEDISH}0.0 %",  # 5,9 %
+    "integer": "0",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
 
 
 def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
+def _digits(d: Decimal, decimals: int) -> Context:
+    """A context with room for every digit of `d` (the default keeps 28, too few for 1e25)."""
+    return Context(prec=max(28, d.adjusted() + decimals + 2))
+
+
 def _rounded(value: float | int | Decimal, decimals: int) -> Decimal:
     """Half away from zero, as a person rounds (babel's default is banker's rounding)."""
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    d = Decimal(str(value))
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
+                      context=_digits(d, decimals))
+
+
+def _format(d: Decimal, pattern: str, decimals: int) -> str:
+    with localcontext(_digits(d, decimals)):
+        text = format_decimal(abs(d), format=pattern, locale=LOCALE, decimal_quantization=True)
+    return f"{MINUS}{text}" if d < 0 else text  # never "-0"
 
 
 def number(value: float | int | Decimal, decimals: int = 0) -> str:
-    """`15 981`, `-3 000`, `571,5` (decimals=1)."""
-    d = _rounded(value, decimals)
-    if d == 0:
-        d = abs(d)  # never "-0"
-    return format_decimal(d, format=_pattern(decimals), locale=LOCALE,
-                          decimal_quantization=True)
+    """`15 981`, `−3 000` (the locale's minus sign, U+2212), `571,5` (decimals=1)."""
+    return _format(_rounded(value, decimals), _pattern(decimals), decimals)
+
+
+def figure(value: float | int | Decimal, max_decimals: int = 3) -> str:
+    """A figure with the decimals it has, up to `max_decimals`: `12,5`, `−5`, `24 075`
+    (a value a reporter typed, said back to them)."""
+    return _format(_rounded(value, max_decimals), "#,##0." + "#" * max_decimals, max_decimals)
 
 
 def percent(share: float | int | Decimal, decimals: int = 1) -> str:
@@ -75,5 +105,5 @@ def date(value: dt.date) -> str:
     return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
-__all__ = ["LOCALE", "date", "mkr", "month", "month_year", "number", "percent",
-           "percent_points", "tkr"]
+__all__ = ["EXCEL_FORMATS", "LOCALE", "date", "figure", "mkr", "month", "month_year", "number",
+           "percent", "percent_points", "tkr"]

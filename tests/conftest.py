@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from intraxl.mappings import Mappings, load_mappings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT / "tests" / "shared"  # third-party test material (see its NOTICE)
 EXAMPLES = ROOT / "workbooks" / "examples" / "2023-02"
 SCHEMA_CHECK = SHARED / "tools" / "xlsx_schema_check.py"
 
@@ -40,9 +41,60 @@ def libreoffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
     return out
 
 
+LO_UNO = ROOT / "tests" / "lo_uno.py"
+XLSX_FILTER = "Calc MS Excel 2007 XML"
+
+
+def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
+                     export_filter: str = XLSX_FILTER) -> Path:
+    """`src` edited in LibreOffice Calc as a reporter does (typing in a Swedish locale,
+    formats, hyperlinks, inserted rows; see tests/lo_uno.py) and saved as `dst`."""
+    uno_python = "/usr/bin/python3"
+    assert shutil.which(uno_python), "the system Python with LibreOffice's uno is needed"
+    profile = dst.parent / f"lo-profile-{dst.stem}"
+    subprocess.run([uno_python, str(LO_UNO), str(src), str(dst), export_filter, str(profile)],
+                   input=json.dumps(edits), text=True, check=True, capture_output=True,
+                   timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert dst.exists() and dst.stat().st_size > 0, f"LibreOffice wrote nothing for {src}"
+    return dst
+
+
 def pdf_text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
+
+
+def pdf_pages(pdf: Path) -> list[list[tuple[tuple[float, float, float, float], str, float]]]:
+    """Every page's text lines as pdftotext lays them out: (box, text, tallest word)."""
+    from lxml import etree
+
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    root = etree.fromstring(xml, etree.XMLParser(recover=True))
+    pages = []
+    for page in root.iter("{*}page"):
+        lines = []
+        for line in page.iter("{*}line"):
+            box = tuple(float(line.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
+            words = list(line.iter("{*}word"))
+            lines.append((box, " ".join(w.text or "" for w in words),
+                          max(float(w.get("yMax")) - float(w.get("yMin")) for w in words)))
+        pages.append(lines)
+    return pages
+
+
+def overlapping_lines(pdf: Path) -> list[tuple[int, str, str]]:
+    """(page, line, line) of text printed over other text: boxes that cross by more than
+    a point across and 40 % of a line's height (the lines of one wrapped paragraph touch)."""
+    found = []
+    for n, lines in enumerate(pdf_pages(pdf), start=1):
+        for i, (a, text_a, _) in enumerate(lines):
+            for b, text_b, _ in lines[i + 1:]:
+                dx = min(a[2], b[2]) - max(a[0], b[0])
+                dy = min(a[3], b[3]) - max(a[1], b[1])
+                if dx > 1 and dy > 0.4 * min(a[3] - a[1], b[3] - b[1]):
+                    found.append((n, text_a, text_b))
+    return found
 
 
 def schema_check(*paths: Path) -> subprocess.CompletedProcess:

@@ -41,12 +41,12 @@ def test_every_period_and_db_option_is_the_shared_one():
         if db is not None:
             with_db += 1
             assert db.envvar == "INTRAXL_DB" and "intraxl.db" in db.help, path
-    assert with_period == 6 and with_db == 6
+    assert with_period == 7 and with_db == 7
 
 
 @pytest.mark.parametrize("args", [
     ["history", "export", "--out", "x.csv"], ["template"], ["validate", str(EXAMPLES)],
-    ["consolidate", str(EXAMPLES)], ["status"], ["collect", "mails"]])
+    ["consolidate", str(EXAMPLES)], ["status"], ["collect", "mails"], ["report"]])
 @pytest.mark.parametrize("period", ["2023-13", "2023-2", "februari"])
 def test_a_bad_period_is_a_usage_error_on_every_command(tmp_path, monkeypatch, args, period):
     monkeypatch.chdir(tmp_path)

@@ -19,14 +19,13 @@ from pathlib import Path
 import msgforge
 import openpyxl
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from intraxl.cli import main
 
 from .conftest import EXAMPLES, ROOT
-from .test_validate import HR, patch_part, set_cell, write_hr
+from .test_validate import HR, set_cell, with_macros, write_hr
 
 HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -179,10 +178,7 @@ def _zip_named_xlsx() -> bytes:
 
 def test_who_may_submit_and_what_goes_to_quarantine(mappings, tmp_path):
     hr, kls = example("gt-hr").read_bytes(), example("gt-kls").read_bytes()
-    macro = patch_part(HR, tmp_path / "m.xlsm", "[Content_Types].xml", lambda d: d.replace(
-        b"spreadsheetml.sheet.main+xml", b"x").replace(
-        b"application/vnd.openxmlformats-officedocument.x",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")).read_bytes()
+    macro = with_macros(HR, tmp_path / "m.xlsm").read_bytes()
     mails = tmp_path / "mails"
     mails.mkdir()
     cases = {

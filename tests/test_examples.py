@@ -55,7 +55,8 @@ def read_tables(path):
         rows = list(ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row,
                                  min_col=rng.min_col, max_col=rng.max_col, values_only=True))
         assert rows[0] == spec.columns
-        out[spec.name] = {r[0]: dict(zip(spec.columns, r)) for r in rows[1:] if r[0] is not None}
+        out[spec.name] = {r[0]: dict(zip(spec.columns, r, strict=False)) for r in rows[1:]
+                          if r[0] is not None}
     return out
 
 
@@ -94,7 +95,7 @@ def test_result_table_per_unit_and_totals(submissions):
     sums = {contract.RESULT_ADMIN: [0, 0], contract.RESULT_DEVELOPMENT: [0, 0]}
     for unit, frames in RESULT.items():
         eco = submissions[unit]["Ekonomi"]
-        for rad_id, expected in zip(contract.RESULT_ROWS, frames):
+        for rad_id, expected in zip(contract.RESULT_ROWS, frames, strict=False):
             if expected is None:
                 assert rad_id not in eco
                 continue
@@ -105,7 +106,7 @@ def test_result_table_per_unit_and_totals(submissions):
             sums[rad_id][1] += got[1]
     assert sums[contract.RESULT_ADMIN] == [-3000, 17494]
     assert sums[contract.RESULT_DEVELOPMENT] == [3000, -1513]
-    total = [a + b for a, b in zip(*sums.values())]
+    total = [a + b for a, b in zip(*sums.values(), strict=False)]
     assert total == [0, 15981]
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from intraxl.cli import main
 
-from .conftest import libreoffice_convert, pdf_text, schema_check
+from .conftest import libreoffice_convert, overlapping_lines, pdf_text, schema_check
 from .test_validate import HR, set_cell, write_hr
 
 
@@ -53,5 +53,9 @@ def test_feedback_workbook(mappings, tmp_path):
     audit = subprocess.run([shutil.which("openxml-audit"), str(fb)], capture_output=True,
                            text=True)
     assert audit.returncode == 0 and "Errors: 0" in audit.stdout, audit.stdout
-    text = pdf_text(libreoffice_convert(fb, "pdf", tmp_path))
+    pdf = libreoffice_convert(fb, "pdf", tmp_path)
+    text = pdf_text(pdf)
     assert "Att åtgärda i inskickad.xlsx" in text and "not-a-number" in text
+    # Wrapped text (the instructions, the messages, the plan's long names) gets its rows'
+    # height: nothing prints over the row below.
+    assert overlapping_lines(pdf) == []

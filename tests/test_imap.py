@@ -16,8 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from .test_collect import (EXAMPLES, _hr_v2, assert_same_master_as_examples, eml, example,
-                           rows, run, status)
+from .test_collect import (
+    EXAMPLES,
+    _hr_v2,
+    assert_same_master_as_examples,
+    eml,
+    example,
+    rows,
+    run,
+    status,
+)
 
 USER, PASSWORD = "ekonomi", "hemligt lösen"
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"

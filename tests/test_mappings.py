@@ -52,6 +52,22 @@ def test_period_targets_are_linear_and_truncated(mappings):
     assert by_id["efterlevnad-sla"].period_target(2) is None
 
 
+def test_shipped_mappings_carry_the_references_subgoals_notes_and_closed_project(mappings):
+    goals = {g.id: g.subgoals for g in mappings.catalogue.goals}
+    assert goals["god-intern-service"] == [
+        "Vi skall leverera enligt Tjänsteplan 2023 (kommande förvaltnings-/utvecklingsplaner)"]
+    assert goals["attrahera-medarbetare"] == ["Kompetensförsörjning"]
+    assert goals["kundupplevelse"] == []
+    notes = {i.id: i.note for i in mappings.indicators if i.note}
+    assert notes["efterlevnad-sla"].startswith("Efterlevnad SLA är ny indikator för 2023")
+    closed = [p for p in mappings.plan.projects if not p.open]
+    assert [(p.id, str(p.closed)) for p in closed] == [("PR09", "2023-01-31")]
+    # A closed project is no longer in its unit's template.
+    kls = mappings.unit("gt-kls")
+    assert [p.id for p in mappings.projects_for(kls)] == ["PR01", "PR02"]
+    assert mappings.report_template == mappings.directory / "rapportmall.docx"
+
+
 def test_explicit_monthly_targets_win(broken):
     _edit(broken / "indicators.yaml", "    annual_target: 360000\n",
           "    annual_target: 360000\n    monthly_targets: [10000, 20000, 30000, 30000, 30000, "
@@ -74,6 +90,17 @@ def test_explicit_monthly_targets_win(broken):
     ("indicators.yaml", "annual_target: 700000", "annual_target: sjuhundratusen",
      "indicators.yaml: indicators[0].annual_target: Input should be a valid number"),
     ("template.yaml", 'version: "2023.1"', "version: [2023.1", "template.yaml: line"),
+    ("indicators.yaml", "subgoals: [Kompetensförsörjning]",
+     "subgoals: [Kompetensförsörjning, Kompetensförsörjning]",
+     "indicators.yaml: goals[2].subgoals: 'Kompetensförsörjning' is listed twice"),
+    ("indicators.yaml", "subgoals: [Kompetensförsörjning]", "subgoals: ['']",
+     "indicators.yaml: goals[2].subgoals[0]: String should have at least 1 character"),
+    ("plan.yaml", "closed: 2023-01-31}", "closed: 2022-12-15}",
+     "plan.yaml: projects[8].closed: 2022-12-15 is not in the plan's year 2023"),
+    ("plan.yaml", "closed: 2023-01-31}", "closed: januari}",
+     "plan.yaml: projects[8].closed: Input should be a valid date"),
+    ("template.yaml", "report_template: rapportmall.docx", "report_template: saknas.docx",
+     "template.yaml: report_template: no such file"),
 ])
 def test_a_broken_mapping_gives_one_line_naming_file_and_key(broken, file, old, new, expected):
     _edit(broken / file, old, new)

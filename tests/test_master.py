@@ -4,6 +4,7 @@ with openpyxl, pandas and LibreOffice, figures checked against SPEC §6."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -14,15 +15,25 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import xlsxwriter
 from click.testing import CliRunner
 
 from intraxl.cli import main
-from intraxl.master import REPORT_SHEETS, SHEETS, backup_path
-
-from .conftest import EXAMPLES, ROOT, libreoffice_convert, schema_check, soffice
-from .test_examples import COSTS, RESULT, VOLUMES
+from intraxl.master import REPORT_SHEETS, SHEETS, previous_masters
+from intraxl.swedish import number
 from intraxl.template import write_template
 
+from .conftest import (
+    EXAMPLES,
+    ROOT,
+    libreoffice_convert,
+    overlapping_lines,
+    pdf_pages,
+    pdf_text,
+    schema_check,
+    soffice,
+)
+from .test_examples import COSTS, RESULT, VOLUMES
 from .test_validate import FEB, set_cell, write_hr
 
 HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
@@ -67,7 +78,8 @@ def test_summary_line(month):
 
 
 def test_sheets_and_data_table(wb, month):
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == [*SHEETS, "intraxl"]
+    assert wb["intraxl"].sheet_state == "veryHidden"  # the record of what intraxl wrote
     ws = wb["Data"]
     assert list(ws.tables) == ["Data"] and ws.tables["Data"].ref.startswith("A1:G")
     data = pd.read_excel(month["out"], sheet_name="Data", engine="openpyxl")
@@ -184,6 +196,31 @@ def test_cost_table_reproduces_spec(wb):
     assert tuple(table["Verksamhetens resultat"]) == (15803, 18211, 2230, 0, 0)
 
 
+def test_economy_per_unit(month, mappings):
+    """Each unit's lines with its comment, and sums per line that add up to the cost table
+    (SPEC §6) and the result."""
+    lines = pd.read_excel(month["out"], sheet_name="Ekonomi per enhet", header=3,
+                          engine="openpyxl")
+    labels = {line.id: line.label for line in mappings.economy.lines}
+    table = lines.iloc[:lines["Enhet"].isna().idxmax()]  # the units' table, up to the gap
+    hr = table[table["Enhet"] == "Gemensamma tjänster – HR"].set_index("Rad")
+    assert list(hr.index)[:2] == ["Resultat förvaltning", "Resultat utveckling"]
+    result = hr.loc["Resultat förvaltning"]
+    assert result["Avvikelse"] == result["Utfall ack"] - result["Budget ack"]
+    assert result["Avvikelse"] == RESULT["Gemensamma tjänster – HR"][0][1]
+    data = pd.read_excel(month["out"], sheet_name="Data", engine="openpyxl")
+    comments = data[(data["Tabell"] == "Ekonomi") & (data["Fält"] == "Kommentar")]
+    assert len(comments) and all(
+        table[(table["Enhet"] == c["Enhet"]) & (table["Rad"] == labels[c["ID"]])]["Kommentar"]
+        .tolist() == [c["Värde"]] for c in comments.to_dict("records"))
+    sums = pd.read_excel(month["out"], sheet_name="Ekonomi per enhet", engine="openpyxl",
+                         header=len(table) + 6).set_index("Rad")
+    for rid, (_, outcome, budget, forecast, annual) in COSTS.items():
+        assert tuple(sums.loc[labels[rid], ["Utfall ack", "Budget ack", "Prognos helår",
+                                      "Årsbudget"]]) == (outcome, budget, forecast, annual)
+    assert sums.loc["Resultat förvaltning", "Avvikelse"] == 17494  # Summa Förvaltning
+
+
 def test_indicators_reproduce_spec(month):
     df = pd.read_excel(month["out"], sheet_name="Indikatorer", header=3, engine="openpyxl")
     by = df.set_index("Indikator")
@@ -223,7 +260,7 @@ def test_lists_and_heat_map(wb):
     assert list(late["ID"]) == ["A05"]  # Digital signering, end date 2022-12-31
     risks = rows_of(wb["Risker"])
     header = risks[3]
-    register = [dict(zip(header, r)) for r in risks[4:] if r[0]]
+    register = [dict(zip(header, r, strict=False)) for r in risks[4:] if r[0]]
     scores = [r["S×K"] for r in register]
     assert scores == sorted(scores, reverse=True) and len(register) == 14
     heat = {(r[11], k): r[11 + k] for r in risks[4:8] for k in range(1, 5)}
@@ -268,7 +305,7 @@ def test_consolidating_twice_changes_nothing(month):
 def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     from intraxl.consolidate import consolidate as build
     from intraxl.mappings import load_mappings
-    from intraxl.master.writer import write_workbook
+    from intraxl.master.writer import ControllerWork, write_workbook
     from intraxl.periods import Period
     from intraxl.pipeline import history_periods
     from intraxl.store import Store
@@ -279,20 +316,21 @@ def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     report = build(m, p, store.facts(history_periods(p)), store.submissions("2023-02"))
     pinned = dt.datetime(2023, 3, 7, 8, 0)
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_workbook(str(a), report, {}, None, pinned)
-    write_workbook(str(b), report, {}, None, pinned)
+    write_workbook(str(a), report, ControllerWork(), pinned)
+    write_workbook(str(b), report, ControllerWork(), pinned)
     assert a.read_bytes() == b.read_bytes()
     wb = openpyxl.load_workbook(a)
     structure = {ws.title: sorted(ws.tables) for ws in wb.worksheets}
     assert structure == {
         "Sammanfattning": ["Avvikelse", "Inlamningsstatus", "Statusoversikt"],
-        "Ekonomi": ["Kostnader"], "Indikatorer": ["Indikatorer"],
+        "Ekonomi": ["Kostnader"], "Ekonomi per enhet": ["EkonomiPerEnhet", "EkonomiPerRad"],
+        "Indikatorer": ["Indikatorer"],
         "Aktiviteter": ["Aktiviteter"], "Uppdrag": ["Uppdrag"], "Projekt": ["Projekt"],
         "Risker": ["Risker"], "Kommentarer": ["Kommentarer"], "Inlämningar": ["Inlamningar"],
-        "Data": ["Data"]}
+        "Data": ["Data"], "intraxl": []}
     assert "Analys" in wb.defined_names
     assert wb.properties.created == pinned and wb.properties.title.startswith("Månadsuppföljning")
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[:len(SHEETS)]:
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert "Sida &P av &N" in ws.oddFooter.right.text
 
@@ -353,11 +391,48 @@ def test_stored_formula_values_equal_libreoffice_recalculation(month, tmp_path):
     assert checked > 40
 
 
-def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path):
+def _english_machine(monkeypatch, tmp_path):
+    """LibreOffice run as on an English-locale machine (as CI is): checked, since a figure
+    without an explicit locale then prints as 15,981."""
+    for name in ("LANG", "LC_ALL", "LC_NUMERIC", "LANGUAGE"):
+        monkeypatch.setenv(name, "en_US.UTF-8")
+    plain = tmp_path / "control" / "plain.xlsx"
+    plain.parent.mkdir()
+    wb = xlsxwriter.Workbook(plain)
+    ws = wb.add_worksheet()
+    ws.write_number(0, 0, 15981, wb.add_format({"num_format": "#,##0"}))
+    ws.write_string(1, 0, "Åtgärd", wb.add_format({"font_size": 8}))
+    wb.close()
+    pdf = libreoffice_convert(plain, "pdf", plain.parent)
+    assert "15,981" in pdf_text(pdf)
+    return next(h for _, text, h in pdf_pages(pdf)[0] if text == "Åtgärd")
+
+
+def test_pdf_holds_the_report_sheets_and_renders(month, tmp_path, monkeypatch):
+    """The board's PDF, made on an English machine: Swedish figures, every sheet at 8 pt or
+    more, no text over other text, a long analysis whole, no file names or times."""
+    eight_pt = _english_machine(monkeypatch, tmp_path)
     out = tmp_path / "master.xlsx"
+    assert consolidate(month["inbox"], month["db"], out).exit_code == 0
+    analysis = " ".join(f"Mening {n}: kostnaderna för personal följer budget."
+                        for n in range(1, 50))
+    analysis = analysis[:analysis.rindex(" ", 0, 1500)] + " Slut på analysen."
+    assert len(analysis) > 1450
+    wb = openpyxl.load_workbook(out)
+    wb["Sammanfattning"]["B4"] = analysis
+    wb.save(out)
     result = consolidate(month["inbox"], month["db"], out, "--pdf")
     assert result.exit_code == 0, result.output
     pdf = out.with_suffix(".pdf")
+    text = re.sub("[\u00a0\u202f]", " ", pdf_text(pdf)).replace("\u2212", "-")
+    assert "15 981" in text and "-3 000" in text and "5,9 %" in text  # Swedish, not 15,981
+    assert "15,981" not in text and "5.9%" not in text
+    assert " ".join(analysis.split()) in " ".join(text.split())  # whole, in order
+    assert "manadsuppfoljning_2023-02" not in text and "Mottagen" not in text
+    assert overlapping_lines(pdf) == []
+    for n, lines in enumerate(pdf_pages(pdf), start=1):
+        heights = sorted(h for *_, h in lines)
+        assert heights[len(heights) // 2] >= eight_pt - 0.01, f"page {n} under 8 pt"
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                            capture_output=True, text=True).stdout.split("\f")
     # The page header names the sheet (right part): only the report sheets are printed.
@@ -381,7 +456,7 @@ def test_refresh_recalculates_through_libreoffice(month, tmp_path):
     assert result.exit_code == 0, result.output
     assert "with LibreOffice" in result.output  # no Excel on this machine
     assert forecast(tampered) == -3000
-    assert forecast(backup_path(tampered)) == 999  # the file as it was is kept
+    assert forecast(previous_masters(tampered)[-1]) == 999  # the file as it was is kept
 
 
 def test_without_libreoffice_or_excel_the_messages_say_what_to_install(month, tmp_path,
@@ -431,7 +506,105 @@ def test_controller_text_survives_regeneration(tmp_path):
     rows = [[c.value for c in r] for r in again["Kommentarer"].iter_rows(min_row=5)]
     assert [section, unit, rows[0][2], "Controllerns analys av HR."] in rows
     assert again["Sammanfattning"]["B4"].value == "Månadens analys: i balans."
-    assert backup_path(out).exists()
+    assert len(previous_masters(out)) == 1
+
+
+def test_a_master_changed_by_hand_is_not_replaced_unless_forced(tmp_path):
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    economy = wb["Ekonomi"]
+    figure = next(r[1] for r in economy.iter_rows() if r[0].value == "- HR")
+    was = figure.value
+    figure.value = 4711  # a corrected figure
+    economy["H40"] = "Kolla med HR"  # a note in an empty cell
+    data_cell = wb["Data"]["C2"]  # a unit's name in the Data table, written in one pass
+    data_was, data_cell.value = data_cell.value, "Ändrat namn"
+    wb["Sammanfattning"]["B4"] = "Månadens analys."  # kept: not a change
+    mine = wb.create_sheet("Min analys")
+    mine["A1"], mine["B1"], mine["B2"] = "Summa", 12, "=B1*2"
+    wb.save(out)
+    before = out.read_bytes()
+
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert f"error:   Ekonomi!{figure.coordinate}: {number(was)} → {number(4711)}" in lines
+    assert "error:   Ekonomi!H40: (empty) → 'Kolla med HR'" in lines
+    assert "error:   Min analys: a sheet added by hand" in lines
+    assert f"error:   Data!C2: '{data_was}' → 'Ändrat namn'" in lines
+    assert not any("Sammanfattning" in line for line in lines)
+    assert "--force" in lines[-1] and len(lines) == 6
+    assert out.read_bytes() == before and not previous_masters(out)
+
+    result = consolidate(inbox, db, out, "--force")
+    assert result.exit_code == 0, result.output
+    new = openpyxl.load_workbook(out)
+    assert new.sheetnames[-2:] == ["Min analys", "intraxl"]
+    assert [[c.value for c in r] for r in new["Min analys"].iter_rows()] == [
+        ["Summa", 12], [None, "=B1*2"]]
+    values = openpyxl.load_workbook(out, data_only=True)
+    assert values["Sammanfattning"]["B4"].value == "Månadens analys."
+    assert values["Ekonomi"][figure.coordinate].value == was  # regenerated
+    kept = previous_masters(out)
+    assert [p.read_bytes() for p in kept] == [before]  # the changed master, as it was
+    assert kept[0].parent.name == "föregående"
+
+    for _ in range(3):  # nothing changed by hand now: no --force needed, the sheet stays
+        assert consolidate(inbox, db, out, "--keep", 3).exit_code == 0
+    assert len(previous_masters(out)) == 3
+    assert "Min analys" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_a_master_saved_by_libreoffice_is_not_changed(month, tmp_path):
+    """Saved by a spreadsheet program (which stores every formula's value and rewrites the
+    file its own way), with only the analysis written: nothing to report, replaced."""
+    out = tmp_path / "master.xlsx"
+    assert consolidate(month["inbox"], month["db"], out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    wb["Sammanfattning"]["B4"] = "Månadens analys."
+    wb.save(out)
+    saved = libreoffice_convert(out, "xlsx", tmp_path / "lo")
+    shutil.copy(saved, out)
+    result = consolidate(month["inbox"], month["db"], out)
+    assert result.exit_code == 0, result.output
+    again = openpyxl.load_workbook(out, data_only=True)
+    assert again["Sammanfattning"]["B4"].value == "Månadens analys."
+
+
+def test_the_kept_areas_are_the_controllers():
+    from intraxl.master.fingerprint import _kept
+
+    header = {(3, 0): "Avsnitt", (3, 1): "Enhet", (3, 2): "Text", (3, 3): "Controller"}
+    rows = {(4, 0): "Sammanfattning", (4, 1): "Intraservice",  # an administration row
+            (5, 0): "Sammanfattning", (5, 1): "Gemensamma tjänster – HR", (5, 2): "Bra."}
+    kept = _kept({"Kommentarer": (header | rows, None)}, "Intraservice")
+    assert kept == {("Sammanfattning", 3, 1), ("Kommentarer", 4, 2), ("Kommentarer", 4, 3),
+                    ("Kommentarer", 5, 3)}
+
+
+def test_comments_have_an_administration_row_per_section_first(month, mappings):
+    ws = openpyxl.load_workbook(month["out"])["Kommentarer"]
+    table = ws.tables["Kommentarer"]
+    rows = [[c.value for c in r] for r in ws[table.ref]]
+    assert rows[0] == ["Avsnitt", "Enhet", "Text", "Controller"]
+    sections = ["Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
+                "Ekonomi – prognos", "Hållbarhet", "Portfölj"]  # the report's order
+    assert [r[:3] for r in rows[1:9]] == [[s, "Intraservice", None] for s in sections]
+    assert {r[1] for r in rows[9:]} == {u.name for u in mappings.units}  # then the units
+
+
+def test_a_drafted_text_is_not_carried_over_as_the_controllers(tmp_path):
+    inbox, db, master = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, master).exit_code == 0
+    wb = openpyxl.load_workbook(master)
+    ws = wb["Kommentarer"]
+    ws["C5"], ws["C6"] = "Utkast: intraxl skrev detta.", "Controllerns egen text."
+    wb.save(master)
+    assert consolidate(inbox, db, master).exit_code == 0
+    ws = openpyxl.load_workbook(master)["Kommentarer"]
+    assert (ws["B5"].value, ws["C5"].value) == ("Intraservice", None)
+    assert ws["C6"].value == "Controllerns egen text."
 
 
 def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_path, mappings):
@@ -454,6 +627,121 @@ def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_
     assert strict.exit_code == 1
 
 
+def test_a_unit_whose_newer_file_was_rejected_reads_the_same_everywhere(tmp_path, mappings):
+    """Accepted, then a newer file rejected: the report keeps the accepted file, and
+    status, its JSON, the summary line and the master all say so, the same way."""
+    import email
+    import json
+    from email import policy
+
+    inbox, db, out = _fresh_month(tmp_path)
+    accepted = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
+    rejected = write_hr(mappings, inbox / "hr-ny.xlsx",
+                        set_cell("Ekonomi", "resultat.forvaltning", "Utfall ack", "tolv"))
+    later = accepted.stat().st_mtime + 3600
+    os.utime(rejected, (later, later))
+    label = "godkänd, senare fil avvisad"
+    line = ("7 accepted, 0 rejected, 0 quarantined, 0 missing; 1 accepted with a later file "
+            "rejected (senare fil avvisad)")
+
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 0 and f"units: {line}" in result.output
+    summary = openpyxl.load_workbook(out, data_only=True)["Sammanfattning"]
+    states: dict = {}
+    for r in rows_of(summary):  # the status table comes first; the units' texts after
+        states.setdefault(r[0], r[1])
+    assert states["Gemensamma tjänster – HR"] == label
+    assert states["Gemensamma tjänster – Ekonomi"] == "godkänd"
+    assert "7 godkända (1 med senare fil avvisad), 0 avvisade" in summary["A2"].value
+    economy = _economy_rows(openpyxl.load_workbook(out, data_only=True)["Ekonomi"])
+    assert tuple(economy["- HR"]) == RESULT["Gemensamma tjänster – HR"][0]  # the accepted file
+    assert consolidate(inbox, db, tmp_path / "strict.xlsx", "--strict").exit_code == 1
+
+    as_json = run_cli("status", "--period", "2023-02", "--db", db, "--json")
+    hr = next(u for u in json.loads(as_json.output)["units"] if u["unit_id"] == "gt-hr")
+    assert (hr["state"], hr["label"], hr["later_rejected"], hr["needs_attention"]) == (
+        "godkänd", label, True, True)
+    assert (hr["in_report"], hr["file"], hr["errors"]) == (accepted.name, rejected.name, 1)
+    drafts = tmp_path / "drafts"
+    text = run_cli("status", "--period", "2023-02", "--db", db, "--inbox", inbox,
+                   "--drafts", drafts)
+    column = " ".join(r.split("│")[2].strip() for r in text.output.splitlines()
+                      if r.count("│") > 2)  # the table's state column, however it wraps
+    assert text.output.splitlines()[-2] == line and label in column
+    reply = email.message_from_bytes(next(drafts.glob("*_gt-hr_svar.eml")).read_bytes(),
+                                     policy=policy.default).get_body(("plain",)).get_content()
+    assert rejected.name in reply and "'tolv' är inte ett tal" in reply
+    assert f"er tidigare godkända fil ({accepted.name})" in reply
+
+
+def test_a_text_longer_than_a_cell_is_stored_whole_and_shown_cut(tmp_path, mappings):
+    import json
+
+    from intraxl.xlsx import CELL_TEXT_MAX, CUT_MARK
+
+    from .test_validate import patch_part
+
+    inbox, db, out = _fresh_month(tmp_path)
+    hr = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
+    summary = "Förvaltningen har fortsatt en hög personalomsättning"
+    long_text = "Lång analys av personalomsättningen. " * 1100 + "Slutet."
+    assert len(long_text) > 40_000
+    patched = patch_part(hr, tmp_path / "hr.xlsx", "xl/sharedStrings.xml",
+                         lambda d: re.sub(f"{summary}[^<]*".encode(), long_text.encode(), d))
+    shutil.move(patched, hr)  # as a program without Excel's limit would have written it
+
+    checked = run_cli("validate", hr, "--json")
+    issues = json.loads(checked.output)["files"][0]["issues"]
+    assert checked.exit_code == 0 and [(i["code"], i["severity"], i["sheet"]) for i in issues
+                                       ] == [("text-too-long", "warning", "Kommentarer")]
+    assert consolidate(inbox, db, out).exit_code == 0
+    stored = [v for u, t, i, f, v in _stored_facts(db)
+              if (u, t, i) == ("gt-hr", "Kommentarer", "Sammanfattning")]
+    assert stored == [long_text]  # whole in the store
+    shown = [c.value for r in openpyxl.load_workbook(out)["Kommentarer"].iter_rows()
+             for c in r if isinstance(c.value, str) and c.value.startswith("Lång analys")]
+    _, data = _data_rows(out)
+    shown += [r[6] for r in data if (r[1], r[3], r[4]) == ("gt-hr", "Kommentarer",
+                                                           "Sammanfattning")]
+    assert len(shown) == 2 and all(
+        v.endswith(CUT_MARK) and len(v) <= CELL_TEXT_MAX and long_text.startswith(
+            v[:-len(CUT_MARK)]) for v in shown)
+
+
+def test_a_month_too_large_for_the_data_sheet_stops_before_writing(tmp_path, monkeypatch):
+    import intraxl.master
+
+    inbox, db, out = _fresh_month(tmp_path)
+    monkeypatch.setattr(intraxl.master, "MAX_ROWS", 100)  # the month has some 500 facts
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 1 and not out.exists()
+    line = next(x for x in result.output.splitlines() if x.startswith("error:"))
+    assert "more than the master's Data sheet can hold" in line
+    assert "intraxl history export --period 2023-02" in line
+
+
+def test_an_ampersand_in_the_administrations_name_prints_as_itself(month, tmp_path):
+    from intraxl.consolidate import consolidate as build
+    from intraxl.mappings import load_mappings
+    from intraxl.master.office import to_pdf
+    from intraxl.master.writer import ControllerWork, write_workbook
+    from intraxl.periods import Period
+    from intraxl.pipeline import history_periods
+    from intraxl.store import Store
+
+    store = Store(f"sqlite:///{month['db']}")
+    p = Period.parse("2023-02")
+    report = build(load_mappings(ROOT / "mappings"), p, store.facts(history_periods(p)),
+                   store.submissions("2023-02"))
+    report.administration = "Kultur & fritid"
+    master = tmp_path / "m.xlsx"
+    write_workbook(str(master), report, ControllerWork(), hidden=[
+        "Ekonomi per enhet", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt", "Risker",
+        "Kommentarer", "Inlämningar", "Data"])
+    pages = pdf_text(to_pdf(master, tmp_path / "m.pdf")).split("\f")
+    assert all(page.lstrip().startswith("Kultur & fritid ") for page in pages if page.strip())
+
+
 def test_formula_like_text_stays_text_in_the_master(tmp_path, mappings):
     inbox, db, out = _fresh_month(tmp_path)
     target = inbox / "manadsuppfoljning_2023-02_gt-hr.xlsx"
@@ -474,7 +762,7 @@ def test_open_master_is_left_intact(tmp_path):
     lock.write_text("someone,host,2023-03-07", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "--period", "2023-02",
                                        "--db", str(db), "--out", str(out)])
-    assert result.exit_code == 1 and "is open in a spreadsheet program" in result.output
+    assert result.exit_code == 1 and "is open in another program" in result.output
     assert "Traceback" not in result.output and out.read_bytes() == before
 
 
@@ -503,3 +791,34 @@ def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monke
     assert "6 accepted unit(s) not listed" in result.output
     assert "Avdelningen Uppdrag" in result.output and "saknas" in result.output
     assert "Digital infrastruktur" not in result.output
+
+
+def test_the_xlsxwriter_private_members_the_data_sheet_uses_are_there():
+    """The Data sheet subclasses XlsxWriter's Worksheet (master/data_sheet.py); pyproject pins
+    XlsxWriter below its next major version, and this says which member an upgrade broke."""
+    from xlsxwriter import sharedstrings, workbook, worksheet
+
+    from intraxl.master.data_sheet import XLSXWRITER_PRIVATE
+
+    classes = {"Worksheet": worksheet.Worksheet, "Format": workbook.Format,
+               "SharedStringTable": sharedstrings.SharedStringTable}
+    missing = [f"{name}.{member}" for name, members in XLSXWRITER_PRIVATE.items()
+               for member in members if not callable(getattr(classes[name], member, None))]
+    assert not missing, (f"this XlsxWriter lacks {missing}: master/data_sheet.py must follow "
+                         "its Worksheet internals, or pin the version that has them")
+    ws = worksheet.Worksheet()
+    assert hasattr(ws, "str_table") and hasattr(ws, "fh")
+    # The cells, widths, heights and merges the row heights and the record of what intraxl
+    # wrote are read from (intraxl/xlsx.py).
+    from intraxl.xlsx import XLSXWRITER_INTERNALS
+
+    wb = workbook.Workbook(io.BytesIO(), {"in_memory": True})
+    sheet = wb.add_worksheet()
+    sheet.write_string(0, 0, "x")
+    assert hasattr(wb.str_table, "string_table") and all(
+        hasattr(wb, a) for a in XLSXWRITER_INTERNALS["Workbook"])
+    assert all(hasattr(sheet, a) for a in XLSXWRITER_INTERNALS["Worksheet"])
+    assert set(XLSXWRITER_INTERNALS["cells"]) <= {  # the cell kinds, by their names
+        getattr(worksheet, n).__name__ for n in dir(worksheet)
+        if n.startswith("Cell") and n.endswith("Tuple")}
+    assert type(sheet.table[0][0]).__name__ == "String"

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from intraxl.history import export_history, import_history
-from intraxl.store import Received, Store
+from intraxl.store import Received, Store, schema
+from intraxl.store.migrations import MIGRATIONS, migrate
 from intraxl.validate import validate_file
 
 from .conftest import EXAMPLES, ROOT, libreoffice_convert
@@ -32,11 +33,47 @@ def counts(store: Store) -> dict[str, int]:
 
 def test_schema_is_created_and_migrations_run_once(db_url):
     store = Store(db_url)
-    assert store.migrations_applied == ["0001_initial", "0002_attachments"]
+    assert store.migrations_applied == ["0001_initial", "0002_attachments",
+                                        "0003_submission_rules"]
     store.dispose()
     again = Store(db_url)
     assert again.migrations_applied == []
-    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 2}
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 3}
+
+
+def test_the_migrations_make_exactly_the_tables_the_store_queries(db_url):
+    """The frozen migration steps and the live table definitions must not drift apart."""
+    store = Store(db_url)
+    inspector = sa.inspect(store.engine)
+    for table in schema.metadata.sorted_tables:
+        columns = {c["name"]: c for c in inspector.get_columns(table.name)}
+        assert set(columns) == {c.name for c in table.columns}, table.name
+        for c in table.columns:
+            assert columns[c.name]["nullable"] == c.nullable, (table.name, c.name)
+
+
+def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappings):
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        assert migrate(conn, upto=1) == ["0001_initial"]
+        # What the first release stored for the HR example: the row and one fact.
+        sid = conn.execute(sa.text(
+            "INSERT INTO submissions (sha256, unit_id, period, file_name, source, sender, "
+            "received_at, template_version, accepted, error_count, warning_count, issues, "
+            "stored_at) VALUES ('abc', 'gt-hr', '2023-02', 'hr.xlsx', 'inbox', NULL, "
+            ":t, '2023.1', :yes, 0, 0, '[]', :t) RETURNING id"),
+            {"t": dt.datetime(2023, 3, 2, 8, 0), "yes": True}).scalar_one()
+        conn.execute(sa.text(
+            "INSERT INTO facts (submission_id, period, unit_id, table_name, row_id, field, "
+            "value_num) VALUES (:sid, '2023-02', 'gt-hr', 'Ekonomi', 'kostnad.totalt', "
+            "'Utfall ack', 24075)"), {"sid": sid})
+    engine.dispose()
+    store = Store(db_url)
+    assert store.migrations_applied == ["0002_attachments", "0003_submission_rules"]
+    [old] = store.submissions("2023-02")
+    assert (old.id, old.sha256, old.file_name, old.accepted, old.rules) == \
+        (sid, "abc", "hr.xlsx", True, None)
+    assert store.facts(["2023-02"])["value"].tolist() == [24075]
 
 
 def test_recording_is_idempotent(db_url, mappings):
@@ -53,7 +90,8 @@ def test_recording_is_idempotent(db_url, mappings):
     # Every value comes back as it was validated: numbers, texts, dates.
     stored = store.facts(["2023-02"])
     got = sorted((u, t, i, f, v) for u, t, i, f, v in zip(
-        stored["unit_id"], stored["table"], stored["id"], stored["field"], stored["value"]))
+        stored["unit_id"], stored["table"], stored["id"], stored["field"], stored["value"],
+        strict=True))
     want = sorted((r.unit_id, *f[:3], float(f[3]) if isinstance(f[3], int) else f[3])
                   for r in reports for f in r.submission.facts)
     assert got == want and any(isinstance(v, dt.date) for *_, v in want)
@@ -247,7 +285,7 @@ def test_two_runs_at_once_take_turns(db_url, mappings, tmp_path):
     store = Store(db_url)
     reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
     # The inbox's files are the examples' own bytes: the same seven submissions.
-    assert counts(store) == {"submissions": 7, "schema_migrations": 2,
+    assert counts(store) == {"submissions": 7, "schema_migrations": len(MIGRATIONS),
                              "facts": sum(len(r.submission.facts) for r in reports)}
     assert len(store.attachments("2023-02")) == 7
     assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == sorted(

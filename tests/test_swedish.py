@@ -11,7 +11,7 @@ NB = "\xa0"
 
 
 @pytest.mark.parametrize("value, decimals, text", [
-    (15981, 0, f"15{NB}981"), (-3000, 0, f"-3{NB}000"), (571.5, 1, "571,5"),
+    (15981, 0, f"15{NB}981"), (-3000, 0, f"\u22123{NB}000"), (571.5, 1, "571,5"),
     (1446534, 0, f"1{NB}446{NB}534"), (2.5, 0, "3"), (-0.2, 0, "0"), (0, 1, "0,0"),
 ])
 def test_number(value, decimals, text):
@@ -23,6 +23,14 @@ def test_percent_amounts_and_months():
     assert swedish.percent_points(590) == f"590,0{NB}%"
     assert swedish.tkr(23419) == f"23{NB}419{NB}tkr"
     assert swedish.mkr(15981) == f"15,9{NB}mkr"  # cut as the reference report does
-    assert swedish.mkr(-1513) == f"-1,5{NB}mkr"
+    assert swedish.mkr(-1513) == f"\u22121,5{NB}mkr"
     assert swedish.month_year(Period(2023, 2)) == "februari 2023"
     assert swedish.date(dt.date(2023, 2, 28)) == "2023-02-28"
+
+
+@pytest.mark.parametrize("value, text", [
+    (12.5, "12,5"), (-5, "\u22125"), (24075.0, f"24{NB}075"), (1234.5678, f"1{NB}234,568"),
+    (0.1 + 0.2, "0,3"), (-0.0001, "0"), (1e25, NB.join(["10"] + ["000"] * 8)),
+])
+def test_figure_keeps_the_decimals_it_has(value, text):
+    assert swedish.figure(value) == text

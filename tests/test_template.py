@@ -86,7 +86,7 @@ def test_input_cells_unlocked_prefilled_cells_locked(templates):
             _, rows = _table_rows(wb[spec.name], spec.name)
             for row in rows[1:]:
                 new_risk = spec.name == "Risker" and row[0].value is None
-                for header, cell in zip(spec.columns, row):
+                for header, cell in zip(spec.columns, row, strict=False):
                     if row[0].value is None and not new_risk:
                         continue  # the placeholder row of a table the unit has no rows in
                     expected_input = header in (contract.NEW_RISK_COLUMNS if new_risk
@@ -166,7 +166,7 @@ def test_template_opens_in_libreoffice(templates, tmp_path):
 def _dicts(ws, table_name):
     _, rows = _table_rows(ws, table_name)
     header = [c.value for c in rows[0]]
-    return [dict(zip(header, (c.value for c in r))) for r in rows[1:]]
+    return [dict(zip(header, (c.value for c in r), strict=False)) for r in rows[1:]]
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +249,7 @@ def test_last_years_outcome_is_shown_beside_the_input_cells(mappings, prefilled)
             assert beside.coordinate not in rng  # outside the table: not part of the contract
             mine = facts[(facts["unit_id"] == unit.id) & (facts["table"] == sheet) &
                          (facts["field"] == column)]
-            expected = dict(zip(mine["id"], mine["value"]))
+            expected = dict(zip(mine["id"], mine["value"], strict=False))
             for r in rows[1:]:
                 value = ws.cell(r[0].row, rng.max_col + 2).value
                 assert value == pytest.approx(expected.get(r[0].value)) \
@@ -276,6 +276,7 @@ def test_without_a_database_templates_are_blank_and_no_file_is_created(tmp_path,
     from click.testing import CliRunner
 
     from intraxl.cli import main
+
     from .conftest import ROOT
 
     monkeypatch.chdir(tmp_path)

@@ -282,15 +282,23 @@ def test_missing_column_and_missing_table(mappings, tmp_path):
         wb["Ekonomi"]["D4"] = "Budget"
         del wb["Projekt"]
     r = validate(mappings, _resave_with_openpyxl(HR, tmp_path / "b.xlsx", break_it))
-    assert {("missing-column", "Ekonomi!A4"), ("missing-table", "")} <= codes_at(r)
+    assert {("missing-column", "Ekonomi!D4"), ("missing-table", "")} <= codes_at(r)
     assert not r.valid
 
 
-def test_macro_enabled(mappings, tmp_path):
-    bad = patch_part(HR, tmp_path / "m.xlsx", "[Content_Types].xml", lambda d: d.replace(
+def with_macros(src: Path, dst: Path) -> Path:
+    """`src` as a macro-enabled workbook: its content type, and a VBA project."""
+    patch_part(src, dst, "[Content_Types].xml", lambda d: d.replace(
         b"spreadsheetml.sheet.main+xml", b"x").replace(
         b"application/vnd.openxmlformats-officedocument.x",
         b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"))
+    with zipfile.ZipFile(dst, "a") as z:
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    return dst
+
+
+def test_macro_enabled(mappings, tmp_path):
+    bad = with_macros(HR, tmp_path / "m.xlsx")
     assert [i.code for i in validate(mappings, bad).issues] == ["macro-enabled"]
 
 

@@ -124,6 +124,7 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
     if store.attachment_seen(mail.message_id, att.file_name, sha):
         return Collected(mail, att.file_name, "seen")
     report = None
+    reason: str | None
     if len(att.data) > MAX_FILE_BYTES:
         code, reason, unit = ("file-too-large", f"Bilagan är {len(att.data) / 1e6:.0f} MB, "
                               f"större än gränsen {MAX_FILE_BYTES / 1e6:.0f} MB.",
@@ -157,7 +158,7 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
             "file": str(saved), "unit_id": report.unit_id if report.unit_id in known
             else unit or report.unit_id})
         store.record([Received(report, source="email", sender=mail.sender,
-                               received_at=mail.received_at)])
+                               received_at=mail.received_at)], rules=m.fingerprint)
         item.report = report
     return item
 

@@ -118,7 +118,8 @@ def parse_eml(data: bytes, origin: str, received_at: dt.datetime | None = None,
             if not name:  # the text, or an image in it: not an attachment
                 continue
             payload = part.get_payload(decode=True)
-            mail.attachments.append(Attachment(Path(name).name, payload or b""))
+            mail.attachments.append(Attachment(
+                Path(name).name, payload if isinstance(payload, bytes) else b""))
         return mail
     except Exception as e:  # noqa: BLE001 - an e-mail is untrusted input
         return _unreadable(origin, data, e)
@@ -132,7 +133,7 @@ def parse_msg(path: Path) -> Mail:
 
     data = path.read_bytes()
     try:
-        msg = extract_msg.openMsg(str(path), delayAttachments=False)
+        msg: Any = extract_msg.openMsg(str(path), delayAttachments=False)  # a Message
         try:
             header = msg.header
             delivered = getattr(msg, "receivedTime", None)  # when the server delivered it
@@ -258,9 +259,9 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
                   "Dec")  # IMAP dates are English whatever the locale
         criteria = f"SINCE {since.day}-{months[since.month - 1]}-{since.year}" if since \
             else "ALL"
-        typ, data = conn.uid("SEARCH", None, criteria)
+        typ, data = conn.uid("SEARCH", criteria)
         for uid in (data[0] or b"").split():
-            typ, parts = conn.uid("FETCH", uid, "(INTERNALDATE BODY.PEEK[])")
+            typ, parts = conn.uid("FETCH", uid.decode(), "(INTERNALDATE BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             rest = b" ".join(p[0] if isinstance(p, tuple) else p for p in parts
                              if isinstance(p, (tuple, bytes)))

@@ -9,6 +9,7 @@ noted, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from ..mappings import Mappings
 from ..mappings.models import Indicator
 from ..periods import Period
 from ..store import SubmissionRecord
+from ..unit_state import LATER_REJECTED, standing
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
 DONE = ("Klar", "Avbruten")
@@ -32,8 +34,10 @@ Key = tuple[str, str, str, str]  # unit, table, row id, field
 class UnitStatus:
     unit_id: str
     name: str
-    status: str  # godkänd | avvisad | saknas
-    file: str | None = None
+    status: str  # godkänd | avvisad | karantän | saknas (unit_state.standing)
+    label: str  # the state as shown: `godkänd, senare fil avvisad`
+    needs_attention: bool
+    file: str | None = None  # the file in the report; else the latest rejected one
     received_at: dt.datetime | None = None
     errors: int = 0
     warnings: int = 0
@@ -56,9 +60,16 @@ class Report:
     comments: pd.DataFrame
     data: pd.DataFrame  # the Data table of SPEC §5
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+    sections: list[str] = field(default_factory=list)  # the comment sections, report order
+    # each reporting unit's economy lines (Ekonomi per enhet), in organisation order
+    unit_economy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def status_counts(self) -> dict[str, int]:
-        return {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
+        """Units per state, and `senare fil avvisad`: accepted units whose newer file was
+        rejected."""
+        counts = {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
+        counts[LATER_REJECTED] = sum(u.label != u.status for u in self.units)
+        return counts
 
 
 class _Facts:
@@ -69,7 +80,8 @@ class _Facts:
         # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
         unit, table, rid, fld, value = (part[c].tolist() for c in (
             "unit_id", "table", "id", "field", "value"))
-        self.values: dict[Key, Any] = dict(zip(zip(unit, table, rid, fld), value))
+        keys = zip(unit, table, rid, fld, strict=True)
+        self.values: dict[Key, Any] = dict(zip(keys, value, strict=True))
         self.units = set(unit)
 
     def get(self, unit: str, table: str, rid: str, fld: str) -> Any:
@@ -81,8 +93,7 @@ class _Facts:
 
     def total(self, units: list[str], table: str, rids: list[str], fld: str) -> float | None:
         """Σ over units and rows; None when nobody reported any of them."""
-        vals = [self.num(u, table, r, fld) for u in units for r in rids]
-        vals = [v for v in vals if v is not None]
+        vals = [v for u in units for r in rids if (v := self.num(u, table, r, fld)) is not None]
         return sum(vals) if vals else None
 
 
@@ -115,9 +126,9 @@ def _aggregate(ind: Indicator, f: _Facts, units: list[str], fld: str,
     if fld not in ("Utfall", "Prognos helår"):
         return None
     if ind.aggregation == "weighted_mean":
-        pairs = [(f.num(u, "Indikatorer", ind.id, fld),
-                  f.num(u, "Indikatorer", ind.weight or "", "Utfall")) for u in owners]
-        pairs = [(v, w) for v, w in pairs if v is not None and w]
+        pairs = [(v, w) for u in owners
+                 if (v := f.num(u, "Indikatorer", ind.id, fld)) is not None
+                 and (w := f.num(u, "Indikatorer", ind.weight or "", "Utfall"))]
         weight = sum(w for _, w in pairs)
         return sum(v * w for v, w in pairs) / weight if weight else None
     return f.total(owners, "Indikatorer", [ind.id], fld)
@@ -172,6 +183,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             "annual_budget": cur.total(unit_ids, "Ekonomi", rids, "Årsbudget"),
         })
     costs = pd.DataFrame(cost_rows)
+    unit_economy = _unit_economy(m, cur)
 
     # --- indicators ---
     goals = {g.id: g for g in m.catalogue.goals}
@@ -191,7 +203,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         r12 = None
         if ind.kind == "flow" and not yearly and ind.source == "indicators":
             fy_value = _aggregate(ind, full, unit_ids, "Utfall", m)
-            if None not in (outcome, fy_value, last_year):
+            if outcome is not None and fy_value is not None and last_year is not None:
                 r12 = outcome + fy_value - last_year
             elif outcome is not None:
                 notes.append(f"R12 för {ind.name} kan inte räknas: historik saknas.")
@@ -234,7 +246,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         "unit_id": portfolios[x.portfolio].unit, "unit": names[portfolios[x.portfolio].unit],
         **{col: cur.get(portfolios[x.portfolio].unit, "Projekt", x.id, col)
            for col in ("Tid", "Kostnad", "Resultat", "Orsak", "Åtgärd")},
-    } for x in m.plan.projects])
+    } for x in m.plan.projects if x.open])
 
     risks, new_ids = _risks(m, cur)
 
@@ -253,12 +265,50 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         "Period": data["period"], "Enhet-ID": data["unit_id"],
         "Enhet": data["unit_id"].map(names), "Tabell": data["table"],
         "ID": [new_ids.get((u, i), i) for u, i in zip(data["unit_id"].tolist(),
-                                                         data["id"].tolist())],
+                                                         data["id"].tolist(), strict=False)],
         "Fält": data["field"], "Värde": data["value"]}).reset_index(drop=True)
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
-                  list(dict.fromkeys(notes)))
+                  list(dict.fromkeys(notes)), list(m.plan.comment_sections),
+                  unit_economy)
+
+
+def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
+    """Every economy line of every unit that reported, as it reported it, with its
+    deviation (utfall − budget) and its comment."""
+    rows = []
+    for u in m.units:
+        if u.id not in cur.units:
+            continue
+        for line in m.economy.lines:
+            if line.development_only and not u.development_frame:
+                continue
+            outcome = cur.num(u.id, "Ekonomi", line.id, "Utfall ack")
+            budget = cur.num(u.id, "Ekonomi", line.id, "Budget ack")
+            rows.append({
+                "unit_id": u.id, "unit": u.name, "line_id": line.id, "label": line.label,
+                "outcome": outcome, "budget": budget,
+                "deviation": None if outcome is None or budget is None else outcome - budget,
+                "annual_budget": cur.num(u.id, "Ekonomi", line.id, "Årsbudget"),
+                "forecast": cur.num(u.id, "Ekonomi", line.id, "Prognos helår"),
+                "comment": cur.get(u.id, "Ekonomi", line.id, "Kommentar")})
+    return pd.DataFrame(rows, columns=["unit_id", "unit", "line_id", "label", "outcome",
+                                       "budget", "deviation", "annual_budget", "forecast",
+                                       "comment"])
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A report frame's rows as dicts, made from column lists: DataFrame.to_dict and iterrows
+    go through pandas' Arrow-backed text columns cell by cell (0.15 s for 1,000 units)."""
+    columns = list(df.columns)
+    return [dict(zip(columns, row, strict=True))
+            for row in zip(*(df[c].tolist() for c in columns), strict=True)]
+
+
+def blank(v: Any) -> bool:
+    """An empty cell of a report frame: None, NaN or NaT."""
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
 
 
 def _group_name(m: Mappings, group: str | None) -> str | None:
@@ -277,7 +327,7 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     areas = {a.id: a.name for a in m.plan.risk_areas}
     rows = []
     for r in m.plan.risks:
-        def val(fld: str, default: Any) -> Any:
+        def val(fld: str, default: Any, r: Any = r) -> Any:
             v = cur.get(r.unit, "Risker", r.id, fld)
             return default if v is None else v
         rows.append({"id": r.id, "area": areas[r.area], "risk": r.name,
@@ -318,26 +368,21 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
                  ) -> tuple[list[UnitStatus], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
     held = {a["unit_id"] for a in quarantined}
-    latest: dict[str, SubmissionRecord] = {}
-    for r in records:  # oldest first: the last accepted one wins
-        if r.accepted and r.period == period:
-            latest[r.unit_id] = r
     by_unit: dict[str, list[SubmissionRecord]] = {}
-    for r in records:
+    for r in records:  # oldest first
         by_unit.setdefault(r.unit_id, []).append(r)
-    statuses = []
+    statuses, used = [], set()
     for u in m.units:
-        mine = by_unit.get(u.id, [])
-        if u.id in latest:
-            r, status = latest[u.id], "godkänd"
-        elif mine:
-            r, status = mine[-1], "avvisad"
-        else:
-            statuses.append(UnitStatus(u.id, u.name, "karantän" if u.id in held else "saknas"))
-            continue
-        statuses.append(UnitStatus(u.id, u.name, status, r.file_name, r.received_at,
-                                   r.error_count, r.warning_count, len(mine)))
-    used = {r.id for r in latest.values()}
+        st = standing(by_unit.get(u.id, []), period, u.id in held)
+        shown = st.in_report or st.latest
+        if st.in_report is not None:
+            used.add(st.in_report.id)
+        unit = UnitStatus(u.id, u.name, st.state, st.label, st.needs_attention,
+                          files_seen=st.files)
+        if shown is not None:
+            unit.file, unit.received_at = shown.file_name, shown.received_at
+            unit.errors, unit.warnings = shown.error_count, shown.warning_count
+        statuses.append(unit)
     files = pd.DataFrame([{
         "unit_id": r.unit_id or None, "unit": names.get(r.unit_id),
         "file": r.file_name, "source": r.source, "sender": r.sender,
@@ -356,4 +401,4 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
     return statuses, files
 
 
-__all__ = ["Report", "UnitStatus", "consolidate"]
+__all__ = ["Report", "UnitStatus", "blank", "consolidate", "records"]

@@ -6,20 +6,32 @@ collected before anything is raised.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import MappingError
 from ..periods import Period
 from .models import (
-    Activity, Assignment, Economy, EconomyLine, Indicator, IndicatorCatalogue, Organisation,
-    Plan, Project, Risk, TemplateSettings, Unit,
+    Activity,
+    Assignment,
+    Economy,
+    EconomyLine,
+    Indicator,
+    IndicatorCatalogue,
+    Organisation,
+    Plan,
+    Project,
+    Risk,
+    TemplateSettings,
+    Unit,
 )
 
 FILES: dict[str, type[BaseModel]] = {
@@ -31,6 +43,17 @@ FILES: dict[str, type[BaseModel]] = {
 }
 
 
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    """The sha256 of intraxl's Python sources, as installed (~1 ms)."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Mappings:
     directory: Path
@@ -39,6 +62,18 @@ class Mappings:
     economy: Economy
     plan: Plan
     template: TemplateSettings
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What a stored verdict was reached under: the mapping files as they are on disk and
+        intraxl's own code (its version number does not change with every fix of a rule). A
+        file stored under the same fingerprint is not validated again."""
+        digest = hashlib.sha256(_code_digest())
+        for name in sorted(FILES):
+            path = self.directory / name
+            digest.update(f"\0{name}\0".encode())
+            digest.update(path.read_bytes() if path.exists() else b"")
+        return digest.hexdigest()
 
     # -- lookups used by the later stages --
     @property
@@ -71,8 +106,9 @@ class Mappings:
         return [a for a in self.plan.assignments if a.unit == unit.id]
 
     def projects_for(self, unit: Unit) -> list[Project]:
+        """The unit's open projects (a closed one is no longer reported on)."""
         mine = {p.id for p in self.plan.portfolios if p.unit == unit.id}
-        return [p for p in self.plan.projects if p.portfolio in mine]
+        return [p for p in self.plan.projects if p.portfolio in mine and p.open]
 
     def risks_for(self, unit: Unit) -> list[Risk]:
         return [r for r in self.plan.risks if r.unit == unit.id]
@@ -82,6 +118,12 @@ class Mappings:
 
     def portfolio_name(self, portfolio_id: str) -> str:
         return next(p.name for p in self.plan.portfolios if p.id == portfolio_id)
+
+    @property
+    def report_template(self) -> Path | None:
+        """The board report's Word template, when template.yaml names one."""
+        name = self.template.report_template
+        return None if name is None else self.directory / name
 
     def risk_area_name(self, area_id: str) -> str:
         return next(a.name for a in self.plan.risk_areas if a.id == area_id)
@@ -144,15 +186,17 @@ def load_mappings(directory: str | Path = "mappings") -> Mappings:
                 problems.append(f"{path}: {_loc(err['loc'])}: {_message(err)}")
     if problems:
         raise MappingError(problems)
-    m = Mappings(directory, models["organisation.yaml"], models["indicators.yaml"],
-                 models["economy.yaml"], models["plan.yaml"], models["template.yaml"])
+    m = Mappings(directory, cast(Organisation, models["organisation.yaml"]),
+                 cast(IndicatorCatalogue, models["indicators.yaml"]),
+                 cast(Economy, models["economy.yaml"]), cast(Plan, models["plan.yaml"]),
+                 cast(TemplateSettings, models["template.yaml"]))
     problems = _cross_check(m)
     if problems:
         raise MappingError(problems)
     return m
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     if err["type"] == "extra_forbidden":
         return "unknown key (a typo?)"
     msg = err["msg"]
@@ -190,6 +234,10 @@ def _cross_check(m: Mappings) -> list[str]:
     goals = unique("indicators.yaml", "goals", [g.id for g in cat.goals])
     for i, g in enumerate(cat.goals):
         known("indicators.yaml", f"goals[{i}].area", g.area, areas, "area")
+        for dup, n in Counter(g.subgoals).items():
+            if n > 1:
+                problems.append(f"{d / 'indicators.yaml'}: goals[{i}].subgoals: "
+                                f"{dup!r} is listed twice")
     indicators = unique("indicators.yaml", "indicators", [x.id for x in cat.indicators])
     by_id = {x.id: x for x in cat.indicators}
     for i, x in enumerate(cat.indicators):
@@ -220,15 +268,23 @@ def _cross_check(m: Mappings) -> list[str]:
     for i, a in enumerate(plan.activities):
         known("plan.yaml", f"activities[{i}].goal", a.goal, goals, "goal")
         known("plan.yaml", f"activities[{i}].unit", a.unit, units, "unit")
-    for i, a in enumerate(plan.assignments):
-        known("plan.yaml", f"assignments[{i}].unit", a.unit, units, "unit")
+    for i, asg in enumerate(plan.assignments):
+        known("plan.yaml", f"assignments[{i}].unit", asg.unit, units, "unit")
     for i, p in enumerate(plan.portfolios):
         known("plan.yaml", f"portfolios[{i}].unit", p.unit, units, "unit")
-    for i, p in enumerate(plan.projects):
-        known("plan.yaml", f"projects[{i}].portfolio", p.portfolio, portfolios, "portfolio")
+    for i, project in enumerate(plan.projects):
+        known("plan.yaml", f"projects[{i}].portfolio", project.portfolio, portfolios,
+              "portfolio")
+        if project.closed is not None and project.closed.year != plan.year:
+            problems.append(f"{d / 'plan.yaml'}: projects[{i}].closed: {project.closed} is not "
+                            f"in the plan's year {plan.year} (remove a project closed before it)")
     for i, r in enumerate(plan.risks):
         known("plan.yaml", f"risks[{i}].area", r.area, risk_areas, "risk area")
         known("plan.yaml", f"risks[{i}].unit", r.unit, units, "unit")
+    template = m.report_template
+    if template is not None and not template.is_file():
+        problems.append(f"{d / 'template.yaml'}: report_template: no such file "
+                        f"{str(template)!r}")
     return problems
 
 

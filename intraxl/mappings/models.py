@@ -72,12 +72,17 @@ class Area(Strict):
     name: str  # "Kund och ägare"
 
 
+Text = Annotated[str, Field(min_length=1)]
+
+
 class Goal(Strict):
-    """A central goal (centralt mål) of an area."""
+    """A central goal (centralt mål) of an area, with its sub-goals (delmål) as the board
+    report lists them beside it."""
 
     id: Id
     area: Id
     text: str
+    subgoals: list[Text] = []
 
 
 class StatusRule(Strict):
@@ -110,6 +115,7 @@ class Indicator(Strict):
     status: StatusRule | None = None  # None: shown without a traffic light
     first_period: str | None = None  # "2023-01": not measured before (Ej mätt)
     required: bool = True  # a monthly indicator's Utfall must be filled in
+    note: Text | None = None  # said under the indicator tables of the board report
 
     @model_validator(mode="after")
     def _consistent(self) -> "Indicator":
@@ -217,6 +223,11 @@ class Project(Strict):
     id: Id
     portfolio: Id
     name: str
+    closed: date | None = None  # closing date: no longer reported, listed as closed
+
+    @property
+    def open(self) -> bool:
+        return self.closed is None
 
 
 class RiskArea(Strict):
@@ -259,3 +270,5 @@ class TemplateSettings(Strict):
     version: str = Field(min_length=1)
     new_risk_rows: int = Field(5, ge=0, le=50)  # empty rows for a unit's new risks
     instructions: list[str] = []  # paragraphs on the Instruktioner sheet
+    # The board report's Word template (docxtpl), relative to the mappings folder.
+    report_template: Text | None = None

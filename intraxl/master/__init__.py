@@ -1,14 +1,18 @@
 """Stage 7 — write master: the report model -> the master workbook, written atomically.
 
-The controller's own work survives re-generation: the `Controller` column of `Kommentarer`
-and the analysis cell of `Sammanfattning` are read from the previous master and written
-back. The new file is written beside the old one and renamed into place; the old one is kept
-as a backup. A master that is open elsewhere is left intact, with a clear message.
+The master is the controller's workspace, and no work in it is lost. Their kept areas (the
+`Controller` column of `Kommentarer`, the `Text` of its administration rows — the board
+report's texts — and the analysis cell of `Sammanfattning`) are read from the previous
+master and written back. Anything else they changed since intraxl wrote it (`fingerprint.py`
+tells) stops the run with the list, unless forced; the sheets they added are carried over.
+The new file is written beside the old one and renamed into place; every earlier master is
+kept in `föregående/`. A master that is open elsewhere is left intact, with a message.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,35 +20,51 @@ from pathlib import Path
 import python_calamine as pc
 
 from ..consolidate import Report
-from ..errors import IntraxlError
-from ..files import replaced_atomically
-from .writer import ANALYSIS_CELL, REPORT_SHEETS, SHEETS, write_workbook
+from ..errors import IntraxlError, MasterChangedError
+from ..files import check_not_open, replaced_atomically
+from ..xlsx import MAX_ROWS
+from . import fingerprint
+from .writer import (
+    ANALYSIS_CELL,
+    DRAFT_PREFIX,
+    REPORT_SHEETS,
+    SHEETS,
+    ControllerWork,
+    write_workbook,
+)
+
+PREVIOUS_FOLDER = "föregående"  # beside the master: every earlier master, newest last
+KEEP_PREVIOUS = 10  # how many earlier masters are kept unless told
+SHOWN_CHANGES = 40  # the changes listed when a changed master is not replaced
 
 
-def _lock_files(path: Path) -> list[Path]:
-    """Excel's `~$name` and LibreOffice's `.~lock.name#` beside an open workbook."""
-    return [p for p in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#"))
-            if p.exists()]
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
-def read_controller_work(path: Path) -> tuple[dict[tuple[str, str], str], str | None]:
-    """(Avsnitt, Enhet) -> the controller's text, and the analysis cell, of a previous master."""
+def read_controller_work(path: Path, administration: str) -> ControllerWork:
+    """The controller's work in a previous master: the `Controller` column of `Kommentarer`
+    by (Avsnitt, Enhet), the `Text` of the administration's rows by Avsnitt (not a drafted
+    text, which starts with `Utkast:` and is intraxl's), and the analysis cell."""
     if not path.exists():
-        return {}, None
+        return ControllerWork()
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
         table = wb.get_table_by_name("Kommentarer")
         cols = list(table.columns)
-        texts = {}
+        work = ControllerWork()
         for row in table.to_python():
-            rec = dict(zip(cols, row))
-            text = rec.get("Controller")
-            if isinstance(text, str) and text.strip():
-                texts[(str(rec.get("Avsnitt")), str(rec.get("Enhet")))] = text
+            rec = dict(zip(cols, row, strict=False))
+            section, unit = str(rec.get("Avsnitt")), str(rec.get("Enhet"))
+            if (note := _text(rec.get("Controller"))) is not None:
+                work.notes[(section, unit)] = note
+            text = _text(rec.get("Text"))
+            if unit == administration and text and not text.startswith(DRAFT_PREFIX):
+                work.sections[section] = text
         rows = wb.get_sheet_by_name("Sammanfattning").to_python(skip_empty_area=False)
         r, c = ANALYSIS_CELL
-        analysis = rows[r][c] if len(rows) > r and len(rows[r]) > c else None
-        return texts, (analysis if isinstance(analysis, str) and analysis.strip() else None)
+        work.analysis = _text(rows[r][c] if len(rows) > r and len(rows[r]) > c else None)
+        return work
     except BaseException as e:  # noqa: BLE001 - calamine may panic; never lose the old file
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
@@ -54,40 +74,86 @@ def read_controller_work(path: Path) -> tuple[dict[tuple[str, str], str], str | 
         ) from e
 
 
-def backup_path(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.föregående{path.suffix}")
+def previous_masters(path: Path) -> list[Path]:
+    """The earlier masters kept for `path`, oldest first."""
+    folder = path.parent / PREVIOUS_FOLDER
+    kept = folder.glob(f"{glob.escape(path.stem)}_*{path.suffix}")
+    return sorted(kept, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def check_not_open(path: Path) -> None:
-    locks = _lock_files(path)
-    if locks:
-        raise IntraxlError(f"{path} is open in a spreadsheet program (lock file {locks[0].name})."
-                           " Close it and run again; the existing file was not changed.")
+def keep_previous(path: Path, keep: int = KEEP_PREVIOUS) -> Path:
+    """A copy of the workbook at `path` as `föregående/NAME_<time>.xlsx` beside it; of these
+    the newest `keep` are kept."""
+    folder = path.parent / PREVIOUS_FOLDER
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    target, n = folder / f"{path.stem}_{stamp}{path.suffix}", 2
+    while target.exists():
+        target, n = folder / f"{path.stem}_{stamp}_{n}{path.suffix}", n + 1
+    shutil.copyfile(path, target)
+    for old in previous_masters(path)[:-max(keep, 1)]:
+        old.unlink()
+    return target
+
+
+def _refusal(path: Path, found: list[fingerprint.Change]) -> list[str]:
+    lines = [f"{path} was changed since intraxl wrote it, so it was not replaced:"]
+    lines += [f"  {c}" for c in found[:SHOWN_CHANGES]]
+    if len(found) > SHOWN_CHANGES:
+        lines.append(f"  … and {len(found) - SHOWN_CHANGES} more")
+    lines.append("Only the analysis cell, the Controller column and the administration's "
+                 "texts in Kommentarer are carried over. Run again with --force to replace it "
+                 "anyway: sheets you added are carried over, and the master as it is now is "
+                 f"kept in {path.parent / PREVIOUS_FOLDER}.")
+    return lines
+
+
+def _sheets_added(path: Path, force: bool, administration: str) -> dict[str, fingerprint.Carried]:
+    """The sheets the controller added to the master at `path`, to carry over; a master
+    changed elsewhere stops here unless `force`."""
+    found = fingerprint.changes(str(path), administration)
+    if found and not force:
+        raise MasterChangedError(_refusal(path, found))
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    names = [s for s in wb.sheet_names if s not in SHEETS and s != fingerprint.SHEET]
+    wb.close()
+    return fingerprint.added_sheets(str(path), names)
 
 
 def write_master(report: Report, path: str | Path, created: dt.datetime | None = None,
-                 pdf: str | Path | None = None) -> Path:
+                 pdf: str | Path | None = None, force: bool = False,
+                 keep: int = KEEP_PREVIOUS) -> Path:
     """Write the master workbook at `path`; with `pdf`, also its report sheets (all but
-    Inlämningar and Data) as a PDF through LibreOffice."""
+    Inlämningar and Data) as a PDF through LibreOffice. A master changed by hand outside the
+    kept areas is not replaced (MasterChangedError) unless `force`; the one replaced is kept
+    in `föregående/` with the `keep` newest before it."""
     path = Path(path)
+    if len(report.data) + 1 > MAX_ROWS:
+        raise IntraxlError(
+            f"the month has {len(report.data):,} facts, more than the master's Data sheet can "
+            f"hold (Excel's {MAX_ROWS:,} rows), so the master was not written. The facts are "
+            f"stored: take them out with `intraxl history export --period {report.period} "
+            "--out FILE.parquet` (or .csv) for a BI tool.")
     check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    controller, analysis = read_controller_work(path)
+    work = read_controller_work(path, report.administration)
+    carried = _sheets_added(path, force, report.administration) if path.exists() else {}
     try:
         with replaced_atomically(path) as tmp:
-            write_workbook(tmp, report, controller, analysis, created)
+            write_workbook(tmp, report, work, created, carried=carried)
             if path.exists():
-                shutil.copy2(path, backup_path(path))
+                keep_previous(path, keep)
     except PermissionError as e:
-        raise IntraxlError(f"{path} cannot be replaced ({e.strerror}); it may be open in "
-                           "Excel. Close it and run again; the existing file was not changed.")
+        raise IntraxlError(
+            f"{path} cannot be replaced ({e.strerror}); it may be open in Excel. Close it and "
+            "run again; the existing file was not changed.") from e
     if pdf is not None:
-        export_pdf(report, Path(pdf), controller, analysis, created)
+        export_pdf(report, Path(pdf), work, created)
     return path
 
 
-def export_pdf(report: Report, pdf: Path, controller: dict[tuple[str, str], str],
-               analysis: str | None, created: dt.datetime | None = None) -> Path:
+def export_pdf(report: Report, pdf: Path, work: ControllerWork,
+               created: dt.datetime | None = None) -> Path:
     """The report sheets as a PDF: the master written once more with the file log and the
     data hidden (LibreOffice prints no hidden sheet), converted by LibreOffice headless."""
     from .office import soffice, to_pdf
@@ -95,10 +161,11 @@ def export_pdf(report: Report, pdf: Path, controller: dict[tuple[str, str], str]
     soffice()  # a clear message before any work when LibreOffice is not there
     with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
         printable = Path(d) / f"{pdf.stem}.xlsx"
-        write_workbook(str(printable), report, controller, analysis, created,
+        write_workbook(str(printable), report, work, created,
                        hidden=[s for s in SHEETS if s not in REPORT_SHEETS])
         return to_pdf(printable, pdf)
 
 
-__all__ = ["REPORT_SHEETS", "SHEETS", "backup_path", "check_not_open", "export_pdf",
-           "read_controller_work", "write_master"]
+__all__ = ["KEEP_PREVIOUS", "REPORT_SHEETS", "SHEETS", "ControllerWork", "check_not_open",
+           "export_pdf", "keep_previous", "previous_masters", "read_controller_work",
+           "write_master"]

@@ -19,7 +19,16 @@ from typing import Any, Sequence
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
-STRMAX = 32767  # Excel's longest cell text; XlsxWriter's write_string cuts there too
+from ..xlsx import cell_text
+
+# The private members of XlsxWriter this class relies on; a test checks that the installed
+# XlsxWriter still has them, so an upgrade that changes them fails with a clear message.
+XLSXWRITER_PRIVATE = {
+    "Worksheet": ("_write_sheet_data", "_write_rows", "_check_dimensions",
+                  "_convert_date_time", "_xml_start_tag", "_xml_end_tag"),
+    "SharedStringTable": ("_get_shared_string_index",),
+    "Format": ("_get_xf_index",),
+}
 
 
 class DataSheet(Worksheet):
@@ -40,7 +49,7 @@ class DataSheet(Worksheet):
         for column in columns[:6]:
             # The texts repeat (a period, a thousand units, a few tables and fields): each
             # distinct one is entered once, and the table's reference count kept right.
-            codes = {v: index(str(v)[:STRMAX]) for v in dict.fromkeys(column)}
+            codes = {v: index(cell_text(str(v))) for v in dict.fromkeys(column)}
             table.count += len(column) - len(codes)
             self._texts.append([codes[v] for v in column])
         for v in columns[6]:
@@ -51,11 +60,17 @@ class DataSheet(Worksheet):
             elif v is None:
                 self._values.append(("", v))
             else:
-                self._values.append(("s", index(str(v)[:STRMAX])))
+                self._values.append(("s", index(cell_text(str(v)))))
         if self._values:
             self._check_dimensions(len(self._values), 6)
         self._date_format = date_format
         return len(self._values)
+
+    def body(self) -> tuple[list[list[int]], list[tuple[str, Any]]]:
+        """Rows 2.. as given to `write_body`: six columns of shared-string indices, and the
+        values as (kind, value): "s" a shared-string index, "n" a number, "d" a date's serial
+        number, "" empty (for the record of what intraxl wrote)."""
+        return self._texts, self._values
 
     def _write_sheet_data(self) -> None:
         self._xml_start_tag("sheetData")
@@ -63,7 +78,7 @@ class DataSheet(Worksheet):
         date_style = self._date_format._get_xf_index() if self._date_format else 0
         out = []
         for r, a, b, c, d, e, f, (kind, v) in zip(range(2, len(self._values) + 2),
-                                                  *self._texts, self._values):
+                                                  *self._texts, self._values, strict=False):
             if kind == "n":
                 value = f'<c r="G{r}"><v>{v:.16G}</v></c>'
             elif kind == "s":

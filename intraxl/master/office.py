@@ -19,8 +19,8 @@ TIMEOUT = 600  # seconds; a large master takes LibreOffice a while on a small ma
 
 INSTALL_LIBREOFFICE = (
     "LibreOffice is needed for this: install it (Debian/Ubuntu: `apt-get install "
-    "libreoffice-calc-nogui`; Windows and macOS: https://www.libreoffice.org) and make sure "
-    "`soffice` is on PATH")
+    "libreoffice-calc-nogui libreoffice-writer-nogui`; Windows and macOS: "
+    "https://www.libreoffice.org) and make sure `soffice` is on PATH")
 
 # A user profile that makes LibreOffice recalculate every formula of an .xlsx on load
 # (org.openoffice.Office.Calc/Formula/Load/OOXMLRecalcMode = 0, "always"). Without it,
@@ -58,7 +58,7 @@ def libreoffice_convert(src: Path, fmt: str, out_dir: Path, recalc: bool = False
                 capture_output=True, text=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise IntraxlError(f"LibreOffice did not finish converting {src.name} within "
-                               f"{TIMEOUT} s")
+                               f"{TIMEOUT} s") from None
     out = out_dir / f"{src.stem}.{fmt.split(':')[0]}"
     if done.returncode != 0 or not out.exists() or out.stat().st_size == 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
@@ -67,10 +67,10 @@ def libreoffice_convert(src: Path, fmt: str, out_dir: Path, recalc: bool = False
     return out
 
 
-def to_pdf(xlsx: Path, pdf: Path) -> Path:
-    """`xlsx` as a PDF at `pdf` (its hidden sheets are not printed)."""
+def to_pdf(src: Path, pdf: Path) -> Path:
+    """A workbook (its hidden sheets are not printed) or a Word document as a PDF at `pdf`."""
     with tempfile.TemporaryDirectory(prefix="intraxl-pdf-") as d:
-        out = libreoffice_convert(xlsx, "pdf", Path(d))
+        out = libreoffice_convert(src, "pdf", Path(d))
         pdf.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(out), pdf)
     return pdf
@@ -103,9 +103,9 @@ def open_in_excel(path: Path) -> None:
 
 def refresh(path: Path) -> str:
     """Recalculate every formula of `path` and save it in place, keeping the previous file
-    as a backup: through Excel when xlwings and Excel are there, else LibreOffice headless.
-    Returns the program used."""
-    from . import backup_path, check_not_open
+    in `föregående/`: through Excel when xlwings and Excel are there, else LibreOffice
+    headless. Returns the program used."""
+    from . import check_not_open, keep_previous
 
     if not path.is_file():
         raise IntraxlError(f"no such workbook: {path}")
@@ -113,7 +113,7 @@ def refresh(path: Path) -> str:
     app = _excel()
     if app is not None:
         try:
-            shutil.copy2(path, backup_path(path))
+            keep_previous(path)
             book = app.books.open(str(path.resolve()))
             app.calculate()
             book.save()
@@ -123,7 +123,7 @@ def refresh(path: Path) -> str:
         return "Excel"
     with tempfile.TemporaryDirectory(prefix="intraxl-refresh-", dir=path.parent) as d:
         out = libreoffice_convert(path, "xlsx", Path(d), recalc=True)
-        shutil.copy2(path, backup_path(path))
+        keep_previous(path)
         os.replace(out, path)
     return "LibreOffice"
 

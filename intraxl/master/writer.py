@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import pandas as pd
 import xlsxwriter
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -20,7 +20,13 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..cells import a1, area, col_name
 from ..consolidate import Report
+from ..consolidate import blank as _blank
+from ..consolidate import records as _records
 from ..periods import MONTHS_SV
+from ..swedish import EXCEL_FORMATS
+from ..unit_state import LATER_REJECTED
+from ..xlsx import MAX_ROW_PT, cell_text, column_px, fit_rows, text_height
+from . import fingerprint
 from .data_sheet import DataSheet
 
 HEADER_BG = "#1F4E79"
@@ -36,25 +42,28 @@ STATUS_COLOURS = {  # the city's scale: fill, font
     "godkänd": ("#C6EFCE", "#006100"), "avvisad": ("#FFC7CE", "#9C0006"),
     "saknas": ("#FFEB9C", "#9C5700"), "karantän": ("#FFC7CE", "#9C0006"),
 }
-NUM = {"tkr": "#,##0", "st": "#,##0", "%": "0.0%", "åa": "#,##0.0", "index": "#,##0.0",
-       "int": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+NUM = {"tkr": EXCEL_FORMATS["amount"], "st": EXCEL_FORMATS["amount"],
+       "%": EXCEL_FORMATS["percent"], "åa": EXCEL_FORMATS["decimal"],
+       "index": EXCEL_FORMATS["decimal"], "int": EXCEL_FORMATS["integer"],
+       "date": EXCEL_FORMATS["date"], "datetime": EXCEL_FORMATS["datetime"]}
 ANALYSIS_CELL = (3, 1)  # Sammanfattning!B4: the controller's analysis, kept across runs
 ANALYSIS_NAME = "Analys"
-SHEETS = ("Sammanfattning", "Ekonomi", "Indikatorer", "Aktiviteter", "Uppdrag", "Projekt",
-          "Risker", "Kommentarer", "Inlämningar", "Data")
-REPORT_SHEETS = SHEETS[:8]  # what the board reads: in the PDF; the file log and data are not
+SHEETS = ("Sammanfattning", "Ekonomi", "Ekonomi per enhet", "Indikatorer", "Aktiviteter",
+          "Uppdrag", "Projekt", "Risker", "Kommentarer", "Inlämningar", "Data")
+COMMENTS_SHEET, DATA_SHEET = "Kommentarer", "Data"
+# What the board reads, in the PDF; the file log and the data are not.
+REPORT_SHEETS = tuple(s for s in SHEETS if s not in ("Inlämningar", DATA_SHEET))
 DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
+DRAFT_PREFIX = "Utkast:"  # an administration text intraxl drafted: not the controller's
 
 
-def _records(df: Any) -> list[dict[str, Any]]:
-    """Rows as dicts, made from column lists: DataFrame.to_dict and iterrows go through
-    pandas' Arrow-backed text columns cell by cell (0.15 s for a 1,000-unit month)."""
-    columns = list(df.columns)
-    return [dict(zip(columns, row)) for row in zip(*(df[c].tolist() for c in columns))]
+@dataclass
+class ControllerWork:
+    """What the controller writes in the master, carried over to the next one."""
 
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # Controller column
+    sections: dict[str, str] = field(default_factory=dict)  # administration rows' Text
+    analysis: str | None = None  # Sammanfattning's analysis cell
 
 
 class Formats:
@@ -65,6 +74,10 @@ class Formats:
         self.wb = wb
         self.title = add({"bold": True, "font_size": 16, "font_color": HEADER_BG})
         self.subtitle = add({"italic": True, "font_color": "#595959"})
+        # a subtitle longer than the sheet is wide, merged across it (text running past
+        # the last column would make LibreOffice print the whole sheet smaller)
+        self.long_subtitle = add({"italic": True, "font_color": "#595959", "text_wrap": True,
+                                  "valign": "top"})
         self.heading = add({"bold": True, "font_size": 12, "font_color": HEADER_BG})
         self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_BG,
                            "text_wrap": True, "valign": "top", "border": 1})
@@ -106,7 +119,7 @@ def write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = No
     elif hasattr(value, "to_pydatetime"):
         ws.write_datetime(row, col, value.to_pydatetime(), fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, cell_text(str(value)), fmt)
 
 
 def _page_setup(ws: Worksheet, report: Report, repeat_row: int | None = None) -> None:
@@ -115,7 +128,7 @@ def _page_setup(ws: Worksheet, report: Report, repeat_row: int | None = None) ->
     ws.fit_to_pages(1, 0)
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
-    ws.set_header(f"&L{report.administration}&C{_esc(report.period.label_sv)}&R&A")
+    ws.set_header(f"&L{_esc(report.administration)}&C{_esc(report.period.label_sv)}&R&A")
     ws.set_footer("&LMånadsuppföljning&RSida &P av &N")
 
 
@@ -166,8 +179,8 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     ws.write_string(0, 0, f"Ekonomi – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Belopp i tkr. Avvikelse = utfall − budget; positivt är bättre än "
                     "budget.", fmt.subtitle)
-    ws.set_column(0, 0, 48)
-    ws.set_column(1, 5, 18)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 5, 13)
     ws.set_row(3, 45)
     row = 3
     for c, h in enumerate(("Resultat, tkr", f"Prognos helår ({month})",
@@ -209,13 +222,13 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     ws.write_string(row, 0, "Kostnader och verksamhetens resultat, tkr", fmt.heading)
     row += 1
     top = row
-    columns = [("Indikator", 48), (f"Utfall {_month_short(report, 1)}", 16),
-               (f"Utfall {_month_short(report)}", 16), (f"Mål {_month_short(report)}", 16),
-               ("Prognos helår", 16), ("Årsmål", 16)]
+    columns = [("Indikator", 36), (f"Utfall {_month_short(report, 1)}", 13),
+               (f"Utfall {_month_short(report)}", 13), (f"Mål {_month_short(report)}", 13),
+               ("Prognos helår", 13), ("Årsmål", 13)]
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
              (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num)]
             for c in _records(report.costs)]
-    end = _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
+    _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
     ws.freeze_panes(4, 0)  # the result table's header
     totals = report.costs.iloc[0]
     keys["cost_outcome"] = f"Ekonomi!{a1(top + 1, 2)}"
@@ -231,13 +244,45 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
             "values": ["Ekonomi", top + 1, col, top + n_costs, col],
             "fill": {"color": colour}})
     chart.set_title({"name": "Kostnader: utfall mot budget (tkr)"})
-    chart.set_x_axis({"min": 0, "num_format": "#,##0"})
+    chart.set_x_axis({"min": 0, "num_format": NUM["tkr"]})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 600, "height": 300})
+    chart.set_size({"width": 520, "height": 300})
     ws.insert_chart(3, 3, chart, {"x_offset": 20})  # beside the result table: one page
     _page_setup(ws, report, 3)
     return keys
+
+
+def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
+    """Each unit's economy lines as it reported them, its comment on each line, and the sums
+    per line over the units (SUMIFS on the table, with their values)."""
+    ws = wb.add_worksheet("Ekonomi per enhet")
+    ws.write_string(0, 0, f"Ekonomi per enhet – {report.period.label_sv}", fmt.title)
+    ws.write_string(1, 0, "Belopp i tkr, ackumulerat januari–månaden. Avvikelse = utfall − "
+                    "budget. Enhetens kommentar står på sin rad.", fmt.subtitle)
+    num, top = fmt.get("tkr"), 3
+    figures = [("Utfall ack", "outcome"), ("Budget ack", "budget"), ("Avvikelse", "deviation"),
+               ("Årsbudget", "annual_budget"), ("Prognos helår", "forecast")]
+    rows = [[(x["unit"], fmt.text), (x["label"], fmt.text),
+             *[(x[key], num) for _, key in figures], (x["comment"], fmt.text)]
+            for x in _records(report.unit_economy)]
+    end = _table(ws, fmt, top, "EkonomiPerEnhet",
+                 [("Enhet", 22), ("Rad", 22), *[(h, 10) for h, _ in figures],
+                  ("Kommentar", 40)], rows)
+    last = end - 1
+    ws.write_string(end + 1, 0, "Summa per rad, alla enheter", fmt.heading)
+    sums, first = [], end + 3
+    for r, label in enumerate(dict.fromkeys(report.unit_economy["label"]), start=first):
+        part = report.unit_economy[report.unit_economy["label"] == label]
+        sums.append([("Alla enheter", fmt.text), (label, fmt.text)] + [
+            (Formula(f"=SUMIFS({col_name(c)}${top + 2}:{col_name(c)}${last + 1},"
+                     f"$B${top + 2}:$B${last + 1},{a1(r, 1)})",
+                     part[key].sum(min_count=1)), fmt.get("tkr", bold=True))
+            for c, (_, key) in enumerate(figures, start=2)])
+    _table(ws, fmt, end + 2, "EkonomiPerRad",
+           [("Summa", 22), ("Rad", 22), *[(h, 10) for h, _ in figures]], sums,
+           freeze=False)
+    _page_setup(ws, report, top)
 
 
 def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
@@ -246,18 +291,18 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(1, 0, "Flöden ackumulerat januari–månaden; andelar och antal som månadens "
                     "värde. R12 = rullande tolv månader. Status enligt stadens skala.",
                     fmt.subtitle)
-    columns = [("Område", 14), ("Centralt mål", 36), ("Indikator", 34), ("Enhet", 7),
-               ("Frekvens", 9), (f"Utfall {_month_short(report, 1)}", 14),
-               (f"Utfall {_month_short(report)}", 14), (f"Mål {_month_short(report)}", 14),
-               ("Prognos helår", 14), ("Årsmål", 14), (f"R12 {_month_short(report)}", 14),
-               ("Status", 10), ("Kommentar", 60)]
+    columns = [("Område", 9), ("Centralt mål", 16), ("Indikator", 19), ("Enhet", 5),
+               ("Frekvens", 7), (f"Utfall {_month_short(report, 1)}", 8),
+               (f"Utfall {_month_short(report)}", 8), (f"Mål {_month_short(report)}", 8),
+               ("Prognos helår", 8), ("Årsmål", 8), (f"R12 {_month_short(report)}", 8),
+               ("Status", 7), ("Kommentar", 22)]
     rows = []
     for i in _records(report.indicators):
         n = fmt.get(i["unit_of_measure"])
         yearly = i["frequency"] == "year"
         rows.append([
             (i["area"], fmt.text), (i["goal"], fmt.text), (i["name"], fmt.text),
-            (i["unit_of_measure"], None), ("År" if yearly else "Månad", None),
+            (i["unit_of_measure"], fmt.text), ("År" if yearly else "Månad", fmt.text),
             (i["outcome_last_year"], n), (i["outcome"], n), (i["target"], n),
             (i["forecast"], n), (i["annual_target"], n), (i["r12"], n),
             (i["status"], fmt.get(status=i["status"])), (i["comment"], fmt.text)])
@@ -271,11 +316,11 @@ def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
     ws.write_string(0, 0, f"{name} – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Försenad = slutdatum passerat och inte Klar eller Avbruten.",
                     fmt.subtitle)
-    goal_cols = [("Område", 14), ("Centralt mål", 36)] if name == "Aktiviteter" else []
-    item = ("Aktivitet", 44) if name == "Aktiviteter" else ("Uppdrag", 60)
-    columns = [("ID", 8), *goal_cols, item,
-               ("Enhet", 28), ("Status", 13), ("Slutdatum", 12), ("Försenad", 10),
-               ("Kommentar", 60)]
+    goal_cols = [("Område", 10), ("Centralt mål", 18)] if name == "Aktiviteter" else []
+    item = ("Aktivitet", 24) if name == "Aktiviteter" else ("Uppdrag", 40)
+    columns = [("ID", 5), *goal_cols, item,
+               ("Enhet", 14), ("Status", 10), ("Slutdatum", 10), ("Försenad", 8),
+               ("Kommentar", 34 if goal_cols else 48)]
     rows = []
     for a in _records(df):
         late = fmt.get(status="Röd") if a["overdue"] else None
@@ -292,8 +337,8 @@ def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws = wb.add_worksheet("Projekt")
     ws.write_string(0, 0, f"Portfölj och projekt – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Status per dimension: Grön, Gul eller Röd.", fmt.subtitle)
-    columns = [("ID", 8), ("Portfölj", 28), ("Projekt", 40), ("Enhet", 28), ("Tid", 9),
-               ("Kostnad", 9), ("Resultat", 9), ("Orsak", 50), ("Åtgärd", 50)]
+    columns = [("ID", 5), ("Portfölj", 14), ("Projekt", 24), ("Enhet", 14), ("Tid", 7),
+               ("Kostnad", 8), ("Resultat", 8), ("Orsak", 27), ("Åtgärd", 27)]
     rows = [[(p["id"], None), (p["portfolio"], fmt.text), (p["name"], fmt.text),
              (p["unit"], fmt.text),
              *[(p[d], fmt.get(status=p[d])) for d in ("Tid", "Kostnad", "Resultat")],
@@ -308,8 +353,8 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(0, 0, f"Riskregister – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "S = sannolikhet, K = konsekvens (1–4). Sorterat på S×K.",
                     fmt.subtitle)
-    columns = [("ID", 7), ("Riskområde", 22), ("Risk", 36), ("S", 5), ("K", 5), ("S×K", 6),
-               ("Åtgärd", 50), ("Ansvarig", 26), ("Enhet", 26), ("Ny", 5)]
+    columns = [("ID", 5), ("Riskområde", 12), ("Risk", 20), ("S", 4), ("K", 4), ("S×K", 5),
+               ("Åtgärd", 22), ("Ansvarig", 12), ("Enhet", 14), ("Ny", 4)]
     rows = []
     top = 3
     for r, x in enumerate(_records(report.risks), start=top + 1):
@@ -324,13 +369,15 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     end = _table(ws, fmt, top, "Risker", columns, rows)
     # The 4×4 heat map: the number of risks in each (S, K) cell, as COUNTIFS with values.
     left = len(columns) + 1
-    ws.write_string(top - 1, left, "Riskkarta: antal risker", fmt.heading)
+    ws.set_column(left - 1, left - 1, 2)  # a narrow gap between the register and the map
+    ws.set_column(left, left, 6)
+    ws.merge_range(top - 1, left, top - 1, left + 4, "Riskkarta: antal risker", fmt.heading)
     ws.write_string(top, left, "S \\ K", fmt.header)
     s_range = f"${col_name(3)}${top + 2}:${col_name(3)}${end}"
     k_range = f"${col_name(4)}${top + 2}:${col_name(4)}${end}"
     for k in range(1, 5):
         ws.write_number(top, left + k, k, fmt.header)
-        ws.set_column(left + k, left + k, 6)
+        ws.set_column(left + k, left + k, 5)
     for i, s in enumerate(range(4, 0, -1), start=1):
         ws.write_number(top + i, left, s, fmt.header)
         for k in range(1, 5):
@@ -343,20 +390,25 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, top)
 
 
-def _comments(wb: Workbook, fmt: Formats, report: Report, controller: dict[tuple[str, str], str],
-              ) -> None:
+def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) -> None:
     ws = wb.add_worksheet("Kommentarer")
     ws.write_string(0, 0, f"Kommentarer – {report.period.label_sv}", fmt.title)
-    ws.write_string(1, 0, "Enheternas texter per avsnitt. Kolumnen Controller är din: den "
-                    "behålls när arbetsboken skapas på nytt.", fmt.subtitle)
-    columns = [("Avsnitt", 18), ("Enhet", 28), ("Text", 90), ("Controller", 60)]
-    rows = [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
-             (controller.get((c["section"], c["unit"])), fmt.analysis)]
-            for c in _records(report.comments)]
-    # Controller texts whose unit text has gone are kept too, never dropped.
-    shown = {(c["section"], c["unit"]) for c in _records(report.comments)}
+    ws.merge_range(1, 0, 1, 3, f"Först {report.administration}s text per avsnitt till "
+                   "månadsrapporten (intraxl report), sedan enheternas texter. Förvaltningens "
+                   "Text och kolumnen Controller är dina: de behålls när arbetsboken skapas på "
+                   "nytt.", fmt.long_subtitle)
+    columns = [("Avsnitt", 14), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
+    admin, sections = report.administration, report.sections
+    rows = [[(s, fmt.bold), (admin, fmt.bold), (work.sections.get(s), fmt.analysis),
+             (work.notes.get((s, admin)), fmt.analysis)] for s in sections]
+    rows += [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
+              (work.notes.get((c["section"], c["unit"])), fmt.analysis)]
+             for c in _records(report.comments)]
+    # Controller texts whose row has gone are kept too, never dropped.
+    shown = {(s, admin) for s in sections} | {
+        (c["section"], c["unit"]) for c in _records(report.comments)}
     rows += [[(s, fmt.text), (u, fmt.text), (None, fmt.text), (t, fmt.analysis)]
-             for (s, u), t in controller.items() if (s, u) not in shown and t]
+             for (s, u), t in work.notes.items() if (s, u) not in shown and t]
     _table(ws, fmt, 3, "Kommentarer", columns, rows)
     _page_setup(ws, report, 3)
 
@@ -396,25 +448,41 @@ def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, 0)
 
 
+def _analysis_box(ws: Worksheet, fmt: Formats, analysis: str | None) -> int:
+    """The controller's analysis, B4 merged across to H, labelled on its left, as tall as its
+    text (over several rows when one row, at most 409 pt, is not enough). Returns the row
+    after it and a blank one."""
+    top, left = ANALYSIS_CELL
+    ws.write_string(top, 0, "Analys (controller)", fmt.bold)
+    width = sum(column_px(ws, c) for c in range(left, 8))
+    height = max(90.0, text_height(analysis or "", width))
+    rows = math.ceil(height / MAX_ROW_PT)
+    ws.merge_range(top, left, top + rows - 1, 7, "", fmt.analysis)
+    write(ws, top, left, analysis, fmt.analysis)
+    for r in range(top, top + rows):
+        ws.set_row(r, math.ceil(height / rows))
+    return top + rows + 1
+
+
 def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[str, Any],
              analysis: str | None, generated: dt.datetime) -> None:
     counts = report.status_counts()
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 7, 16)
+    # The blocks below share columns; these widths fit them all (unit names, texts).
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 7, 14)
     ws.write_string(0, 0, f"Månadsuppföljning {report.period.label_sv} – "
                     f"{report.administration}", fmt.title)
     ws.write_string(1, 0, f"Skapad {generated:%Y-%m-%d %H:%M} av intraxl {__version__}. "
-                    f"Enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
+                    f"Enheter: {counts['godkänd']} godkända"
+                    + (f" ({counts[LATER_REJECTED]} med {LATER_REJECTED})"
+                       if counts[LATER_REJECTED] else "")
+                    + f", {counts['avvisad']} avvisade, "
                     + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
                     + f"{counts['saknas']} saknas.", fmt.subtitle)
-    ws.write_string(3, 0, "Analys (controller)", fmt.bold)
-    ws.merge_range(3, 1, 3, 7, "", fmt.analysis)
-    write(ws, *ANALYSIS_CELL, analysis, fmt.analysis)
-    ws.set_row(3, 90)
+    row = _analysis_box(ws, fmt, analysis)
     wb.define_name(ANALYSIS_NAME, f"=Sammanfattning!${col_name(ANALYSIS_CELL[1])}$"
                                   f"{ANALYSIS_CELL[0] + 1}")
 
-    row = 5
     ws.write_string(row, 0, "Ekonomi, tkr", fmt.heading)
     total_f, total_d = keys["values"]
     cost_out, cost_budget = keys["cost_values"]
@@ -428,12 +496,14 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     row += len(figures) + 2
 
     ws.write_string(row, 0, "Inlämningar per enhet", fmt.heading)
-    status_rows = [[(u.name, fmt.text), (u.status, fmt.get(status=u.status)),
-                    (u.received_at, fmt.get("datetime")), (u.errors, fmt.get("int")),
-                    (u.warnings, fmt.get("int")), (u.file, None)] for u in report.units]
+    # Files and times are on Inlämningar, not in what the board reads.
+    status_rows = [[(u.name, fmt.text), (u.label, fmt.get(
+                        status="Gul" if u.label != u.status else u.status, wrap=True)),
+                    (u.errors, fmt.get("int")), (u.warnings, fmt.get("int"))]
+                   for u in report.units]
     row = _table(ws, fmt, row + 1, "Inlamningsstatus",
-                 [("Enhet", 34), ("Status", 16), ("Mottagen", 16), ("Fel", 16),
-                  ("Varningar", 16), ("Fil", 16)], status_rows, freeze=False) + 1
+                 [("Enhet", 36), ("Status", 14), ("Fel", 14), ("Varningar", 14)], status_rows,
+                 freeze=False) + 1
 
     ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
     statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
@@ -446,26 +516,28 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
             (Formula(f'=COUNTIFS({rng("A")},{a1(r, 0)},{rng("L")},"{s}")',
                      int((part["status"] == s).sum())), fmt.get("int", status=s))
             for s in statuses])
-    row = _table(ws, fmt, row + 1, "Statusoversikt", [("Område", 34)] + [
-        (s, 16) for s in statuses], rows, freeze=False) + 1
+    row = _table(ws, fmt, row + 1, "Statusoversikt", [("Område", 36)] + [
+        (s, 14) for s in statuses], rows, freeze=False) + 1
 
+    ws.set_h_pagebreaks([row])  # the table and its chart on a page of their own
     ws.write_string(row, 0, "Avvikelse utfall/budget per enhet, tkr", fmt.heading)
     per_unit = report.result.groupby("unit_id", sort=False).agg(
         unit=("unit", "first"), deviation=("deviation", lambda s: s.sum(min_count=1)))
     top = row + 1
-    row = _table(ws, fmt, top, "Avvikelse", [("Enhet", 34), ("Avvikelse", 16)],
-                 [[(u["unit"], None), (u["deviation"], fmt.get("tkr"))]
+    row = _table(ws, fmt, top, "Avvikelse", [("Enhet", 36), ("Avvikelse", 14)],
+                 [[(u["unit"], fmt.text), (u["deviation"], fmt.get("tkr"))]
                   for u in _records(per_unit)], freeze=False)
     chart = wb.add_chart({"type": "bar"})
     chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
                       "values": ["Sammanfattning", top + 1, 1, top + len(per_unit), 1],
                       "fill": {"color": HEADER_BG}, "invert_if_negative": False,
-                      "data_labels": {"value": True, "num_format": "#,##0"}})
+                      "data_labels": {"value": True, "num_format": NUM["tkr"],
+                                      "position": "inside_base"}})
     chart.set_title({"name": "Avvikelse per enhet (tkr)"})
     chart.set_legend({"none": True})
     chart.set_y_axis({"reverse": True, "label_position": "low"})
-    chart.set_size({"width": 620, "height": 300})
+    chart.set_size({"width": 500, "height": 300})
     ws.insert_chart(top, 3, chart)
     row = max(row, top + 16) + 1
 
@@ -474,10 +546,9 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
     summaries = report.comments[report.comments["section"] == "Sammanfattning"] \
         if len(report.comments) else report.comments
     for c in _records(summaries):
-        ws.write_string(row, 0, c["unit"], fmt.bold)
+        ws.write_string(row, 0, c["unit"], fmt.get(bold=True, wrap=True))
         ws.merge_range(row, 1, row, 7, "", fmt.text)
-        ws.write_string(row, 1, c["text"], fmt.text)
-        ws.set_row(row, 15 * max(1, math.ceil(len(c["text"]) / 110)))
+        write(ws, row, 1, c["text"], fmt.text)  # its row is fitted to it at the end
         row += 1
     if report.notes:
         row += 1
@@ -485,18 +556,27 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
         for note in report.notes:
             row += 1
             ws.write_string(row, 0, note)
-    # The tables above share columns; these widths fit them all (unit names, file names).
-    ws.set_column(0, 0, 52)
-    ws.set_column(1, 4, 14)
-    ws.set_column(5, 5, 44)
     ws.activate()
     _page_setup(ws, report)
 
 
-def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], str],
-                   analysis: str | None, created: dt.datetime | None = None,
-                   hidden: Sequence[str] = ()) -> None:
-    """The master workbook at `path`; `hidden` sheets are hidden (for the PDF export)."""
+def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) -> None:
+    """A sheet the controller added to the previous master, with its values and formulas."""
+    ws = wb.add_worksheet(name)
+    for (r, c), (content, value) in sorted(cells.items()):
+        if isinstance(content, fingerprint.Formula):
+            ws.write_formula(r, c, content.text, None, 0 if value is None else value)
+        else:
+            write(ws, r, c, content, fmt.get("date") if isinstance(content, dt.date) else None)
+
+
+def write_workbook(path: str, report: Report, work: ControllerWork,
+                   created: dt.datetime | None = None, hidden: Sequence[str] = (),
+                   carried: dict[str, fingerprint.Carried] | None = None) -> None:
+    """The master workbook at `path` with the controller's `work` carried over; `hidden`
+    sheets are hidden (for the PDF export); `carried` are the sheets the controller added,
+    written after intraxl's own. The record of every cell written goes into the very hidden
+    sheet `intraxl`."""
     generated = created or dt.datetime.now().replace(microsecond=0)
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                     "strings_to_numbers": False})
@@ -513,15 +593,20 @@ def write_workbook(path: str, report: Report, controller: dict[tuple[str, str], 
     fmt = Formats(wb)
     summary = wb.add_worksheet("Sammanfattning")
     keys = _economy(wb, fmt, report)
+    _unit_economy(wb, fmt, report)
     _indicators(wb, fmt, report)
     _work_items(wb, fmt, report, "Aktiviteter")
     _work_items(wb, fmt, report, "Uppdrag")
     _projects(wb, fmt, report)
     _risks(wb, fmt, report)
-    _comments(wb, fmt, report, controller)
+    _comments(wb, fmt, report, work)
     _files(wb, fmt, report)
     _data(wb, fmt, report)
-    _summary(summary, wb, fmt, report, keys, analysis, generated)
+    _summary(summary, wb, fmt, report, keys, work.analysis, generated)
+    for name, cells in (carried or {}).items():
+        _carried(wb, fmt, name, cells)
+    fit_rows(wb)
+    fingerprint.write(wb, fingerprint.record(wb))
     for name in hidden:
         wb.get_worksheet_by_name(name).hide()
     wb.close()

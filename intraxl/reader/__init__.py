@@ -11,26 +11,32 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
 
-from .. import contract
+from .. import contract, swedish
 from ..cells import a1
 from ..contract import TableSpec
 from ..issues import Issue, Severity
+from .links import hyperlinks, with_target
 from .package import MAX_FILE_BYTES, Package, PackageRejected, inspect, special_cells
 
 HEADER_SEARCH_ROWS = 30  # the fallback looks for a header row among the first rows
 MAX_TABLE_ROWS = 5000  # a template's tables have tens of rows
+DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}([0-9]{1,7})"')
 
 
 @dataclass
 class RawRow:
     row: int  # zero-based sheet row
     values: dict[str, Any]  # header -> value; empty cells are None
+    # Typed just below the table (a spreadsheet does not always grow the table when one
+    # types there), read as the table's own: only for tables that take new rows.
+    below_table: bool = False
 
 
 @dataclass
@@ -112,14 +118,14 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
 
 
 def _too_many_rows(name: str, n: int) -> PackageRejected:
-    return PackageRejected("too-many-rows", f"Bladet {name} har {n} rader; mallen har högst "
-                           "några hundra. Använd mallen.")
+    return PackageRejected("too-many-rows", f"Bladet {name} har {swedish.number(n)} rader; "
+                           "mallen har högst några hundra. Använd mallen.")
 
 
 def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
     wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(package.data), load_tables=True)
     try:
-        table_names = set(wb.table_names)
+        table_names = set(wb.table_names or ())
     except Exception:  # noqa: BLE001 - tables unsupported or unreadable: use the fallback
         table_names = set()
     sheets: dict[str, list[list[Any]]] = {}
@@ -137,16 +143,22 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
         if spec.name in table_names:
             # The table itself: its data rows, at sheet row t.start[0] + i.
             t = wb.get_table_by_name(spec.name)
-            if t.end[0] - t.start[0] > MAX_TABLE_ROWS:
-                raise _too_many_rows(t.sheet, t.end[0] - t.start[0])
-            sheet_name, header_row, first_row = t.sheet, t.start[0] - 1, t.start[0]
-            columns = {str(h).strip(): t.start[1] + i for i, h in enumerate(t.columns)}
-            offset, data = t.start[1], t.to_python()
+            assert t.start is not None and t.end is not None  # a table always has its range
+            start, end = t.start, t.end
+            if end[0] - start[0] > MAX_TABLE_ROWS:
+                raise _too_many_rows(t.sheet, end[0] - start[0])
+            sheet_name, header_row = t.sheet, start[0] - 1
+            columns = {str(h).strip(): start[1] + i for i, h in enumerate(t.columns)}
+            # (first sheet row, first column, rows, typed below the table)
+            parts = [(start[0], start[1], t.to_python(), False)]
+            if spec.takes_new_rows and _typed_below(package, t.sheet, end[0]):
+                below = end[0] + 1
+                parts.append((below, 0, sheet_rows(t.sheet)[below:], True))
         elif spec.name in wb.sheet_names and (
                 found := _find_header(spec, sheet_rows(spec.name))) is not None:
             # A table converted to a range, or dropped by another program: the header row.
             sheet_name, header_row, columns = spec.name, found[0], found[1]
-            first_row, offset, data = header_row + 1, 0, sheet_rows(spec.name)[header_row + 1:]
+            parts = [(header_row + 1, 0, sheet_rows(spec.name)[header_row + 1:], False)]
         else:
             where = f"bladet {spec.name}" if spec.name in wb.sheet_names else "filen"
             issues.append(_issue("missing-table", f"Tabellen {spec.name} saknas i {where}. "
@@ -154,29 +166,81 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
                                  sheet=spec.name if spec.name in wb.sheet_names else None))
             continue
         missing = [c for c in spec.columns if c not in columns]
+        renamed = _renamed(spec, columns, missing) if missing else {}
         for column in missing:
-            issues.append(_issue("missing-column", f"Kolumnen '{column}' saknas i tabellen "
-                                 f"{spec.name}.", sheet=sheet_name,
-                                 cell=a1(header_row, min(columns.values(), default=0))))
-        if missing:
+            if column in renamed:
+                header, col = renamed[column]
+                columns[column] = col  # its values are read all the same
+                message = (f"Rubriken '{str(header)[:60]}' ska vara '{column}'. Skriv tillbaka "
+                           "mallens rubrik; värdena i kolumnen har lästs.")
+            else:
+                col = min(columns.values(), default=0)
+                message = f"Kolumnen '{column}' saknas i tabellen {spec.name}."
+            issues.append(Issue(code="missing-column", severity=Severity.ERROR, message=message,
+                                sheet=sheet_name, cell=a1(header_row, col), table=spec.name,
+                                column=column))
+        if len(renamed) < len(missing):
             continue
         table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
-        at = {c: i - offset for c, i in table.columns.items()}
-        for r, line in enumerate(data, start=first_row):
-            values = {c: _clean(line[i]) if i < len(line) else None for c, i in at.items()}
-            if any(v is not None for v in values.values()):
-                table.rows.append(RawRow(r, values))
+        for first_row, offset, data, below_table in parts:
+            at = {c: i - offset for c, i in table.columns.items()}
+            for r, line in enumerate(data, start=first_row):
+                values = {c: _clean(line[i]) if i < len(line) else None for c, i in at.items()}
+                if any(v is not None for v in values.values()):
+                    table.rows.append(RawRow(r, values, below_table))
         raw.tables[spec.name] = table
     for sheet_name in {t.sheet for t in raw.tables.values()}:
         part = package.sheet_parts.get(sheet_name)
         if part:
             for ref, what in special_cells(package, part).items():
                 raw.special[(sheet_name, ref)] = what
+            if links := hyperlinks(package, part):
+                _keep_link_targets([t for t in raw.tables.values() if t.sheet == sheet_name],
+                                   links)
     if not raw.tables and not any(i.code == "missing-column" for i in issues):
         return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"
                        "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "
                        "som ekonomi skickat ut.")]
     return issues
+
+
+def _keep_link_targets(tables: list[RawTable], links: dict[str, str]) -> None:
+    """A linked cell of prose holds its text and where the link leads (calamine gives only
+    the text); a link on a figure or a closed-list value changes nothing."""
+    for table in tables:
+        prose = [c for c in table.columns if c in contract.PROSE_COLUMNS]
+        for row in table.rows:
+            for column in prose:
+                text, target = row.values.get(column), links.get(table.cell(row, column))
+                if target and isinstance(text, str):
+                    row.values[column] = with_target(text, target)
+
+
+def _renamed(spec: TableSpec, columns: dict[str, int],
+             missing: list[str]) -> dict[str, tuple[str, int]]:
+    """The missing columns whose header was renamed: {column: (header, sheet column)}, when
+    a header the template does not have stands in the column's place, counted from the
+    nearest of its neighbours (in the template's order) that is there."""
+    others = {col: header for header, col in columns.items() if header not in spec.columns}
+    present = [j for j, c in enumerate(spec.columns) if c in columns]
+    out = {}
+    for column in missing:
+        k = spec.columns.index(column)
+        if present:
+            j = min(present, key=lambda j: abs(j - k))
+            place = columns[spec.columns[j]] + k - j
+            if place in others:
+                out[column] = (others[place], place)
+    return out
+
+
+def _typed_below(package: Package, sheet: str, last_row: int) -> bool:
+    """Whether the sheet may hold anything below `last_row` (zero-based): what its
+    `<dimension>` says, read from the first bytes of its part (where Excel, LibreOffice and
+    XlsxWriter write it), else True. Parsing the sheet to learn that costs more."""
+    part = package.sheet_parts.get(sheet)
+    found = DIMENSION.search(package.read(part)[:1024]) if part else None
+    return found is None or int(found.group(1)) - 1 > last_row
 
 
 def _find_header(spec: TableSpec, rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:

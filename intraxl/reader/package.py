@@ -21,10 +21,12 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
+from .. import swedish
 from ..issues import Issue, Severity
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a template is ~30 KB
@@ -144,7 +146,7 @@ class _UnsafeXml(Exception):
     pass
 
 
-def _forbid(*_: object) -> None:
+def _forbid(*_: object) -> NoReturn:
     raise _UnsafeXml
 
 
@@ -167,10 +169,10 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
     try:
         data = pkg.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
-        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
+        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}") from e
     except KeyError:
         raise _reject("corrupt-file", f"Filen saknar delen {name}; den är inte en giltig "
-                      "Excel-arbetsbok.")
+                      "Excel-arbetsbok.") from None
     return _parse_part(data, name)
 
 
@@ -196,7 +198,7 @@ def _parse_part(data: bytes, name: str) -> _Doc:
     except _UnsafeXml:
         raise _reject("unsafe-xml", UNSAFE_XML) from None
     except (expat.ExpatError, ValueError) as e:
-        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
+        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}") from e
     if not elements:
         raise _reject("corrupt-file", f"Filens del {name} är tom.")
     return _Doc(elements[0][0], tuple(elements))
@@ -206,7 +208,7 @@ class _Root(Exception):
     """The root element began: the prolog, where a DTD can be, is over."""
 
 
-def _stop(*_: object) -> None:
+def _stop(*_: object) -> NoReturn:
     raise _Root
 
 
@@ -279,8 +281,9 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
     if size == 0:
         raise _reject("empty-file", "Filen är tom (0 byte).")
     if size > MAX_FILE_BYTES:
-        raise _reject("file-too-large", f"Filen är för stor ({size / 1e6:.1f} MB; högst "
-                      f"{MAX_FILE_BYTES / 1e6:.0f} MB). Använd den ursprungliga mallen.")
+        raise _reject("file-too-large", f"Filen är för stor ({swedish.number(size / 1e6, 1)} "
+                      f"MB; högst {swedish.number(MAX_FILE_BYTES / 1e6)} MB). Använd den "
+                      "ursprungliga mallen.")
     if data is None:
         data = path.read_bytes()
     if not data.startswith(ZIP_MAGIC):
@@ -289,7 +292,7 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
-                      "Skicka den igen.")
+                      "Skicka den igen.") from None
     package = Package(zf, data)
     try:
         _inspect_zip(package)
@@ -310,11 +313,11 @@ def _inspect_zip(pkg: Package) -> None:
         if info.file_size > MAX_PART_BYTES or (
                 info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO):
             raise _reject("zip-bomb", f"Filens del {info.filename} packas upp till "
-                          f"{info.file_size / 1e6:.0f} MB (kvot {ratio:.0f}:1); filen läses "
-                          "inte (misstänkt zip-bomb).")
+                          f"{swedish.number(info.file_size / 1e6)} MB (kvot "
+                          f"{swedish.number(ratio)}:1); filen läses inte (misstänkt zip-bomb).")
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise _reject("zip-bomb", f"Filen packas upp till {total / 1e6:.0f} MB; filen läses "
-                      "inte (misstänkt zip-bomb).")
+        raise _reject("zip-bomb", f"Filen packas upp till {swedish.number(total / 1e6)} MB; "
+                      "filen läses inte (misstänkt zip-bomb).")
     names = {i.filename for i in infos}
     if "mimetype" in names and "[Content_Types].xml" not in names:
         raise _reject("ods-file", "Filen är ett OpenDocument-kalkylark (.ods). Spara som "
@@ -325,16 +328,17 @@ def _inspect_zip(pkg: Package) -> None:
 
     types = _parse_xml(pkg, "[Content_Types].xml")
     workbook_part = None
-    for el in types.iter(f"{{{NS_CT}}}Override"):
-        ct = el.get("ContentType", "")
-        if ct in CT_MACRO:
-            raise _reject("macro-enabled", "Filen innehåller makron (.xlsm). Spara som Excel-"
-                          "arbetsbok utan makron (.xlsx).")
-        if ct in (CT_WORKBOOK, CT_TEMPLATE):
-            workbook_part = el.get("PartName", "").lstrip("/")
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise _reject("macro-enabled", "Filen innehåller makron. Spara som Excel-arbetsbok "
                       "utan makron (.xlsx).")
+    for el in types.iter(f"{{{NS_CT}}}Override"):
+        ct = el.get("ContentType", "")
+        if ct in CT_MACRO:  # and no macros: the reporter chose the wrong file type
+            raise _reject("xlsm-file", "Filen är sparad som makroaktiverad arbetsbok (.xlsm) "
+                          "men har inga makron. Spara den som Excel-arbetsbok (.xlsx) och "
+                          "skicka den igen.")
+        if ct in (CT_WORKBOOK, CT_TEMPLATE):
+            workbook_part = el.get("PartName", "").lstrip("/")
     if workbook_part is None:
         workbook_part = _workbook_from_root_rels(pkg)
     wb = _parse_xml(pkg, workbook_part)
@@ -353,9 +357,9 @@ def _inspect_zip(pkg: Package) -> None:
                 posixpath.normpath(posixpath.join(base, target))
             targets[rel.get("Id")] = part
     for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
-        part = targets.get(sheet.get(f"{{{NS_REL}}}id"))
-        if part:
-            pkg.sheet_parts[sheet.get("name", "")] = part
+        sheet_part = targets.get(sheet.get(f"{{{NS_REL}}}id", ""))
+        if sheet_part:
+            pkg.sheet_parts[sheet.get("name", "")] = sheet_part
 
 
 def _workbook_from_root_rels(pkg: Package) -> str:
@@ -363,7 +367,7 @@ def _workbook_from_root_rels(pkg: Package) -> str:
         rels = _parse_xml(pkg, "_rels/.rels")
     except PackageRejected:
         raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
-                      "paketet).")
+                      "paketet).") from None
     for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
             return rel.get("Target", "").lstrip("/")

@@ -1,15 +1,25 @@
-"""The history database's tables and its named migrations, applied in order by the tool."""
+"""The history database's tables as they are now, for the store's queries.
+
+The database is made and upgraded by the frozen steps of `migrations.py`, never from these
+definitions: a change here needs a new migration there (a test compares the two)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Callable
-
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table,
-    Text, UniqueConstraint, inspect, select,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
-from sqlalchemy.engine import Connection
 
 metadata = MetaData()
 
@@ -36,6 +46,8 @@ submissions = Table(
     Column("warning_count", Integer, nullable=False),
     Column("issues", Text, nullable=False),  # JSON list of issues
     Column("stored_at", DateTime, nullable=False),
+    # The mappings' fingerprint the verdict and facts were reached under (NULL: before 0003)
+    Column("rules", String(64)),
     UniqueConstraint("sha256", "unit_id", "period", name="uq_submissions_file"),
     Index("ix_submissions_period_unit", "period", "unit_id"),
 )
@@ -82,40 +94,3 @@ attachments = Table(
     UniqueConstraint("message_id", "file_name", "sha256", name="uq_attachments_part"),
     Index("ix_attachments_period", "period"),
 )
-
-
-def _initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[submissions, facts])
-
-
-def _attachments(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[attachments])
-
-
-# Never edit or reorder a released migration: add a new one at the end.
-MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
-    ("0001_initial", _initial),
-    ("0002_attachments", _attachments),
-]
-
-
-def migrations_pending(conn: Connection) -> bool:
-    """Whether any migration is still to be applied (a fresh or older database)."""
-    if not inspect(conn).has_table(migrations_table.name):
-        return True
-    done = set(conn.execute(select(migrations_table.c.name)).scalars())
-    return any(name not in done for name, _ in MIGRATIONS)
-
-
-def migrate(conn: Connection) -> list[str]:
-    """Apply the migrations not applied yet; return their names."""
-    metadata.create_all(conn, tables=[migrations_table])
-    done = set(conn.execute(select(migrations_table.c.name)).scalars())
-    applied = []
-    for name, step in MIGRATIONS:
-        if name not in done:
-            step(conn)
-            conn.execute(migrations_table.insert().values(
-                name=name, applied_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
-            applied.append(name)
-    return applied

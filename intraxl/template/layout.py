@@ -71,7 +71,7 @@ def _text(value: Any = None, title: str = "", message: str = "") -> Cell:
     return Cell(value, input=True, kind="longtext", title=title, message=message)
 
 
-def _status(options: tuple[str, ...], value: Any = None, what: str = "status") -> Cell:
+def _status(options: tuple[Any, ...], value: Any = None, what: str = "status") -> Cell:
     return Cell(value, input=True, kind="list", options=options, title="Välj i listan",
                 message=f"Välj {what} i rullistan: {', '.join(map(str, options))}.")
 
@@ -188,10 +188,10 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
     asg = SheetLayout(contract.ASSIGNMENTS, f"Uppdrag – {label}",
                       "Välj status för varje uppdrag. Försenade uppdrag kommenteras.",
                       widths=(12, 80, 16, 14, 60))
-    for a in m.assignments_for(unit):
+    for assignment in m.assignments_for(unit):
         asg.rows.append({
-            "Uppdrag-ID": Cell(a.id), "Uppdrag": Cell(a.name),
-            "Status": _status(contract.WORK_STATUSES), "Slutdatum": _date(a.end),
+            "Uppdrag-ID": Cell(assignment.id), "Uppdrag": Cell(assignment.name),
+            "Status": _status(contract.WORK_STATUSES), "Slutdatum": _date(assignment.end),
             "Kommentar": _text(title="Kommentar", message="Kommentera läget."),
         })
     sheets.append(asg)

@@ -20,14 +20,17 @@ from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
+from ..swedish import EXCEL_FORMATS
+from ..xlsx import cell_text, fit_rows
 from .layout import FIRST_DATA_ROW, HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
 
 GREY = "#D9D9D9"
 MARKED = "#FFC7CE"  # a cell with a problem, in the feedback workbook
 HEADER = "#1F4E79"
 NUM_FORMATS = {
-    "tkr": "#,##0", "integer": "#,##0", "number": "#,##0.0", "percent": "0.0%",
-    "date": "yyyy-mm-dd",
+    "tkr": EXCEL_FORMATS["amount"], "integer": EXCEL_FORMATS["amount"],
+    "number": EXCEL_FORMATS["decimal"], "percent": EXCEL_FORMATS["percent"],
+    "date": EXCEL_FORMATS["date"],
 }
 # Bounds for validations: wide, but they stop text and absurd numbers.
 MAX_AMOUNT = 1e9
@@ -35,11 +38,11 @@ DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 class _Formats:
-    """One Format per (locked, kind) pair, created on first use."""
+    """One Format per (input, kind, marked), created on first use."""
 
     def __init__(self, wb: Workbook):
         self.wb = wb
-        self._cache: dict[tuple[bool, str], Format] = {}
+        self._cache: dict[tuple[bool, str, bool], Format] = {}
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": HEADER})
         self.hint = wb.add_format({"italic": True, "font_color": "#595959"})
         self.header = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER,
@@ -75,7 +78,7 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> 
     elif isinstance(value, (dt.date, dt.datetime)):
         ws.write_datetime(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, cell_text(str(value)), fmt)
 
 
 def _validation(c: Cell) -> dict[str, Any] | None:
@@ -113,7 +116,8 @@ Marks = dict[tuple[str, str, str], list[str]]  # (table, row key, column) -> mes
 
 def row_keys(sheet: SheetLayout) -> list[str | None]:
     """Each layout row's key; a unit's new risks go by ny-1, ny-2, ... (as in validation)."""
-    keys, new = [], 0
+    keys: list[str | None] = []
+    new = 0
     for row in sheet.rows:
         key = row[sheet.table.key].value
         if key is None and sheet.name == contract.RISKS.name:
@@ -138,7 +142,7 @@ def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout, marks: Marks) 
         "columns": [{"header": h, "header_format": fmt.header} for h in columns],
     })
     keys = row_keys(sheet) if sheet.rows else [None]
-    for r, (row, key) in enumerate(zip(rows, keys), start=FIRST_DATA_ROW):
+    for r, (row, key) in enumerate(zip(rows, keys, strict=False), start=FIRST_DATA_ROW):
         for col, header in enumerate(columns):
             cell = row[header]
             messages = marks.get((sheet.name, key or "", header), [])
@@ -157,16 +161,16 @@ def _write_sheet(wb: Workbook, fmt: _Formats, sheet: SheetLayout, marks: Marks) 
     for col, header in enumerate(columns):
         start = None
         for r in range(len(rows) + 1):
-            cell = rows[r][header] if r < len(rows) else None
-            same = start is not None and cell is not None and cell.input \
-                and _validation(cell) == _validation(rows[start][header])
+            current: Cell | None = rows[r][header] if r < len(rows) else None
+            same = start is not None and current is not None and current.input \
+                and _validation(current) == _validation(rows[start][header])
             if start is not None and not same:
                 v = _validation(rows[start][header])
                 if v:
                     ws.data_validation(FIRST_DATA_ROW + start, col,
                                        FIRST_DATA_ROW + r - 1, col, v)
                 start = None
-            if start is None and cell is not None and cell.input:
+            if start is None and current is not None and current.input:
                 start = r
     ws.freeze_panes(FIRST_DATA_ROW, 0)
     ws.protect("", {"format_columns": True, "format_rows": True})
@@ -186,7 +190,7 @@ def _write_instructions(wb: Workbook, fmt: _Formats, m: Mappings, unit: Unit,
                     f"{m.template.version} · period {period}", fmt.hint)
     row = 3
     for paragraph in m.template.instructions:
-        ws.write_string(row, 0, "•")
+        ws.write_string(row, 0, "•", fmt.wrap)
         ws.write_string(row, 1, paragraph, fmt.wrap)
         row += 1
     row += 1
@@ -210,8 +214,19 @@ def _cell_addresses(sheets: list[SheetLayout]) -> dict[tuple[str, str, str], str
     return out
 
 
+def _header_link(issue: Issue, headers: dict[str, dict[str, str]]) -> tuple[str, str, str] | None:
+    """Where a row of `Att åtgärda` links to when the issue's cell is not in the template (a
+    note row the reporter inserted, a renamed header, a removed row): its column's header
+    on its table's sheet, or the table's first header: (sheet, cell, text shown)."""
+    sheet = issue.table or issue.sheet
+    if sheet not in headers:
+        return None
+    cell = headers[sheet].get(issue.column or "", a1(HEADER_ROW, 0))
+    return sheet, cell, f"{issue.location or sheet} i din fil"
+
+
 def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
-                        addresses: dict[tuple[str, str, str], str], source: str) -> Marks:
+                        sheets: list[SheetLayout], source: str) -> Marks:
     """The feedback workbook's first sheet, `Att åtgärda`: every issue, linked to its cell."""
     ws = wb.add_worksheet(FEEDBACK_SHEET)
     ws.write_string(0, 0, f"Att åtgärda i {source}", fmt.title)
@@ -220,26 +235,32 @@ def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
                     "Rätta i din ifyllda fil och skicka den igen; markerade celler nedan "
                     "visar var.", fmt.hint)
     headers = ("Allvarlighet", "Kod", "Cell", "Meddelande")
-    for col, (h, w) in enumerate(zip(headers, (12, 24, 22, 110))):
+    for col, w in enumerate((12, 24, 22, 110)):
         ws.set_column(col, col, w)
+    addresses = _cell_addresses(sheets)
+    table_headers = {sheet.name: {h: a1(HEADER_ROW, col) for col, h in
+                                  enumerate(sheet.table.columns)} for sheet in sheets}
     marks: Marks = {}
-    rows = []
+    rows: list[tuple[Issue, tuple[str, str, str] | None]] = []
     for issue in issues:
         key = (issue.table or "", issue.row_key or "", issue.column or "")
-        target = addresses.get(key) if issue.table and issue.column else None
-        if target:
+        # Its own cell: a row of the template (rows without a key are none of its rows).
+        cell = addresses.get(key) if issue.table and issue.row_key and issue.column else None
+        if issue.table and cell:
             marks.setdefault(key, []).append(issue.message)
-        rows.append((issue, target))
+            rows.append((issue, (issue.table, cell, f"{issue.table}!{cell}")))
+        else:
+            rows.append((issue, _header_link(issue, table_headers)))
     last = HEADER_ROW + max(len(rows), 1)
     ws.add_table(HEADER_ROW, 0, last, len(headers) - 1, {
         "name": "Att_atgarda", "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": fmt.header} for h in headers]})
-    for r, (issue, target) in enumerate(rows, start=FIRST_DATA_ROW):
+    for r, (issue, link) in enumerate(rows, start=FIRST_DATA_ROW):
         ws.write_string(r, 0, "Fel" if issue.severity == Severity.ERROR else "Varning")
         ws.write_string(r, 1, issue.code)
-        if target:
-            ws.write_url(r, 2, f"internal:'{issue.table}'!{target}",
-                         string=f"{issue.table}!{target}")
+        if link:
+            sheet, cell, text = link
+            ws.write_url(r, 2, f"internal:'{sheet}'!{cell}", string=text)
         else:
             ws.write_string(r, 2, issue.location or "hela filen")
         ws.write_string(r, 3, issue.message, fmt.wrap)
@@ -281,11 +302,11 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
         sheets = build_layout(m, unit, period, values)
         marks: Marks = {}
         if feedback:
-            marks = _write_issues_sheet(wb, fmt, feedback[1], _cell_addresses(sheets),
-                                        feedback[0])
+            marks = _write_issues_sheet(wb, fmt, feedback[1], sheets, feedback[0])
         _write_instructions(wb, fmt, m, unit, period)
         for sheet in sheets:
             _write_sheet(wb, fmt, sheet, marks)
+        fit_rows(wb)
         wb.close()
     return path
 

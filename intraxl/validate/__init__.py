@@ -12,18 +12,24 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import contract
+from .. import contract, swedish
 from ..issues import Issue, Severity
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
 from ..reader import RawRow, RawTable, RawWorkbook, read_workbook
 from ..template.layout import row_ids
-from .values import as_choice, as_date, as_number, as_text, indicator_kind
 from .models import (
-    EconomyRow, Fact, FileReport, IndicatorRow, ProjectRow, RiskRow, Submission, WorkItemRow,
+    EconomyRow,
+    Fact,
+    FileReport,
+    IndicatorRow,
+    ProjectRow,
+    RiskRow,
+    Submission,
+    WorkItemRow,
 )
-
+from .values import as_choice, as_date, as_number, as_period, as_text, indicator_kind
 
 
 class _Checker:
@@ -106,19 +112,30 @@ class _Checker:
     def date(self, table: RawTable, row: RawRow, column: str, *, required: bool) -> dt.date | None:
         return self._value(table, row, column, required, f"'{column}'", as_date)
 
+    def period(self, table: RawTable, row: RawRow, column: str) -> Period | None:
+        return self._value(table, row, column, True, contract.INFO_PERIOD, as_period)
+
+    def known_rows(self, table: RawTable, expected: list[str]) -> list[tuple[str, RawRow]]:
+        """`keyed_rows` of a table that takes no new rows: each row's id is a known one."""
+        return [(rid, row) for rid, row in self.keyed_rows(table, expected) if rid is not None]
+
     def keyed_rows(self, table: RawTable, expected: list[str], *,
                    allow_new: bool = False) -> list[tuple[str | None, RawRow]]:
         """Rows by their id: unknown, duplicate and missing ids are issues."""
         key = table.spec.key
         seen: Counter[str] = Counter()
-        out = []
+        out: list[tuple[str | None, RawRow]] = []
         for row in table.rows:
-            rid = row.values.get(key)
-            rid = None if rid is None else (str(int(rid)) if isinstance(rid, float)
-                                            and rid.is_integer() else str(rid).strip())
+            rid = row_id(row.values.get(key))
+            if rid is None and allow_new:
+                self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
+            if row.below_table:
+                self.add("row-below-table", f"Rad {row.row + 1} ligger under tabellen "
+                         f"{table.spec.name} men har lästs som en rad i den. Skriv nästa gång "
+                         "på tabellens tomma rader, eller dra ut tabellen så att raden kommer "
+                         "med.", table, row, key, severity=Severity.WARNING)
             if rid is None:
                 if allow_new:
-                    self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
                     out.append((None, row))
                 else:
                     self.add("missing-id", f"Raden saknar {key}. Lägg inte till eller töm "
@@ -140,6 +157,46 @@ class _Checker:
                 message=f"Raden {missing} saknas i tabellen {table.spec.name}. Använd mallen "
                         "utan att ta bort rader."))
         return out
+
+
+def row_id(value: Any) -> str | None:
+    """A row's key as text (a number typed as an id, 12.0, is '12')."""
+    if value is None:
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() \
+        else str(value).strip()
+
+
+# The tables whose rows differ from unit to unit (Info and Kommentarer are the same for all).
+UNIT_TABLES = tuple(t.name for t in contract.TABLES if t not in (contract.INFO, contract.COMMENTS))
+
+
+def unit_of_rows(raw: RawWorkbook, m: Mappings,
+                 stated: Unit | None) -> tuple[Unit, dict[str, list[str]]] | None:
+    """The unit whose template's rows the file holds, and its template's row ids per table
+    (`row_ids`): `stated` (the Enhet-ID's unit) when the file's ids are that unit's, else the
+    one unit whose ids differ least from the file's (fewest missing and extra), when it
+    shares more ids with the file than it differs; else `stated`. A reporter for two units
+    who re-used one file and changed only Enhet-ID."""
+    found = {name: {rid for row in t.rows if (rid := row_id(row.values.get(t.spec.key)))}
+             for name, t in raw.tables.items() if name in UNIT_TABLES}
+    if stated is not None:
+        expected = row_ids(m, stated)
+        if all(ids == set(expected[name]) for name, ids in found.items()):
+            return stated, expected
+
+    def compare(unit: Unit) -> tuple[int, int, dict[str, list[str]]]:
+        """(ids missing or extra, ids in common, the unit's ids) of the file and `unit`."""
+        expected = row_ids(m, unit)
+        return (sum(len(ids ^ set(expected[name])) for name, ids in found.items()),
+                sum(len(ids & set(expected[name])) for name, ids in found.items()), expected)
+
+    scored = {unit.id: compare(unit) for unit in m.units}
+    fewest = min(differ for differ, _, _ in scored.values())
+    best = [unit for unit in m.units if scored[unit.id][0] == fewest]
+    if len(best) == 1 and best[0] != stated and scored[best[0].id][1] > fewest:
+        return best[0], scored[best[0].id][2]
+    return None if stated is None else (stated, scored[stated.id][2])
 
 
 def contract_cell(table: RawTable) -> str:
@@ -181,24 +238,22 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         return c.text(info_table, row, "Värde", required=required, what=field)
 
     version = info_text(contract.INFO_VERSION)
-    period_text = info_text(contract.INFO_PERIOD)
+    period: Period | None = None
+    if (period_row := info.get(contract.INFO_PERIOD)) is None:
+        info_text(contract.INFO_PERIOD)  # the missing row, said once
+    else:
+        period = c.period(info_table, period_row, "Värde")
     unit_id = info_text(contract.INFO_UNIT_ID)
     report.template_version, report.unit_id = version, unit_id
+    report.period = None if period is None else str(period)
     if version is not None and version != m.template.version:
         c.add("wrong-template-version", f"Filen är gjord med mallversion {version}; gällande "
               f"version är {m.template.version}. Fyll i den nya mallen.", info_table,
               info[contract.INFO_VERSION], "Värde")
-    period = None
-    if period_text is not None:
-        try:
-            period = Period.parse(period_text)
-            report.period = str(period)
-        except ValueError:
-            c.add("invalid-period", f"Perioden '{period_text}' är inte en månad ÅÅÅÅ-MM.",
-                  info_table, info[contract.INFO_PERIOD], "Värde")
     if period is not None and expected_period is not None and period != expected_period:
-        c.add("wrong-period", f"Filen gäller {period} men perioden som samlas in är "
-              f"{expected_period}.", info_table, info[contract.INFO_PERIOD], "Värde")
+        c.add("wrong-period", f"Filen gäller {swedish.month_year(period)} men perioden som "
+              f"samlas in är {swedish.month_year(expected_period)}.", info_table,
+              info[contract.INFO_PERIOD], "Värde")
     unit: Unit | None = None
     if unit_id is not None:
         try:
@@ -206,6 +261,14 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         except KeyError:
             c.add("unknown-unit", f"Enhet-ID '{unit_id}' finns inte i organisationen.",
                   info_table, info[contract.INFO_UNIT_ID], "Värde")
+    # table -> the ids of its rows in the template of the unit whose rows the file holds
+    found = None if unit is None else unit_of_rows(raw, m, unit)
+    rows_unit, expected = found or (None, {})
+    if unit is not None and rows_unit is not None and rows_unit != unit:
+        c.add("wrong-unit", f"Raderna i filen hör till {rows_unit.name} ({rows_unit.id}), men "
+              f"Enhet-ID är {unit.id} ({unit.name}). Skriv {rows_unit.id} i Enhet-ID, eller "
+              f"fyll i mallen för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
+              "Värde")
     reporter = info_text(contract.INFO_REPORTER, required=False)
     email = info_text(contract.INFO_EMAIL, required=False)
     if reporter is None and contract.INFO_REPORTER in info:
@@ -215,10 +278,8 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         c.add("sender-not-registered", f"Avsändaren {sender} är inte registrerad som "
               f"uppgiftslämnare för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
               "Värde")
-    if unit is None or period is None or version is None:
+    if unit is None or rows_unit is None or period is None or version is None:
         return None, c.issues
-
-    expected = row_ids(m, unit)  # table -> the ids of its rows in the unit's template
 
     sub = Submission(template_version=version, period=str(period), unit_id=unit.id,
                      reporter=reporter, email=email)
@@ -227,100 +288,103 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
 
     if (t := raw.tables.get("Indikatorer")) is not None:
         by_id = {i.id: i for i in m.indicators}
-        for rid, row in c.keyed_rows(t, expected["Indikatorer"]):
+        for rid, row in c.known_rows(t, expected["Indikatorer"]):
             ind = by_id[rid]
             required = ind.required and ind.frequency == "month" and (
                 ind.first_period is None or period >= Period.parse(ind.first_period))
             kind = indicator_kind(m, rid)
-            r = IndicatorRow(id=rid,
-                             outcome=c.number(t, row, "Utfall", required=required, kind=kind),
-                             forecast=c.number(t, row, "Prognos helår", required=False,
-                                               kind=kind),
-                             comment=c.text(t, row, "Kommentar"))
-            sub.indicators.append(r)
-            for col, v in (("Utfall", r.outcome), ("Prognos helår", r.forecast),
-                           ("Kommentar", r.comment)):
+            reported = IndicatorRow(
+                id=rid, outcome=c.number(t, row, "Utfall", required=required, kind=kind),
+                forecast=c.number(t, row, "Prognos helår", required=False, kind=kind),
+                comment=c.text(t, row, "Kommentar"))
+            sub.indicators.append(reported)
+            for col, v in (("Utfall", reported.outcome), ("Prognos helår", reported.forecast),
+                           ("Kommentar", reported.comment)):
                 c.fact(t, rid, col, v)
 
     if (t := raw.tables.get("Ekonomi")) is not None:
         kinds = {line.id: line.kind for line in m.economy.lines}
-        for rid, row in c.keyed_rows(t, expected["Ekonomi"]):
+        for rid, row in c.known_rows(t, expected["Ekonomi"]):
             vals = {col: c.number(t, row, col, required=True) for col in
                     ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår")}
-            r = EconomyRow(id=rid, outcome=vals["Utfall ack"], budget=vals["Budget ack"],
-                           annual_budget=vals["Årsbudget"], forecast=vals["Prognos helår"],
-                           comment=c.text(t, row, "Kommentar"))
+            line = EconomyRow(id=rid, outcome=vals["Utfall ack"], budget=vals["Budget ack"],
+                              annual_budget=vals["Årsbudget"], forecast=vals["Prognos helår"],
+                              comment=c.text(t, row, "Kommentar"))
             if kinds[rid] == "cost":
                 for col, v in vals.items():
                     if v is not None and v < 0:
-                        c.add("negative-cost", f"Kostnaden {v:g} tkr är negativ. Stämmer det?",
-                              t, row, col, severity=Severity.WARNING)
-                if r.forecast is not None and r.annual_budget and \
-                        abs(r.forecast - r.annual_budget) > 0.5 * abs(r.annual_budget):
-                    c.add("forecast-far-from-budget", f"Prognosen {r.forecast:,.0f} tkr avviker "
-                          f"mer än 50 % från årsbudgeten {r.annual_budget:,.0f} tkr. Kommentera "
-                          "eller rätta.", t, row, "Prognos helår", severity=Severity.WARNING)
-            sub.economy.append(r)
+                        c.add("negative-cost", f"Kostnaden {swedish.tkr(v)} är negativ. "
+                              "Stämmer det?", t, row, col, severity=Severity.WARNING)
+                if line.forecast is not None and line.annual_budget and \
+                        abs(line.forecast - line.annual_budget) > 0.5 * abs(line.annual_budget):
+                    c.add("forecast-far-from-budget", f"Prognosen {swedish.tkr(line.forecast)} "
+                          "avviker mer än 50 % från årsbudgeten "
+                          f"{swedish.tkr(line.annual_budget)}. Kommentera eller rätta.", t, row,
+                          "Prognos helår", severity=Severity.WARNING)
+            sub.economy.append(line)
             for col, v in vals.items():
                 c.fact(t, rid, col, v)
-            c.fact(t, rid, "Kommentar", r.comment)
+            c.fact(t, rid, "Kommentar", line.comment)
 
     for name, target in (("Aktiviteter", sub.activities), ("Uppdrag", sub.assignments)):
         if (t := raw.tables.get(name)) is None:
             continue
-        for rid, row in c.keyed_rows(t, expected[name]):
-            r = WorkItemRow(id=rid, status=c.choice(t, row, "Status", contract.WORK_STATUSES),
-                            end=c.date(t, row, "Slutdatum", required=True),
-                            comment=c.text(t, row, "Kommentar"))
-            if r.status == "Försenad" and not r.comment:
+        for rid, row in c.known_rows(t, expected[name]):
+            item = WorkItemRow(
+                id=rid, status=c.choice(t, row, "Status", contract.WORK_STATUSES),
+                end=c.date(t, row, "Slutdatum", required=True),
+                comment=c.text(t, row, "Kommentar"))
+            if item.status == "Försenad" and not item.comment:
                 c.add("comment-missing", "Status är Försenad: skriv en kommentar om orsak och "
                       "ny plan.", t, row, "Kommentar", severity=Severity.WARNING)
-            if r.end and r.end < end_of_period and r.status in ("Ej påbörjad", "Pågående"):
-                c.add("overdue", f"Slutdatum {r.end.isoformat()} har passerat men status är "
-                      f"{r.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row, "Status",
-                      severity=Severity.WARNING)
-            target.append(r)
-            for col, v in (("Status", r.status), ("Slutdatum", r.end), ("Kommentar", r.comment)):
-                c.fact(t, rid, col, v)
+            if item.end and item.end < end_of_period and \
+                    item.status in ("Ej påbörjad", "Pågående"):
+                c.add("overdue", f"Slutdatum {swedish.date(item.end)} har passerat men status "
+                      f"är {item.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row,
+                      "Status", severity=Severity.WARNING)
+            target.append(item)
+            for col, value in (("Status", item.status), ("Slutdatum", item.end),
+                               ("Kommentar", item.comment)):
+                c.fact(t, rid, col, value)
 
     if (t := raw.tables.get("Projekt")) is not None:
-        for rid, row in c.keyed_rows(t, expected["Projekt"]):
+        for rid, row in c.known_rows(t, expected["Projekt"]):
             dims = {col: c.choice(t, row, col, contract.PROJECT_STATUSES)
                     for col in ("Tid", "Kostnad", "Resultat")}
-            r = ProjectRow(id=rid, time=dims["Tid"], cost=dims["Kostnad"],
-                           result=dims["Resultat"], cause=c.text(t, row, "Orsak"),
-                           action=c.text(t, row, "Åtgärd"))
+            proj = ProjectRow(id=rid, time=dims["Tid"], cost=dims["Kostnad"],
+                              result=dims["Resultat"], cause=c.text(t, row, "Orsak"),
+                              action=c.text(t, row, "Åtgärd"))
             if "Röd" in dims.values():
-                for col, v in (("Orsak", r.cause), ("Åtgärd", r.action)):
+                for col, v in (("Orsak", proj.cause), ("Åtgärd", proj.action)):
                     if not v:
                         c.add("comment-missing", f"Projektet har röd status: ange {col.lower()}.",
                               t, row, col, severity=Severity.WARNING)
-            sub.projects.append(r)
-            for col, v in {**dims, "Orsak": r.cause, "Åtgärd": r.action}.items():
+            sub.projects.append(proj)
+            for col, v in {**dims, "Orsak": proj.cause, "Åtgärd": proj.action}.items():
                 c.fact(t, rid, col, v)
 
     if (t := raw.tables.get("Risker")) is not None:
         areas = [a.name for a in m.plan.risk_areas]
-        for rid, row in c.keyed_rows(t, expected["Risker"], allow_new=True):
-            is_new = rid is None
-            r = RiskRow(
-                id=rid,
+        for risk_id, row in c.keyed_rows(t, expected["Risker"], allow_new=True):
+            is_new = risk_id is None
+            risk = RiskRow(
+                id=risk_id,
                 area=c.choice(t, row, "Riskområde", areas) if is_new
                 else c.text(t, row, "Riskområde"),
                 risk=c.text(t, row, "Risk", required=is_new),
                 probability=c.choice(t, row, "Sannolikhet", contract.SCALE_1_4),
                 consequence=c.choice(t, row, "Konsekvens", contract.SCALE_1_4),
                 action=c.text(t, row, "Åtgärd"), owner=c.text(t, row, "Ansvarig"))
-            key = rid or c.new_rows[row.row]
-            sub.risks.append(r)
-            for col, v in (("Riskområde", r.area), ("Risk", r.risk),
-                           ("Sannolikhet", r.probability), ("Konsekvens", r.consequence),
-                           ("Åtgärd", r.action), ("Ansvarig", r.owner)):
+            key: str = risk_id or c.new_rows[row.row]
+            sub.risks.append(risk)
+            for col, v in (("Riskområde", risk.area), ("Risk", risk.risk),
+                           ("Sannolikhet", risk.probability), ("Konsekvens", risk.consequence),
+                           ("Åtgärd", risk.action), ("Ansvarig", risk.owner)):
                 if is_new or col not in ("Riskområde", "Risk"):
                     c.fact(t, key, col, v)
 
     if (t := raw.tables.get("Kommentarer")) is not None:
-        for rid, row in c.keyed_rows(t, expected["Kommentarer"]):
+        for rid, row in c.known_rows(t, expected["Kommentarer"]):
             text = c.text(t, row, "Text")
             if text:
                 sub.comments[rid] = text
@@ -330,7 +394,8 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                       "månaden.", t, row, "Text", severity=Severity.WARNING)
 
     sub.facts = c.facts
-    return sub, c.issues
+    # Rows of one unit under another's Enhet-ID: checked as that unit's, but not its report.
+    return (sub if rows_unit == unit else None), c.issues
 
 
 def validate_paths(paths: Iterable[str | Path], m: Mappings,
@@ -350,4 +415,5 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-__all__ = ["FileReport", "Submission", "validate_file", "validate_paths", "expand_paths"]
+__all__ = ["FileReport", "Submission", "expand_paths", "unit_of_rows", "validate_file",
+           "validate_paths"]

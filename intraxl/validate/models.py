@@ -93,6 +93,9 @@ class FileReport(BaseModel):
     template_version: str | None = None
     issues: list[Issue] = []
     submission: Submission | None = None  # None when the file could not be read at all
+    # The verdict was read from the store (the same file under the same mappings): the file
+    # was not read again, its facts are in the store, `submission` is None.
+    from_store: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -104,7 +107,7 @@ class FileReport(BaseModel):
 
     @property
     def valid(self) -> bool:
-        return self.submission is not None and not self.errors
+        return (self.submission is not None or self.from_store) and not self.errors
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any, Iterable, NamedTuple
 
-from .. import contract
+from .. import contract, swedish
 from ..issues import Severity
 from ..mappings import Mappings
+from ..periods import Period
+from ..xlsx import CELL_TEXT_MAX, utf16_len
 
 MAX_ABS_NUMBER = 1e9
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 SERIAL_DATES = (36526, 73415)  # 2000-01-01 .. 2100-12-31 as Excel serials
+MINUS = "\u2212"
+# A sign, digits in groups of three with a space (plain, no-break or narrow no-break)
+# between, or none, and a decimal comma.
+NUMBER_TEXT = re.compile(r"([+\-\u2212]?)([0-9]{1,3}(?:[ \u00a0\u202f]?[0-9]{3})*(?:,[0-9]+)?)")
 
 
 class Problem(NamedTuple):
@@ -23,23 +30,46 @@ class Problem(NamedTuple):
     severity: Severity = Severity.ERROR
 
 
+def number_in_text(text: str) -> float | None:
+    """The number of a text that is only a number as a Swede writes it (`24075`, `24 075`,
+    `-1 234,5`: digits, a sign, spaces between thousands, a decimal comma), else None. What
+    a cell formatted as text holds when a figure is typed or pasted into it."""
+    match = NUMBER_TEXT.fullmatch(text.strip())
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    value = float(re.sub(r"\s", "", digits).replace(",", "."))
+    return -value if sign in ("-", MINUS) else value
+
+
 def as_number(v: Any, column: str, kind: str = "amount") -> tuple[float | None, Problem | None]:
-    """kind: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %)."""
+    """kind: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %).
+    Digits stored as text are taken as their number, with a warning."""
+    typed_as_text = None
+    if isinstance(v, str) and (number := number_in_text(v)) is not None:
+        typed_as_text, v = v.strip(), number
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        shown = v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)[:60]
+        shown = swedish.date(v) if isinstance(v, dt.date) else \
+            v.isoformat() if isinstance(v, dt.time) else str(v)[:60]
         return None, Problem("not-a-number", f"'{shown}' är inte ett tal. Kolumnen '{column}' "
                              "ska innehålla ett tal (utan text eller enhet).")
     v = float(v)
     if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
-        return None, Problem("number-out-of-range", f"Talet {v:g} är orimligt stort.")
+        shown = f" {swedish.figure(v)}" if math.isfinite(v) else ""
+        return None, Problem("number-out-of-range", f"Talet{shown} är orimligt stort.")
     if kind in ("count", "nonneg", "percent") and v < 0:
-        return None, Problem("negative-value", f"Värdet {v:g} är negativt; '{column}' kan inte "
-                             "vara negativt.")
+        return None, Problem("negative-value", f"Värdet {swedish.figure(v)} är negativt; "
+                             f"'{column}' kan inte vara negativt.")
     if kind == "percent" and v > 1:
-        return None, Problem("percent-over-100", f"Andelen {v:.1%} är över 100 %. Skriv t.ex. "
-                             "5,9 % (inte 590 %).")
+        return None, Problem("percent-over-100", f"Andelen {swedish.percent(v)} är över "
+                             "100 %. Skriv t.ex. 5,9 % (inte 590 %).")
     if kind == "count" and not v.is_integer():
-        return None, Problem("not-whole-number", f"Värdet {v:g} ska vara ett heltal (ett antal).")
+        return None, Problem("not-whole-number", f"Värdet {swedish.figure(v)} ska vara ett "
+                             "heltal (ett antal).")
+    if typed_as_text is not None:
+        return v, Problem("number-as-text", f"'{typed_as_text}' är sparat som text men har "
+                          f"lästs som talet {swedish.figure(v)}. Formatera cellen som tal.",
+                          Severity.WARNING)
     return v, None
 
 
@@ -47,6 +77,11 @@ def as_text(v: Any) -> tuple[str, Problem | None]:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     text = (v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)).strip()
+    if utf16_len(text) > CELL_TEXT_MAX:
+        return text, Problem("text-too-long", f"Texten har {swedish.number(len(text))} tecken, "
+                             f"fler än en Excel-cell rymmer ({swedish.number(CELL_TEXT_MAX)}). "
+                             "Hela texten sparas, men i sammanställningen visas den avkortad.",
+                             Severity.WARNING)
     if text.startswith(FORMULA_PREFIXES):
         return text, Problem("formula-like-text", f"Texten börjar med '{text[0]}'. Den behålls "
                              "som text och blir aldrig en formel i sammanställningen.",
@@ -55,17 +90,24 @@ def as_text(v: Any) -> tuple[str, Problem | None]:
 
 
 def as_choice(v: Any, column: str, options: Iterable[Any]) -> tuple[Any, Problem | None]:
+    """A value of a closed list, as the list spells it: case and surrounding spaces do not
+    matter (`grön`, ` Pågående`), nor a number stored as text (`3`)."""
     options = tuple(options)
-    if isinstance(v, str) and v.strip().isdigit():
-        v = int(v.strip())
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
     if isinstance(v, str):
         v = v.strip()
-    if v not in options:
-        return None, Problem("invalid-value", f"'{str(v)[:60]}' är inte ett tillåtet värde i "
-                             f"'{column}'. Välj ett av: {', '.join(map(str, options))}.")
-    return v, None
+        if v.isdigit():
+            v = int(v)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if v in options:
+        return v, None
+    if isinstance(v, str):
+        folded = v.casefold()
+        for option in options:
+            if isinstance(option, str) and option.casefold() == folded:
+                return option, None
+    return None, Problem("invalid-value", f"'{str(v)[:60]}' är inte ett tillåtet värde i "
+                         f"'{column}'. Välj ett av: {', '.join(map(str, options))}.")
 
 
 def as_date(v: Any) -> tuple[dt.date | None, Problem | None]:
@@ -83,6 +125,20 @@ def as_date(v: Any) -> tuple[dt.date | None, Problem | None]:
             pass
     return None, Problem("not-a-date", f"'{str(v)[:60]}' är inte ett datum. Skriv t.ex. "
                          "2023-12-31.")
+
+
+def as_period(v: Any) -> tuple[Period | None, Problem | None]:
+    """The Period cell: `YYYY-MM`, or the first of that month when the spreadsheet made the
+    typed month a date (2023-02-01, shown as 2023-02)."""
+    if isinstance(v, dt.date) and v.day == 1 and (
+            not isinstance(v, dt.datetime) or v.time() == dt.time()):
+        return Period(v.year, v.month), None
+    text, _ = as_text(v)
+    try:
+        return Period.parse(text), None
+    except ValueError:
+        return None, Problem("invalid-period", f"Perioden '{text[:60]}' är inte en månad "
+                             "ÅÅÅÅ-MM.")
 
 
 def indicator_kind(m: Mappings, indicator_id: str) -> str:

@@ -1,0 +1,317 @@
+"""What intraxl wrote into the master, kept inside it, to tell what the controller changed.
+
+Every cell intraxl writes is recorded when the master is written (from XlsxWriter's own cell
+table, so nothing can be left out) and stored, compressed, in the very hidden sheet
+`intraxl`, which travels with the workbook and survives saving in Excel or LibreOffice.
+Before a master is replaced, its cells are read as any reader sees them (python-calamine)
+and compared with that record: every difference outside the controller's kept areas, and
+every sheet the controller added, is a `Change`.
+
+The kept areas are the controller's and never a change: the analysis cell of
+`Sammanfattning`, the `Controller` column of `Kommentarer`, and the `Text` cells of its
+administration rows (those whose `Enhet` is the administration itself).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any, Iterator, Literal
+
+import python_calamine as pc
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .. import swedish
+from ..cells import a1, rowcol
+from ..xlsx import shared_strings
+
+SHEET = "intraxl"  # very hidden: the record of what intraxl wrote
+MARK = "intraxl-fingerprint-1"
+CHUNK = 32_000  # characters per cell (Excel's limit is 32,767)
+EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell: the formula and the value stored with it. Compared by its value when
+    the master holds one (as Excel and LibreOffice save it), else by its text (openpyxl, for
+    one, saves formulas without their values)."""
+
+    text: str  # with its leading "="
+    value: Any = None  # the value as the record keeps it (`canonical`)
+
+
+Value = str | float | bool | Formula | None
+
+
+def _from_datetime(v: dt.date | dt.time | dt.timedelta) -> str:
+    """A date or time as text, the same whichever side it comes from: a date alone when
+    it has no time of day."""
+    if isinstance(v, dt.timedelta):
+        v = EPOCH + v
+    if isinstance(v, dt.time):
+        return v.replace(microsecond=0).isoformat()
+    if not isinstance(v, dt.datetime):
+        return v.isoformat()
+    v = (v + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+
+
+def _from_serial(serial: float) -> str:
+    return _from_datetime(EPOCH + dt.timedelta(days=serial))
+
+
+def canonical(v: Any) -> Value:
+    """A cell's value as python-calamine reads it, in the form the record keeps."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool | str):
+        return v
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, dt.date | dt.time | dt.timedelta):
+        return _from_datetime(v)
+    return str(v)
+
+
+# --- recording what intraxl writes ---------------------------------------------------------
+
+def _written(ws: Worksheet, strings: list[str]) -> Iterator[tuple[int, int, Value]]:
+    """The cells of an XlsxWriter worksheet, as a reader will see them."""
+    for r, row in ws.table.items():
+        for c, cell in row.items():
+            kind = type(cell).__name__
+            if kind in ("String", "RichString"):
+                v: Value = strings[cell.string]
+            elif kind == "Number":
+                v = float(cell.number)
+            elif kind == "Datetime":
+                v = _from_serial(cell.number)
+            elif kind == "Boolean":
+                v = bool(cell.boolean)
+            elif kind == "Formula":
+                v = Formula(f"={cell.formula}", canonical(cell.value))
+            else:  # blanks, errors
+                continue
+            if v is not None and v != "":
+                yield r, c, v
+
+
+def _body(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
+    """The Data sheet's rows 2.., which it writes itself, as columns."""
+    texts, values = ws.body()
+    return [[strings[i] for i in column] for column in texts] + [[
+        strings[v] if kind == "s" else _from_serial(v) if kind == "d" else
+        float(v) if kind == "n" else None for kind, v in values]]
+
+
+def record(wb: Workbook) -> dict[str, Any]:
+    """Every non-empty cell of every sheet written so far, ready to store: per sheet its
+    cells as [row, col, value] (a formula as {"f": text, "v": value}), and the Data sheet's
+    rows from the second on as columns. Call before `wb.close()`."""
+    strings = shared_strings(wb)
+    out: dict[str, Any] = {}
+    for ws in wb.worksheets():
+        sheet: dict[str, Any] = {"cells": [
+            [r, c, {"f": v.text, "v": v.value} if isinstance(v, Formula) else v]
+            for r, c, v in _written(ws, strings)]}
+        if hasattr(ws, "body"):
+            sheet["columns"] = _body(ws, strings)
+        out[ws.get_name()] = sheet
+    return out
+
+
+def write(wb: Workbook, recorded: dict[str, Any]) -> None:
+    """The record, compressed, in the very hidden sheet `intraxl` (the last sheet)."""
+    packed = base64.b64encode(zlib.compress(
+        json.dumps(recorded, ensure_ascii=False, separators=(",", ":")).encode(), 1)).decode()
+    ws = wb.add_worksheet(SHEET)
+    ws.write_string(0, 0, MARK)
+    for i in range(0, len(packed), CHUNK):
+        ws.write_string(1 + i // CHUNK, 0, packed[i:i + CHUNK])
+    ws.very_hidden()
+
+
+def _cells(sheet: dict[str, Any]) -> dict[tuple[int, int], Value]:
+    return {(r, c): Formula(v["f"], v["v"]) if isinstance(v, dict) else v
+            for r, c, v in sheet["cells"]}
+
+
+Recorded = dict[str, tuple[dict[tuple[int, int], Value], list[list[Value]] | None]]
+
+
+def read(wb: pc.CalamineWorkbook) -> Recorded | None:
+    """The record in a master, or None when it has none (an older intraxl wrote it): per
+    sheet its cells, and the Data sheet's rows from the second on as columns."""
+    if SHEET not in wb.sheet_names:
+        return None
+    rows = wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+    if not rows or rows[0][0] != MARK:
+        return None
+    packed = "".join(str(r[0]) for r in rows[1:] if r and r[0])
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(packed)))
+    except (ValueError, zlib.error):
+        return None  # damaged: treated as a master without a record
+    return {name: (_cells(sheet), sheet.get("columns")) for name, sheet in data.items()}
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """A difference between what intraxl wrote and the master as it is now."""
+
+    sheet: str
+    kind: Literal["cell", "added", "removed", "unknown"]
+    cell: str | None = None
+    old: Value = None
+    new: Value = None
+
+    def __str__(self) -> str:
+        if self.kind == "cell":
+            return f"{self.sheet}!{self.cell}: {shown(self.old)} → {shown(self.new)}"
+        if self.kind == "added":
+            return f"{self.sheet}: a sheet added by hand"
+        if self.kind == "removed":
+            return f"{self.sheet}: a sheet intraxl wrote is gone (deleted or renamed)"
+        return ("there is no record of what intraxl wrote in it (an older intraxl made it), "
+                "so changes cannot be told")
+
+
+def shown(v: Value) -> str:
+    """A value in a change list: text quoted and cut, numbers in Swedish."""
+    if v is None:
+        return "(empty)"
+    if isinstance(v, bool):
+        return str(v).upper()
+    if isinstance(v, Formula):
+        return shown(v.value)
+    if isinstance(v, float):
+        decimals = 0 if v.is_integer() else min(6, len(repr(v).split(".")[-1]))
+        return swedish.number(v, decimals)
+    text = v if len(v) <= 60 else v[:57] + "…"
+    return repr(text)
+
+
+def _same(a: Value, b: Value) -> bool:
+    if isinstance(a, Formula):
+        return a.text == b.text if isinstance(b, Formula) else _same(a.value, b)
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+    return a == b and type(a) is type(b)
+
+
+def _kept(written: Recorded, administration: str) -> set[tuple[str, int, int]]:
+    """The cells that are the controller's, located in the record: the analysis cell, and in
+    Kommentarer's table the Controller column and the administration rows' Text cells."""
+    from .writer import ANALYSIS_CELL, COMMENTS_SHEET
+
+    kept = {("Sammanfattning", *ANALYSIS_CELL)}
+    comments = written[COMMENTS_SHEET][0] if COMMENTS_SHEET in written else {}
+    header = next(((r, c) for (r, c), v in comments.items() if v == "Controller"), None)
+    if header is None:
+        return kept
+    top = header[0]
+    columns = {v: c for (r, c), v in comments.items() if r == top}
+    rows = {r for (r, _) in comments if r > top}
+    for r in rows:
+        kept.add((COMMENTS_SHEET, r, columns["Controller"]))
+        if comments.get((r, columns.get("Enhet", -1))) == administration:
+            kept.add((COMMENTS_SHEET, r, columns["Text"]))
+    return kept
+
+
+def _sheet_changes(sheet: str, rows: list[list[Any]], cells: dict[tuple[int, int], Value],
+                   columns: list[list[Value]] | None,
+                   kept: set[tuple[str, int, int]]) -> list[Change]:
+    """The differences on one sheet, outside the kept cells, between its record and its rows
+    as read now. A body kept as columns (the Data sheet) is compared column by column first,
+    and cell by cell only when a column differs."""
+    body, width = 0, 0
+    if columns:
+        n, width = len(columns[0]), len(columns)
+        current = [[canonical(row[c]) if c < len(row) else None for row in rows[1:n + 1]]
+                   for c in range(width)]
+        if current == columns:
+            body = n  # rows 1..n, columns 0..width-1: as written
+        else:
+            cells = cells | {(r, c): v for c, column in enumerate(columns)
+                             for r, v in enumerate(column, start=1) if v is not None}
+    now: dict[tuple[int, int], Value] = {}
+    for r, row in enumerate(rows):
+        for c in range(width if 1 <= r <= body else 0, len(row)):
+            if (v := canonical(row[c])) is not None:
+                now[(r, c)] = v
+    return [Change(sheet, "cell", a1(r, c), cells.get((r, c)), now.get((r, c)))
+            for r, c in sorted(cells.keys() | now.keys())
+            if not (1 <= r <= body and c < width) and (sheet, r, c) not in kept
+            and not _same(cells.get((r, c)), now.get((r, c)))]
+
+
+def _formulas(path: str, sheets: list[str]) -> dict[str, dict[tuple[int, int], Formula]]:
+    """The formula cells of `sheets` (python-calamine reads only their values)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {sheet: {(cell.row - 1, cell.column - 1): Formula(cell.value)
+                        for row in book[sheet].iter_rows() for cell in row
+                        if getattr(cell, "data_type", None) == "f"} for sheet in sheets}
+    finally:
+        book.close()
+
+
+def changes(path: str, administration: str) -> list[Change]:
+    """What differs in the master at `path` from what intraxl wrote into it."""
+    wb = pc.CalamineWorkbook.from_path(path)
+    try:
+        written = read(wb)
+        if written is None:
+            return [Change("", "unknown")]
+        kept = _kept(written, administration)
+        present = [s for s in wb.sheet_names if s != SHEET]
+        found = [Change(s, "removed") for s in written if s not in present]
+        found += [Change(s, "added") for s in present if s not in written]
+        for sheet in (s for s in present if s in written):
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            found += _sheet_changes(sheet, rows, *written[sheet], kept)
+    finally:
+        wb.close()
+    # A formula whose value is gone (saved by a program that stores none) is compared by its
+    # text, read with openpyxl only for the sheets where that happened.
+    empty = [c for c in found if isinstance(c.old, Formula) and c.new is None]
+    if not empty:
+        return found
+    texts = _formulas(path, sorted({c.sheet for c in empty}))
+    return [c for c in found if not (isinstance(c.old, Formula) and c.new is None and c.cell
+                                     and texts[c.sheet].get(rowcol(c.cell), Formula("")).text
+                                     == c.old.text)]
+
+
+Carried = dict[tuple[int, int], tuple[Any, Any]]  # (row, col) -> (value or Formula, value)
+
+
+def added_sheets(path: str, names: list[str]) -> dict[str, Carried]:
+    """The cells of sheets the controller added, to carry into the new master: each cell's
+    value as read (dates as dates), and for a formula the `Formula` with its stored value."""
+    wb = pc.CalamineWorkbook.from_path(path)
+    try:
+        values = {name: {(r, c): x for r, row in enumerate(
+            wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for c, x in enumerate(row) if x is not None and x != ""} for name in names}
+    finally:
+        wb.close()
+    formulas = _formulas(path, names)
+    return {name: {rc: (formulas[name].get(rc, v), v) for rc, v in values[name].items()}
+            | {rc: (f, None) for rc, f in formulas[name].items() if rc not in values[name]}
+            for name in names}
+
+
+__all__ = ["SHEET", "Carried", "Change", "Formula", "added_sheets", "canonical", "changes", "read",
+           "record", "shown", "write"]

@@ -1,0 +1,90 @@
+"""Stage 9 — report: the report model + the controller's texts from the master -> the board
+report, a Word document in the reference's chapters rendered through the administration's
+docxtpl template (`report_template:` in template.yaml), and its PDF through LibreOffice.
+
+`context.py` decides what the document says (every figure in Swedish), `render.py` puts it
+into the template, `default_template.py` makes the shipped template.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..consolidate import Report, consolidate
+from ..errors import IntraxlError
+from ..files import check_not_open, replaced_atomically
+from ..mappings import Mappings
+from ..master import read_controller_work
+from ..periods import Period
+from ..store import FACT_COLUMNS
+from .context import ReportContext, build_context
+from .render import jinja_env, render_docx
+
+
+def template_path(m: Mappings) -> Path:
+    path = m.report_template
+    if path is None:
+        raise IntraxlError(f"{m.directory / 'template.yaml'}: report_template is not set: name "
+                           "the board report's Word template (e.g. rapportmall.docx)")
+    return path
+
+
+def write_report(report: Report, m: Mappings, master: Path, out: Path,
+                 pdf: Path | None = None) -> ReportContext:
+    """The board report of `report`'s period at `out` (.docx, written atomically), with the
+    administration's texts from the `master` workbook; with `pdf`, also as PDF."""
+    template = template_path(m)
+    if not master.is_file():
+        raise IntraxlError(f"master workbook not found: {master} (the controller's texts are "
+                           f"there: run intraxl consolidate --period {report.period} first)")
+    if pdf is not None:
+        from ..master.office import soffice
+
+        soffice()  # say what to install before any work
+    texts = read_controller_work(master, report.administration).sections
+    context = build_context(report, m, texts)
+    check_not_open(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with replaced_atomically(out) as tmp:
+            render_docx(context, template, tmp)
+    except PermissionError as e:
+        raise IntraxlError(f"{out} cannot be replaced ({e.strerror}); it may be open in Word. "
+                           "Close it and run again; the existing file was not changed.") from e
+    if pdf is not None:
+        from ..master.office import to_pdf
+
+        to_pdf(out, pdf)
+    return context
+
+
+def check_template(m: Mappings) -> list[str]:
+    """Problems of the mappings' report template: variables the report does not have, and
+    whether it renders (with the plan year's first month and no figures)."""
+    if m.template.report_template is None:
+        return []
+    path = template_path(m)
+    where = f"{m.directory / 'template.yaml'}: report_template"
+    from docxtpl import DocxTemplate
+
+    try:
+        unknown = DocxTemplate(str(path)).get_undeclared_template_variables(jinja_env()) \
+            - set(ReportContext.model_fields)
+    except Exception as e:  # noqa: BLE001 - a broken or non-.docx file, a Jinja mistake
+        return [f"{where}: {path} cannot be read as a template: {type(e).__name__}: {e}"]
+    if unknown:
+        return [f"{where}: {path} uses {', '.join(sorted(unknown))}, which the report does "
+                f"not have (it has {', '.join(ReportContext.model_fields)})"]
+    report = consolidate(m, Period(m.plan.year, 1), pd.DataFrame(columns=FACT_COLUMNS), [])
+    with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
+        try:
+            render_docx(build_context(report, m, {}), path, Path(d) / "prov.docx")
+        except IntraxlError as e:
+            return [f"{where}: {e}"]
+    return []
+
+
+__all__ = ["ReportContext", "build_context", "check_template", "write_report"]

@@ -1,0 +1,140 @@
+"""The month's run as a library: parallel validation under every start method, and a run that
+leaves its host program's garbage-collector settings alone."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from pathlib import Path
+
+import pytest
+
+from intraxl.pipeline import PARALLEL_FROM, run, validate_chunks
+from intraxl.store import Store
+from intraxl.validate import validate_file
+
+from .conftest import EXAMPLES, ROOT
+from .test_validate import FEB, HR, set_cell, write_hr
+
+
+def _many_submissions(tmp_path: Path) -> list[Path]:
+    """Enough copies of the seven example files to take the parallel path."""
+    examples = sorted(EXAMPLES.glob("*.xlsx"))
+    files = []
+    for i in range(PARALLEL_FROM // len(examples) + 1):
+        for f in examples:
+            files.append(Path(shutil.copy(f, tmp_path / f"{i:02d}_{f.name}")))
+    assert len(files) >= PARALLEL_FROM
+    return files
+
+
+def _summary(reports):
+    return [(Path(r.file).name, r.unit_id, r.valid, [i.code for i in r.issues])
+            for r in reports]
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_parallel_validation_works_under_every_start_method(method, mappings, tmp_path):
+    files = _many_submissions(tmp_path)
+    reports = [r for chunk in validate_chunks(files, mappings, FEB, start_method=method)
+               for r in chunk]
+    # The same verdicts, in the files' order, as validating one by one in this process.
+    assert _summary(reports) == _summary(validate_file(f, mappings, FEB) for f in files)
+    assert all(r.valid for r in reports)
+    assert len({r.unit_id for r in reports}) == 7
+
+
+def test_a_run_leaves_the_callers_collector_settings_alone(mappings, tmp_path):
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    thresholds = (1234, 11, 12)
+    before = gc.get_threshold()
+    gc.set_threshold(*thresholds)
+    gc.freeze()  # the host program's own choice
+    frozen = gc.get_freeze_count()
+    try:
+        result = run(inbox, FEB, mappings, Store(f"sqlite:///{tmp_path / 'x.db'}"),
+                     tmp_path / "master.xlsx")
+        assert gc.get_threshold() == thresholds
+        # Nothing the caller froze was thawed (unfreezing empties the permanent generation;
+        # frozen objects can still be freed, so the count may shrink a little).
+        assert gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+    assert result.master.exists() and len(result.reports) == 7
+
+
+# --- incremental runs: a re-run reads only what changed ---------------------------------------
+
+class _Spy:
+    """Counts the files the run validates (the run validates in this process below
+    PARALLEL_FROM files)."""
+
+    def __init__(self, monkeypatch):
+        import intraxl.pipeline as pipeline
+
+        self.files: list[str] = []
+        real = pipeline.validate_file
+
+        def spy(path, *args, **kw):
+            self.files.append(Path(path).name)
+            return real(path, *args, **kw)
+
+        monkeypatch.setattr(pipeline, "validate_file", spy)
+
+
+def _costs(master: Path) -> dict[str, float]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(master, data_only=True)["Data"]
+    return {r[1]: r[6] for r in ws.iter_rows(min_row=2, values_only=True)
+            if r[3] == "Ekonomi" and r[4] == "kostnad.totalt" and r[5] == "Utfall ack"}
+
+
+def test_a_rerun_reads_only_the_corrected_file(mappings, tmp_path, monkeypatch):
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    first = run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+    assert (first.new, first.changed, first.unchanged, first.revalidated) == (7, 0, 0, 0)
+
+    spy = _Spy(monkeypatch)
+    again = run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+    assert spy.files == []  # nothing read: every verdict came from the store
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 7)
+    assert [r.valid for r in again.reports] == [r.valid for r in first.reports]
+    assert [r.issues for r in again.reports] == [r.issues for r in first.reports]
+
+    # The HR unit sends a corrected file, saved over the old one.
+    hr = inbox / HR.name
+    write_hr(mappings, hr, set_cell("Ekonomi", "kostnad.totalt", "Utfall ack", 30000))
+    corrected = run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+    assert spy.files == [HR.name]
+    assert (corrected.new, corrected.changed, corrected.unchanged) == (0, 1, 6)
+    assert _costs(corrected.master)["gt-hr"] == 30000
+
+
+def test_a_mappings_change_validates_every_file_again(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from intraxl.cli import main
+
+    folder = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", folder)
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    args = ["consolidate", str(inbox), "--mappings", str(folder), "--db",
+            str(tmp_path / "x.db"), "--out", str(tmp_path / "master.xlsx")]
+    assert "7 new, 0 changed, 0 unchanged" in CliRunner().invoke(main, args).output
+    assert "0 new, 0 changed, 7 unchanged" in CliRunner().invoke(main, args).output
+
+    settings = folder / "template.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n# ändrad\n", encoding="utf-8")
+    spy = _Spy(monkeypatch)
+    out = CliRunner().invoke(main, args).output
+    assert sorted(spy.files) == sorted(f.name for f in EXAMPLES.glob("*.xlsx"))
+    assert "the mappings (or intraxl) changed since 7 file(s) were validated" in out
+    assert "0 new, 0 changed, 0 unchanged" in out
+    # ... and the verdicts stored are those of the new mappings: the next run reads nothing.
+    assert "0 new, 0 changed, 7 unchanged" in CliRunner().invoke(main, args).output
