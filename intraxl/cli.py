@@ -1,7 +1,8 @@
 """The `intraxl` command: a thin shell over the library, one function call per command.
 
 Exit codes: 0 success; 1 the command ran and found a problem (invalid mappings, invalid
-submissions, a file that cannot be written); 2 usage error (unknown option, bad period).
+submissions, a file that cannot be written); 2 usage error (unknown option, bad period);
+3 an unexpected error, its details logged to a file the `error:` line names.
 """
 
 from __future__ import annotations
@@ -67,13 +68,32 @@ def _default_master(period: Period) -> Path:
     return Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
 
 
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
-    if value is None:
-        return None
-    try:
-        return Period.parse(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a period YYYY-MM, e.g. 2023-02") from None
+class PeriodType(click.ParamType):
+    """A period on the command line, `YYYY-MM`; anything else is a usage error (exit 2)."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Period:
+        if isinstance(value, Period):
+            return value
+        try:
+            return Period.parse(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a period YYYY-MM, e.g. 2023-02", param, ctx)
+
+
+def period_option(help: str = "The month, YYYY-MM.", required: bool = False,
+                  multiple: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--period YYYY-MM, passed as a Period (as `periods`, a tuple, when repeatable)."""
+    return click.option("--period", "periods" if multiple else "period", type=PeriodType(),
+                        required=required, multiple=multiple, help=help)
+
+
+def db_url_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--db URL (or INTRAXL_DB), passed as `db_url`: None for the default database."""
+    return click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
+                        help=f"{help} [default: intraxl.db; or INTRAXL_DB].")
 
 
 def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,8 +109,35 @@ def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+EXIT_UNEXPECTED = 3  # an error intraxl did not expect (a bug): its details are in a log file
+
+
+def _log_unexpected(e: Exception, command: str) -> Path | None:
+    """Write an unexpected error's traceback to a new log file in intraxl's folder for the
+    user (else the temporary folder); its path, or None when nowhere can be written. The
+    command line is not logged: a database URL may hold a password."""
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    text = (f"intraxl {__version__}, Python {platform.python_version()}, {platform.platform()}"
+            f"\ncommand: {command}\n\n{''.join(traceback.format_exception(e))}")
+    name = f"intraxl-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    for folder in (Path(click.get_app_dir("intraxl")) / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+            return folder / name
+        except OSError:
+            continue
+    return None
+
+
 class _Group(click.Group):
-    """Turns the library's stopping errors into a clear message and exit code 1."""
+    """Turns every error into one `error:` line, never a traceback: the library's stopping
+    errors and a file that cannot be read or written exit 1; anything else is unexpected,
+    logged with its traceback, and exits 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -102,6 +149,18 @@ class _Group(click.Group):
         except IntraxlError as e:
             click.echo(f"error: {e}", err=True)
             ctx.exit(1)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            ctx.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last resort: never a traceback
+            log = _log_unexpected(e, ctx.command_path + " " + (ctx.invoked_subcommand or ""))
+            first = (str(e).splitlines() or [""])[0][:300]
+            click.echo(f"error: unexpected {type(e).__name__}: {first} (details in "
+                       f"{log or 'no log: nowhere to write it'})", err=True)
+            ctx.exit(EXIT_UNEXPECTED)
 
 
 @click.group(cls=_Group)
@@ -132,12 +191,11 @@ def check_mappings(m: Mappings) -> None:
 
 
 @main.command()
-@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@period_option(required=True)
 @click.option("--unit", "units", multiple=True, help="Unit id (repeatable); default all units.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder [default: workbooks/templates/YYYY-MM].")
-@click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
-              help="History database to pre-fill from [default: intraxl.db; or INTRAXL_DB].")
+@db_url_option("History database to pre-fill from")
 @mappings_option
 def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path | None,
              db_url: str | None) -> None:
@@ -167,8 +225,7 @@ def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--period", callback=_period, default=None,
-              help="The period being collected, YYYY-MM: a file for another period is an error.")
+@period_option("The period being collected, YYYY-MM: a file for another period is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report (stable shape).")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path), default=None,
               help="Write a feedback workbook for each invalid file into this folder.")
@@ -231,9 +288,8 @@ def _print_report(report: Any, feedback: Path | None) -> None:
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--db URL, opened as a Store passed as `store`."""
 
-    @click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
-                  help="History database: a SQLite file or a SQLAlchemy URL "
-                       "(postgresql+psycopg://...) [default: intraxl.db; or INTRAXL_DB].")
+    @db_url_option("History database: a SQLite file or a SQLAlchemy URL "
+                   "(postgresql+psycopg://...)")
     @functools.wraps(f)
     def wrapper(*args: Any, db_url: str | None, **kwargs: Any) -> Any:
         from .store import Store
@@ -253,8 +309,7 @@ def _tkr(v: Any) -> str:
 
 @main.command()
 @click.argument("inbox", required=False, type=click.Path(path_type=Path))
-@click.option("--period", callback=_period, default=None,
-              help="The month, YYYY-MM [default: the inbox folder's name].")
+@period_option("The month, YYYY-MM [default: the inbox folder's name].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Master workbook [default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
 @click.option("--strict", is_flag=True,
@@ -341,9 +396,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
 
 
 @main.command()
-@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
-@click.option("--db", "db_url", default=None, envvar="INTRAXL_DB",
-              help="History database [default: intraxl.db; or INTRAXL_DB].")
+@period_option(required=True)
+@db_url_option("History database")
 @click.option("--master", type=click.Path(path_type=Path), default=None,
               help="The master workbook with the controller's texts "
                    "[default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
@@ -377,7 +431,7 @@ def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
 
 @main.command()
 @click.argument("source")
-@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@period_option(required=True)
 @click.option("--inbox", type=click.Path(path_type=Path), default=None,
               help="Where workbooks go [default: workbooks/inbox/YYYY-MM].")
 @click.option("--quarantine", type=click.Path(path_type=Path), default=None,
@@ -431,7 +485,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
 
 
 @main.command()
-@click.option("--period", required=True, callback=_period, help="The month, YYYY-MM.")
+@period_option(required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--drafts", "drafts_dir", type=click.Path(path_type=Path), default=None,
               help="Write reminder and reply e-mails (.eml drafts) into this folder.")
@@ -514,14 +568,14 @@ def history_import(m: Mappings, store: Any, file: Path) -> None:
 @history.command("export")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="A .csv or .parquet file.")
-@click.option("--period", "periods", multiple=True, help="Only this period (repeatable).")
+@period_option("Only this period, YYYY-MM (repeatable).", multiple=True)
 @db_option
 @mappings_option
-def history_export(m: Mappings, store: Any, out: Path, periods: tuple[str, ...]) -> None:
+def history_export(m: Mappings, store: Any, out: Path, periods: tuple[Period, ...]) -> None:
     """Write the stored facts (latest accepted per unit and period) for BI tools."""
     from .history import export_history
 
-    n = export_history(store, m, out, list(periods) or None)
+    n = export_history(store, m, out, [str(p) for p in periods] or None)
     console.print(f"wrote {out}: {n} facts")
 
 

@@ -2,7 +2,9 @@
 
 The tidy shape is the master workbook's `Data` table: `Period, Enhet-ID, Enhet, Tabell, ID,
 Fält, Värde`, one fact a row (`Enhet` is informational). Imported values go through the same
-rules as a submitted template; a file with any error is not imported at all.
+rules as a submitted template; a file with any error is not imported at all. In CSV, text
+that a spreadsheet would run as a formula is written with a leading ' (`csv_text`), taken
+off again on import.
 """
 
 from __future__ import annotations
@@ -29,13 +31,29 @@ from .validate.values import coerce
 
 COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
 VALUE_COL = COLUMNS.index("Värde")
+# A CSV cell starting with one of these is run as a formula by a spreadsheet (CSV injection:
+# OWASP's list). Such text is written with a leading ', as is text starting with ' itself,
+# so that reading the export back strips exactly what was added.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
+
+
+def csv_text(text: str) -> str:
+    """Text as written to a CSV cell: shown as text, never run, by a spreadsheet."""
+    return TEXT_MARK + text if text.startswith((*FORMULA_START, TEXT_MARK)) else text
+
+
+def from_csv_text(text: str) -> str:
+    """The text a CSV cell written by `csv_text` holds."""
+    marked = text.startswith(TEXT_MARK) and text[1:].startswith((*FORMULA_START, TEXT_MARK))
+    return text[1:] if marked else text
 
 
 def _read_rows(path: Path) -> list[list[Any]]:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
         try:
             wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
-            if "Data" in wb.table_names:
+            if "Data" in (wb.table_names or []):
                 t = wb.get_table_by_name("Data")
                 return [list(t.columns)] + t.to_python()
             return wb.get_sheet_by_index(0).to_python()
@@ -43,15 +61,18 @@ def _read_rows(path: Path) -> list[list[Any]]:
             raise IntraxlError(f"{path}: cannot read the workbook ({e})") from e
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
-            sample = f.read(4096)
+            # The delimiter is the header row's (csv.Sniffer guessed ' for the quote
+            # character of a file whose texts start with the ' of `csv_text`).
+            header = f.readline()
             f.seek(0)
-            try:
-                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            return list(csv.reader(f, dialect))
+            delimiter = max(",;\t", key=header.count)
+            rows = list(csv.reader(f, delimiter=delimiter))
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise IntraxlError(f"{path}: cannot read the CSV file ({e})") from e
+    for row in rows[1:]:
+        if len(row) > VALUE_COL:
+            row[VALUE_COL] = from_csv_text(row[VALUE_COL])
+    return rows
 
 
 def _csv_value(v: Any) -> Any:
@@ -126,11 +147,15 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
                     "redan på en tidigare rad.", line, 4)
             continue
         seen.add(key)
-        raw = _csv_value(row[VALUE_COL])
+        cell = row[VALUE_COL]
+        raw = _csv_value(cell)
         if raw is None:
             problem("missing-value", "Värde saknas.", line, VALUE_COL)
             continue
         value, issue = coerce(m, table, rid, field, raw)
+        if isinstance(value, str) and isinstance(cell, str):
+            # A text field: the text as written ('007', '1 234,5'), not a number read from it.
+            value, issue = coerce(m, table, rid, field, cell)
         if issue:
             problem(issue.code, issue.message, line, VALUE_COL, issue.severity)
         if value is not None:
@@ -156,7 +181,8 @@ def import_history(path: str | Path, m: Mappings,
         submission=Submission(template_version="historik", period=period, unit_id=unit,
                               facts=facts)), source="import")
         for (period, unit), facts in sorted(grouped.items())]
-    results = store.record(items)
+    with store.run_lock():
+        results = store.record(items)
     summary["nya"] = sum(new for _, new in results)
     return issues, summary
 
@@ -183,7 +209,7 @@ def export_history(store: Store, m: Mappings, out: str | Path,
     elif out.suffix.lower() == ".csv":
         tidy["Värde"] = tidy["Värde"].map(
             lambda v: v.isoformat() if isinstance(v, dt.date) else f"{v:.15g}"
-            if isinstance(v, float) else v)
+            if isinstance(v, float) else csv_text(str(v)))
         tidy.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     else:
         raise IntraxlError(f"{out}: export writes .csv or .parquet")

@@ -175,25 +175,26 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
     files = expand_paths([inbox])
     if on_files:
         on_files(len(files))
-    plan = _plan(files, period, m, store)
-    if progress and plan.reused:
-        progress(len(plan.reused))
-    validated: dict[Path, FileReport] = {}
-    for chunk in validate_chunks(plan.to_validate, m, period):
-        # Stored while the worker processes validate the next chunks.
-        store.record([Received(r) for r in chunk], rules=m.fingerprint)
-        _load_report_modules()
-        validated.update((Path(r.file), r) for r in chunk)
-        if progress:
-            progress(len(chunk))
-    reports = [plan.reused.get(f) or validated[f] for f in files]
-    from .master import KEEP_PREVIOUS, write_master
+    with store.run_lock():  # one run at a time on a database (and its master)
+        plan = _plan(files, period, m, store)
+        if progress and plan.reused:
+            progress(len(plan.reused))
+        validated: dict[Path, FileReport] = {}
+        for chunk in validate_chunks(plan.to_validate, m, period):
+            # Stored while the worker processes validate the next chunks.
+            store.record([Received(r) for r in chunk], rules=m.fingerprint)
+            _load_report_modules()
+            validated.update((Path(r.file), r) for r in chunk)
+            if progress:
+                progress(len(chunk))
+        reports = [plan.reused.get(f) or validated[f] for f in files]
+        from .master import KEEP_PREVIOUS, write_master
 
-    report = consolidated(m, period, store, {r.sha256 for r in reports})
-    master = write_master(report, out, created, pdf, force,
-                          KEEP_PREVIOUS if keep is None else keep)
-    return RunResult(period, reports, report, master, plan.new, plan.changed,
-                     len(plan.reused), plan.revalidated)
+        report = consolidated(m, period, store, {r.sha256 for r in reports})
+        master = write_master(report, out, created, pdf, force,
+                              KEEP_PREVIOUS if keep is None else keep)
+        return RunResult(period, reports, report, master, plan.new, plan.changed,
+                         len(plan.reused), plan.revalidated)
 
 
 def consolidated(m: Mappings, period: Period, store: Store,

@@ -9,6 +9,7 @@ import email
 import email.utils
 import io
 import json
+import os
 import shutil
 import zipfile
 from email import policy
@@ -42,13 +43,18 @@ def example(unit_id: str) -> Path:
 
 
 def eml(sender: str, attachments: list[tuple[str, bytes]], n: int, *, subject: str = "",
-        headers: dict[str, str] | None = None) -> bytes:
+        headers: dict[str, str] | None = None, sent: dt.datetime | None = None) -> bytes:
+    """A message as our mail server keeps it: received (the topmost Received header) on
+    2023-03-06 at 09:00 + n minutes UTC, sent (Date) then too unless `sent` says."""
+    received = dt.datetime(2023, 3, 6, 9, 0, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=n)
     msg = EmailMessage()
+    msg["Received"] = (f"from mail.example.se (mail.example.se [192.0.2.{n % 250}]) by "
+                       f"mx.intraservice.example.se with ESMTPS id {n:06d}; "
+                       f"{email.utils.format_datetime(received)}")
     msg["From"] = sender
     msg["To"] = MAILBOX
     msg["Subject"] = subject or f"Månadsuppföljning februari ({n})"
-    msg["Date"] = email.utils.format_datetime(
-        dt.datetime(2023, 3, 6, 9, 0, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=n))
+    msg["Date"] = email.utils.format_datetime(sent or received)
     msg["Message-ID"] = f"<intraxl-test-{n}@intraservice.example.se>"
     for k, v in (headers or {}).items():
         msg[k] = v
@@ -344,3 +350,51 @@ def test_damaged_messages_never_raise():
             assert mail.problem is None or mail.raw == data
 
     check()
+
+
+def _hr_v2(mappings, tmp_path) -> bytes:
+    return write_hr(mappings, tmp_path / "hr-v2.xlsx", set_cell(
+        "Ekonomi", "kostnad.totalt", "Utfall ack", 25000)).read_bytes()
+
+
+def test_the_newer_submission_is_the_one_the_server_received_last(mappings, tmp_path):
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    hr = "hr.rapport@intraservice.example.se"
+    # The first version, from a sender whose clock (or hand) puts its Date in the future.
+    (mails / "1.eml").write_bytes(eml(hr, [("hr-v1.xlsx", example("gt-hr").read_bytes())], 1,
+                                      sent=dt.datetime(2023, 3, 20, tzinfo=dt.timezone.utc)))
+    (mails / "2.eml").write_bytes(eml(hr, [("hr-v2.xlsx", _hr_v2(mappings, tmp_path))], 5))
+    # A message saved without Received headers: when the file was saved, not its Date.
+    bare = email.message_from_bytes(eml("ekonomi.rapport@intraservice.example.se", [(
+        "ek.xlsx", example("gt-ekonomi").read_bytes())], 7, sent=dt.datetime(
+            2030, 1, 1, tzinfo=dt.timezone.utc)), policy=policy.default)
+    del bare["Received"]
+    (mails / "3.eml").write_bytes(bytes(bare))
+    saved = dt.datetime(2023, 3, 6, 10, 30, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(mails / "3.eml", (saved, saved))
+    assert collect(tmp_path, mails).exit_code == 0
+    received = {a["file_name"]: str(a["received_at"])[:19]
+                for a in rows(tmp_path / "intraxl.db", "attachments")}
+    assert received == {"hr-v1.xlsx": "2023-03-06 09:01:00", "hr-v2.xlsx": "2023-03-06 09:05:00",
+                        "ek.xlsx": "2023-03-06 10:30:00"}
+    units, _ = status(tmp_path)
+    assert units["gt-hr"]["file"] == "hr-v2.xlsx" and units["gt-hr"]["superseded"] == 1
+
+
+def test_only_our_own_servers_authentication_results_count(mappings, tmp_path):
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    hr = "hr.rapport@intraservice.example.se"
+    verdicts = {  # authserv-id: the header's first word
+        "theirs": "mx.evil.example; dmarc=fail (p=reject) header.from=intraservice.example.se",
+        "ours": "MX.Intraservice.Example.SE 1; spf=pass; dkim=fail header.d=example.se",
+    }
+    for n, (name, header) in enumerate(verdicts.items(), start=1):
+        (mails / f"{name}.eml").write_bytes(eml(hr, [(f"{name}.xlsx", example(
+            "gt-hr").read_bytes())], n, headers={"Authentication-Results": header}))
+    assert collect(tmp_path, mails).exit_code == 0
+    got = {a["file_name"]: (a["status"], a["code"])
+           for a in rows(tmp_path / "intraxl.db", "attachments")}
+    assert got == {"theirs.xlsx": ("inbox", None),
+                   "ours.xlsx": ("quarantine", "unverified-sender")}

@@ -3,6 +3,7 @@ certificate made for the test, holding the month's messages (put there by IMAP A
 
 from __future__ import annotations
 
+import datetime as dt
 import imaplib
 import os
 import shutil
@@ -15,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from .test_collect import EXAMPLES, assert_same_master_as_examples, eml, rows, run, status
+from .test_collect import (
+    EXAMPLES,
+    _hr_v2,
+    assert_same_master_as_examples,
+    eml,
+    example,
+    rows,
+    run,
+    status,
+)
 
 USER, PASSWORD = "ekonomi", "hemligt lösen"
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -39,6 +49,10 @@ userdb {{
   args = uid=nobody gid=nogroup home={d}/mail/%u
 }}
 mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
 service imap-login {{
   chroot =
   inet_listener imap {{
@@ -105,12 +119,15 @@ def _login(server) -> imaplib.IMAP4_SSL:
     return conn
 
 
-def _mailbox(server, folder: str, messages: list[bytes], old: list[bytes] = ()) -> str:
-    """A folder holding `messages` (received now) and `old` (received in December 2022)."""
+def _mailbox(server, folder: str, messages: list[bytes], old: list[bytes] = (),
+             dated: list[tuple[bytes, dt.datetime]] = ()) -> str:
+    """A folder holding `messages` (received now), `old` (received in December 2022) and
+    `dated` (received when each says)."""
     conn = _login(server)
     conn.create(folder)
     december = imaplib.Time2Internaldate(time.mktime((2022, 12, 1, 12, 0, 0, 0, 0, -1)))
-    for m, when in [(m, None) for m in messages] + [(m, december) for m in old]:
+    for m, when in [(m, None) for m in messages] + [(m, december) for m in old] + [
+            (m, imaplib.Time2Internaldate(t)) for m, t in dated]:
         typ, _ = conn.append(folder, None, when, m)
         assert typ == "OK"
     conn.logout()
@@ -191,3 +208,47 @@ def test_wrong_password_and_untrusted_certificate_are_clear_errors(server, tmp_p
     result = _collect(tmp_path, url)
     assert result.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in result.output
     assert not (tmp_path / "inbox").exists()
+
+
+def test_a_folder_with_a_swedish_name(mappings, server, tmp_path, monkeypatch):
+    # 'INBOX/Månadsrapporter' as IMAP spells it (RFC 3501 5.1.3): å is U+00E5, '&AOU-'
+    url = _mailbox(server, "INBOX/M&AOU-nadsrapporter", _month(mappings)[:2])
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))
+    monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
+    swedish = f"imaps://{USER}@127.0.0.1:{server['port']}/INBOX/Månadsrapporter"
+    result = _collect(tmp_path, swedish)
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "inbox").iterdir())) == 2
+    log = rows(tmp_path / "intraxl.db", "attachments")
+    assert {a["source"] for a in log} == {swedish}
+    assert url.endswith("/INBOX/M&AOU-nadsrapporter")
+
+
+@pytest.mark.parametrize("name, spelt", [
+    ("~peter/mail/台北/日本語", '"~peter/mail/&U,BTFw-/&ZeVnLIqe-"'),  # RFC 3501's example
+    ("Fakturor & räkningar", '"Fakturor &- r&AOQ-kningar"'), ("INBOX", '"INBOX"'),
+    ('a "b" \\ c', '"a \\"b\\" \\\\ c"')])
+def test_folder_names_in_modified_utf7(name, spelt):
+    from intraxl.collect.mail import imap_folder_name
+
+    assert imap_folder_name(name) == spelt
+
+
+def test_the_newer_submission_is_the_one_the_server_received_last(mappings, server, tmp_path,
+                                                                  monkeypatch):
+    hr, utc = "hr.rapport@intraservice.example.se", dt.timezone.utc
+    # The messages' own headers (Received at 09:59 and 09:01, Date) say the opposite of
+    # when the server took them in (INTERNALDATE): the server is believed.
+    v1 = eml(hr, [("hr-v1.xlsx", example("gt-hr").read_bytes())], 59)
+    v2 = eml(hr, [("hr-v2.xlsx", _hr_v2(mappings, tmp_path))], 1)
+    url = _mailbox(server, "Ordning", [], dated=[
+        (v1, dt.datetime(2023, 3, 6, 8, 0, tzinfo=utc)),
+        (v2, dt.datetime(2023, 3, 7, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))))])
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))
+    monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
+    assert _collect(tmp_path, url).exit_code == 0
+    received = {a["file_name"]: str(a["received_at"])[:19]
+                for a in rows(tmp_path / "intraxl.db", "attachments")}
+    assert received == {"hr-v1.xlsx": "2023-03-06 08:00:00", "hr-v2.xlsx": "2023-03-07 06:30:00"}
+    units, _ = status(tmp_path)
+    assert units["gt-hr"]["file"] == "hr-v2.xlsx" and units["gt-hr"]["superseded"] == 1

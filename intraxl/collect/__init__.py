@@ -25,7 +25,7 @@ from ..periods import Period
 from ..reader.package import MAX_FILE_BYTES
 from ..store import Received, Store
 from ..validate import FileReport, validate_file
-from .mail import Attachment, Mail, MailboxUrl, read_folder, read_imap
+from .mail import Attachment, Mail, MailboxUrl, auth_failure, read_folder, read_imap
 
 # Attachments these issues are found in never reach the inbox: not a workbook, or unsafe.
 QUARANTINE_CODES = ("empty-file", "file-too-large", "not-a-workbook", "macro-enabled",
@@ -92,9 +92,10 @@ def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, s
         for issue in report.issues:
             if issue.code in QUARANTINE_CODES:
                 return issue.code, issue.message, unit
-    if mail.auth_failed:
+    failed = auth_failure(mail.auth_results, m.organisation.authserv_ids)
+    if failed:
         return ("unverified-sender", f"Mottagande e-postserver underkände avsändaren "
-                f"{mail.sender} ({mail.auth_failed}): meddelandet kan vara förfalskat.", unit)
+                f"{mail.sender} ({failed}): meddelandet kan vara förfalskat.", unit)
     if not senders_units:
         return ("unknown-sender", f"Avsändaren {mail.sender or '(saknas)'} är inte registrerad "
                 "för någon enhet.", unit)
@@ -123,6 +124,7 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
     if store.attachment_seen(mail.message_id, att.file_name, sha):
         return Collected(mail, att.file_name, "seen")
     report = None
+    reason: str | None
     if len(att.data) > MAX_FILE_BYTES:
         code, reason, unit = ("file-too-large", f"Bilagan är {len(att.data) / 1e6:.0f} MB, "
                               f"större än gränsen {MAX_FILE_BYTES / 1e6:.0f} MB.",
@@ -164,28 +166,30 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
 def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
             inbox: str | Path, quarantine: str | Path, source: str,
             progress: Callable[[Collected], None] | None = None) -> list[Collected]:
-    """Take every attachment of `mails` into `inbox` or `quarantine`; see the module text."""
+    """Take every attachment of `mails` into `inbox` or `quarantine`; see the module text.
+    One collect at a time on a database: another waits for this one (`Store.run_lock`)."""
     inbox, quarantine = Path(inbox), Path(quarantine)
-    out = []
-    for mail in mails:
-        if mail.problem is not None:
-            att = Attachment(Path(mail.origin).name or "meddelande.eml", mail.raw)
-            sha = hashlib.sha256(att.data).hexdigest()
-            if store.attachment_seen(mail.message_id, att.file_name, sha):
-                items = [Collected(mail, att.file_name, "seen")]
+    with store.run_lock():
+        out = []
+        for mail in mails:
+            if mail.problem is not None:
+                att = Attachment(Path(mail.origin).name or "meddelande.eml", mail.raw)
+                sha = hashlib.sha256(att.data).hexdigest()
+                if store.attachment_seen(mail.message_id, att.file_name, sha):
+                    items = [Collected(mail, att.file_name, "seen")]
+                else:
+                    items = [Collected(mail, att.file_name, QUARANTINE, "",
+                                       _place(quarantine, att.file_name, "", mail, att.data),
+                                       "unreadable-message", "E-postmeddelandet kan inte läsas "
+                                       f"({mail.problem[:200]}).")]
+                    _log(store, period, source, items[0], att.data, sha)
             else:
-                items = [Collected(mail, att.file_name, QUARANTINE, "",
-                                   _place(quarantine, att.file_name, "", mail, att.data),
-                                   "unreadable-message", "E-postmeddelandet kan inte läsas "
-                                   f"({mail.problem[:200]}).")]
-                _log(store, period, source, items[0], att.data, sha)
-        else:
-            items = [_take(m, period, store, mail, att, inbox, quarantine, source)
-                     for att in mail.attachments]
-        for item in items:
-            out.append(item)
-            if progress:
-                progress(item)
+                items = [_take(m, period, store, mail, att, inbox, quarantine, source)
+                         for att in mail.attachments]
+            for item in items:
+                out.append(item)
+                if progress:
+                    progress(item)
     return out
 
 

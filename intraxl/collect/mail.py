@@ -5,17 +5,19 @@ Only reads; never marks, moves or deletes a message. Header values are untrusted
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email.utils
 import hashlib
 import imaplib
+import re
 import ssl
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
 
 from ..errors import IntraxlError
@@ -36,9 +38,9 @@ class Mail:
     message_id: str
     sender: str  # the bare address, lower case; '' when there is none
     subject: str
-    received_at: dt.datetime  # naive UTC
+    received_at: dt.datetime  # naive UTC, by the receiving server's clock (see `parse_eml`)
     attachments: list[Attachment] = field(default_factory=list)
-    auth_failed: str | None = None  # e.g. "dmarc=fail", from Authentication-Results
+    auth_results: list[str] = field(default_factory=list)  # Authentication-Results, topmost first
     problem: str | None = None  # the message itself could not be read
     raw: bytes = b""  # kept only when the message cannot be read (it goes to quarantine)
 
@@ -65,26 +67,50 @@ def _unreadable(origin: str, data: bytes, error: Exception) -> Mail:
                 received_at=_utc(None), problem=f"{type(error).__name__}: {error}", raw=data)
 
 
-def _auth_failure(results: list[str]) -> str | None:
-    """A failed SPF/DKIM/DMARC verdict stamped by the receiving server, if any."""
+def auth_failure(results: list[str], authserv_ids: list[str]) -> str | None:
+    """A failed SPF/DKIM/DMARC verdict in an Authentication-Results header stamped by one
+    of our own receiving servers (its authserv-id, the header's first word, in
+    `authserv_ids`), if any. Any other such header may have been written by the sender."""
+    ours = {a.lower() for a in authserv_ids}
     for header in results:
+        words = header.split(";", 1)[0].split()
+        if not words or words[0].lower() not in ours:
+            continue
         for verdict in ("dmarc=fail", "spf=fail", "dkim=fail"):
             if verdict in header.lower():
                 return verdict
     return None
 
 
-def parse_eml(data: bytes, origin: str) -> Mail:
+def _server_time(received: list[str]) -> dt.datetime | None:
+    """The time in the topmost Received header: the one our receiving server added last (a
+    sender can add Received headers only below it)."""
+    if not received:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(received[0].rpartition(";")[2].strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _headers(msg: Any, name: str) -> list[str]:
+    """Every `name` header of a message (None: no headers), topmost first."""
+    return [str(h) for h in msg.get_all(name) or []] if msg is not None else []
+
+
+def parse_eml(data: bytes, origin: str, received_at: dt.datetime | None = None,
+              saved_at: dt.datetime | None = None) -> Mail:
+    """A message. Its received time is the receiving server's, never the sender's `Date:`:
+    `received_at` when the server says it apart from the message (IMAP's INTERNALDATE),
+    else the topmost Received header's, else `saved_at` (when the file was saved)."""
     try:
         msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore
-        date = msg["Date"]
-        received = getattr(date, "datetime", None) if date is not None else None
         mail = Mail(origin=origin,
                     message_id=str(msg["Message-ID"] or "").strip() or _fallback_id(data),
                     sender=_address(str(msg["From"] or "")), subject=str(msg["Subject"] or ""),
-                    received_at=_utc(received),
-                    auth_failed=_auth_failure([str(h) for h in
-                                               msg.get_all("Authentication-Results") or []]))
+                    received_at=_utc(received_at or _server_time(_headers(msg, "Received"))
+                                     or saved_at),
+                    auth_results=_headers(msg, "Authentication-Results"))
         for part in msg.walk():
             if part.is_multipart():
                 continue
@@ -92,27 +118,32 @@ def parse_eml(data: bytes, origin: str) -> Mail:
             if not name:  # the text, or an image in it: not an attachment
                 continue
             payload = part.get_payload(decode=True)
-            mail.attachments.append(Attachment(Path(name).name, payload or b""))
+            mail.attachments.append(Attachment(
+                Path(name).name, payload if isinstance(payload, bytes) else b""))
         return mail
     except Exception as e:  # noqa: BLE001 - an e-mail is untrusted input
         return _unreadable(origin, data, e)
 
 
 def parse_msg(path: Path) -> Mail:
-    """An Outlook .msg file (extract-msg)."""
+    """An Outlook .msg file (extract-msg). Its received time is the topmost Received header's
+    of the transport headers, else the delivery time Outlook's store recorded, else when
+    the file was saved; never the sender's `Date:`."""
     import extract_msg
 
     data = path.read_bytes()
     try:
-        msg = extract_msg.openMsg(str(path), delayAttachments=False)
+        msg: Any = extract_msg.openMsg(str(path), delayAttachments=False)  # a Message
         try:
             header = msg.header
-            results = header.get_all("Authentication-Results") if header is not None else None
-            date = msg.date if isinstance(msg.date, dt.datetime) else None
+            delivered = getattr(msg, "receivedTime", None)  # when the server delivered it
+            delivered = delivered if isinstance(delivered, dt.datetime) else None
             mail = Mail(origin=str(path),
                         message_id=(msg.messageId or "").strip() or _fallback_id(data),
                         sender=_address(msg.sender), subject=msg.subject or "",
-                        received_at=_utc(date), auth_failed=_auth_failure(results or []))
+                        received_at=_utc(_server_time(_headers(header, "Received")) or
+                                         delivered or _saved_at(path)),
+                        auth_results=_headers(header, "Authentication-Results"))
             for a in msg.attachments:
                 name = a.getFilename() if hasattr(a, "getFilename") else None
                 if name and isinstance(a.data, bytes):
@@ -124,13 +155,29 @@ def parse_msg(path: Path) -> Mail:
         return _unreadable(str(path), data, e)
 
 
+def _saved_at(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+
+
 def read_folder(folder: Path) -> Iterator[Mail]:
     """Every .eml and .msg file in `folder` (and below), in name order."""
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in MAIL_SUFFIXES):
         if path.suffix.lower() == ".msg":
             yield parse_msg(path)
         else:
-            yield parse_eml(path.read_bytes(), str(path))
+            yield parse_eml(path.read_bytes(), str(path), saved_at=_saved_at(path))
+
+
+def _internaldate(response: bytes) -> dt.datetime | None:
+    """The INTERNALDATE of a FETCH response ("06-Mar-2023 09:00:00 +0100"): when the server
+    received the message."""
+    found = re.search(rb'INTERNALDATE "([^"]+)"', response)
+    if found is None:
+        return None
+    try:  # RFC 2822's form but for the date's dashes, which parsedate does not take
+        return email.utils.parsedate_to_datetime(found.group(1).decode().replace("-", " ", 2))
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -159,6 +206,30 @@ class MailboxUrl:
                 f"{self.folder}")
 
 
+def imap_folder_name(name: str) -> str:
+    """A folder name as IMAP spells it (RFC 3501 5.1.3, modified UTF-7), quoted:
+    'INBOX/Månadsrapporter' -> '"INBOX/M&AOU-nadsrapporter"'. Printable ASCII stands for
+    itself ('&' as '&-'); every run of other characters is '&', its UTF-16 in base64 with
+    ',' for '/' and no padding, and '-'."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            coded = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii")
+            out.append("&" + coded.rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            end_run()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    end_run()
+    return '"' + "".join(out).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
               timeout: float = 60) -> Iterator[Mail]:
     """Every message in the mailbox folder (received on or after `since`), read-only:
@@ -181,19 +252,21 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
         except imaplib.IMAP4.error as e:
             raise IntraxlError(f"{box}: login refused for {box.user}: "
                                f"{e.args[0] if e.args else e}") from e
-        typ, _ = conn.select(f'"{box.folder}"', readonly=True)
+        typ, _ = conn.select(imap_folder_name(box.folder), readonly=True)
         if typ != "OK":
             raise IntraxlError(f"{box}: no folder {box.folder!r}")
         months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                   "Dec")  # IMAP dates are English whatever the locale
         criteria = f"SINCE {since.day}-{months[since.month - 1]}-{since.year}" if since \
             else "ALL"
-        typ, data = conn.uid("SEARCH", None, criteria)
+        typ, data = conn.uid("SEARCH", criteria)
         for uid in (data[0] or b"").split():
-            typ, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            typ, parts = conn.uid("FETCH", uid.decode(), "(INTERNALDATE BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            rest = b" ".join(p[0] if isinstance(p, tuple) else p for p in parts
+                             if isinstance(p, (tuple, bytes)))
             if typ == "OK" and raw is not None:
-                yield parse_eml(raw, f"{box}#{uid.decode()}")
+                yield parse_eml(raw, f"{box}#{uid.decode()}", received_at=_internaldate(rest))
     except (OSError, imaplib.IMAP4.error) as e:
         raise IntraxlError(f"{box}: {e}") from e
     finally:
@@ -203,5 +276,5 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
             pass
 
 
-__all__ = ["Attachment", "Mail", "MailboxUrl", "PASSWORD_ENV", "parse_eml", "parse_msg",
-           "read_folder", "read_imap"]
+__all__ = ["Attachment", "Mail", "MailboxUrl", "PASSWORD_ENV", "auth_failure", "imap_folder_name",
+           "parse_eml", "parse_msg", "read_folder", "read_imap"]

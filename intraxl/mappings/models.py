@@ -58,6 +58,9 @@ class Unit(Strict):
 class Organisation(Strict):
     administration: str
     mailbox: Email | None = None  # finance's mailbox: the sender of reminders and replies
+    # The name our receiving mail servers give themselves in the Authentication-Results
+    # headers they add (RFC 8601's authserv-id): only their verdicts on a sender are believed.
+    authserv_ids: list[str] = []
     groups: list[Group] = []
     units: list[Unit] = Field(min_length=1)
 

@@ -239,7 +239,7 @@ def _typed_below(package: Package, sheet: str, last_row: int) -> bool:
     `<dimension>` says, read from the first bytes of its part (where Excel, LibreOffice and
     XlsxWriter write it), else True. Parsing the sheet to learn that costs more."""
     part = package.sheet_parts.get(sheet)
-    found = DIMENSION.search(package.read(part, limit=1024)) if part else None
+    found = DIMENSION.search(package.read(part)[:1024]) if part else None
     return found is None or int(found.group(1)) - 1 > last_row
 
 

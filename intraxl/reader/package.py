@@ -3,20 +3,25 @@
 What arrives by e-mail may be anything: an .xls renamed, a CSV, an encrypted or truncated
 file, a zip bomb, XML with entity tricks. Everything here is bounded: the file size, the
 zip directory's total uncompressed size and ratio are checked before anything is inflated,
-and the few XML parts we parse ourselves are parsed with DTDs and entities forbidden
-(expat with refusing handlers for the small parts, defusedxml for sheets).
+no part may declare a DTD or an entity (whoever parses it), and the few XML parts we parse
+ourselves are parsed with DTDs and entities forbidden (expat with refusing handlers for the
+small parts, defusedxml for sheets).
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
@@ -41,6 +46,15 @@ CT_TEMPLATE = "application/vnd.openxmlformats-officedocument.spreadsheetml.templ
 CT_MACRO = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml",
             "application/vnd.ms-excel.template.macroEnabled.main+xml")
 
+UNSAFE_XML = "Filen innehåller otillåtna XML-konstruktioner (DTD/entiteter) och läses inte."
+DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")  # a DTD, and what only a DTD holds
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
+# Stored bytes (and directory claims) of parts found free of declarations, most recent last:
+# files made from one template share most of their parts byte for byte.
+_CLEAN_PARTS: OrderedDict[tuple[bytes, int, int, int], None] = OrderedDict()
+CLEAN_PARTS_KEPT = 128
+CLEAN_PART_MAX_BYTES = 64 * 1024
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -61,34 +75,41 @@ class Package:
     zip: zipfile.ZipFile
     data: bytes = b""  # the whole file (at most MAX_FILE_BYTES), read once for every reader
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
+    _inflated: dict[str, bytes] = field(default_factory=dict)  # whole parts read so far
 
     def close(self) -> None:
         self.zip.close()
 
-    def read(self, name: str, limit: int | None = None) -> bytes:
-        """A part's bytes (the first `limit` of them), inflated straight from `data`.
-        zipfile's general reader costs ~15 µs a part, a sixth of reading a template; this
-        checks what it checks (local header, size, CRC) for plain and deflated parts and
-        leaves anything else (encrypted, other methods) to zipfile. Raises KeyError when
-        there is no such part, zipfile.BadZipFile when it is damaged."""
+    def read(self, name: str) -> bytes:
+        """A part's bytes, inflated straight from `data` and remembered (the package checks
+        and the reader both read the sheets). zipfile's general reader costs ~15 µs a part,
+        a sixth of reading a template; this checks what it checks (local header, size, CRC)
+        for plain and deflated parts and leaves anything else (encrypted, other methods) to
+        zipfile. Raises KeyError when there is no such part, zipfile.BadZipFile when it is
+        damaged."""
+        if name in self._inflated:
+            return self._inflated[name]
         info = self.zip.getinfo(name)
+        raw = self.stored(info)
+        if raw is None:
+            out = self.zip.read(info)
+        else:
+            out = raw if info.compress_type == zipfile.ZIP_STORED else \
+                zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+            if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+                raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
+        self._inflated[name] = out
+        return out
+
+    def stored(self, info: zipfile.ZipInfo) -> bytes | None:
+        """A plain or deflated part's bytes as stored in `data`; None for anything else."""
         start = info.header_offset
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
                 info.flag_bits & 1 or self.data[start:start + 4] != ZIP_MAGIC:
-            if limit is None:
-                return self.zip.read(info)
-            with self.zip.open(info) as f:
-                return f.read(limit)
+            return None
         name_len, extra_len = struct.unpack_from("<HH", self.data, start + 26)
         begin = start + 30 + name_len + extra_len
-        raw = self.data[begin:begin + info.compress_size]
-        want = info.file_size if limit is None else min(limit, info.file_size)
-        out = raw[:want] if info.compress_type == zipfile.ZIP_STORED else \
-            zlib.decompressobj(-15).decompress(raw, want + 1)
-        if len(out) < want or (limit is None and (
-                len(out) > want or zlib.crc32(out) != info.CRC)):
-            raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
-        return out[:want]
+        return self.data[begin:begin + info.compress_size]
 
 
 def _reject(code: str, message: str) -> PackageRejected:
@@ -125,7 +146,7 @@ class _UnsafeXml(Exception):
     pass
 
 
-def _forbid(*_: object) -> None:
+def _forbid(*_: object) -> NoReturn:
     raise _UnsafeXml
 
 
@@ -148,10 +169,10 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
     try:
         data = pkg.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
-        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
+        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}") from e
     except KeyError:
         raise _reject("corrupt-file", f"Filen saknar delen {name}; den är inte en giltig "
-                      "Excel-arbetsbok.")
+                      "Excel-arbetsbok.") from None
     return _parse_part(data, name)
 
 
@@ -175,13 +196,82 @@ def _parse_part(data: bytes, name: str) -> _Doc:
     try:
         parser.Parse(data, True)
     except _UnsafeXml:
-        raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
-                      "(DTD/entiteter) och läses inte.")
+        raise _reject("unsafe-xml", UNSAFE_XML) from None
     except (expat.ExpatError, ValueError) as e:
-        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}")
+        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}") from e
     if not elements:
         raise _reject("corrupt-file", f"Filens del {name} är tom.")
     return _Doc(elements[0][0], tuple(elements))
+
+
+class _Root(Exception):
+    """The root element began: the prolog, where a DTD can be, is over."""
+
+
+def _stop(*_: object) -> NoReturn:
+    raise _Root
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether a part is XML in UTF-8, what spreadsheet applications write: the only
+    encoding in which a declaration is sure to show as the bytes `<!DOCTYPE`."""
+    head = data[3:1024] if data.startswith(codecs.BOM_UTF8) else data[:1024]
+    if b"\x00" in head or not head.lstrip(b" \t\r\n").startswith(b"<"):
+        return False
+    if not head.startswith(b"<?xml"):
+        return True
+    end = head.find(b"?>")
+    found = _ENCODING.search(head, 0, end) if end > 0 else None
+    return end > 0 and (found is None or found.group(1).lower() in (b"utf-8", b"utf8"))
+
+
+def declares_dtd(data: bytes) -> bool:
+    """Whether an XML part declares a DTD or an entity. A byte scan settles the usual case:
+    a UTF-8 part in which neither `<!DOCTYPE` nor `<!ENTITY` occurs. Anything else is
+    parsed up to its root element: a part in another encoding (UTF-16, where the scan is
+    blind) or with those bytes (perhaps only in a comment). A part that does not parse is
+    unsafe when the bytes were seen (an image without them is no XML at all)."""
+    seen = any(d in data for d in DECLARATIONS)
+    if not seen and _utf8(data):
+        return False
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _forbid
+    parser.EntityDeclHandler = _forbid
+    parser.UnparsedEntityDeclHandler = _forbid
+    parser.StartElementHandler = _stop
+    try:
+        parser.Parse(data, True)
+    except _UnsafeXml:
+        return True
+    except _Root:
+        return False
+    except (expat.ExpatError, ValueError, LookupError):
+        pass
+    return seen
+
+
+def _check_declarations(pkg: Package, infos: list[zipfile.ZipInfo]) -> None:
+    """Every part, whoever parses it: no DTD or entity declaration anywhere (calamine's
+    parser expands no entities either; this turns such a file into a clear issue)."""
+    for info in infos:
+        if not info.file_size:
+            continue
+        raw = pkg.stored(info)
+        key = (raw, info.compress_type, info.file_size, info.CRC) \
+            if raw is not None and len(raw) <= CLEAN_PART_MAX_BYTES else None
+        if key is not None and key in _CLEAN_PARTS:
+            _CLEAN_PARTS.move_to_end(key)
+            continue
+        try:
+            data = pkg.read(info.filename)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
+            raise _reject("corrupt-file", f"Filens del {info.filename} är skadad: {e}") from e
+        if declares_dtd(data):
+            raise _reject("unsafe-xml", UNSAFE_XML)
+        if key is not None:
+            _CLEAN_PARTS[key] = None
+            if len(_CLEAN_PARTS) > CLEAN_PARTS_KEPT:
+                _CLEAN_PARTS.popitem(last=False)
 
 
 def inspect(path: Path, data: bytes | None = None) -> Package:
@@ -202,7 +292,7 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
-                      "Skicka den igen.")
+                      "Skicka den igen.") from None
     package = Package(zf, data)
     try:
         _inspect_zip(package)
@@ -234,18 +324,7 @@ def _inspect_zip(pkg: Package) -> None:
                       "Excel-arbetsbok (.xlsx).")
     if "[Content_Types].xml" not in names:
         raise _reject("not-a-workbook", "Filen är en zip-fil men inte en Excel-arbetsbok.")
-    # The shared parts that calamine parses (the sheets are checked in special_cells, the
-    # parts below are parsed with defusedxml): no DTDs, no entities. calamine's XML parser
-    # expands no entities either; this check turns such a file into a clear issue.
-    for info in infos:
-        if info.file_size and info.filename in ("xl/sharedStrings.xml", "xl/styles.xml"):
-            try:
-                start = pkg.read(info.filename, limit=4096)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
-                raise _reject("corrupt-file", f"Filens del {info.filename} är skadad: {e}")
-            if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
-                raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
-                              "(DTD/entiteter) och läses inte.")
+    _check_declarations(pkg, infos)
 
     types = _parse_xml(pkg, "[Content_Types].xml")
     workbook_part = None
@@ -278,9 +357,9 @@ def _inspect_zip(pkg: Package) -> None:
                 posixpath.normpath(posixpath.join(base, target))
             targets[rel.get("Id")] = part
     for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
-        part = targets.get(sheet.get(f"{{{NS_REL}}}id"))
-        if part:
-            pkg.sheet_parts[sheet.get("name", "")] = part
+        sheet_part = targets.get(sheet.get(f"{{{NS_REL}}}id", ""))
+        if sheet_part:
+            pkg.sheet_parts[sheet.get("name", "")] = sheet_part
 
 
 def _workbook_from_root_rels(pkg: Package) -> str:
@@ -288,7 +367,7 @@ def _workbook_from_root_rels(pkg: Package) -> str:
         rels = _parse_xml(pkg, "_rels/.rels")
     except PackageRejected:
         raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
-                      "paketet).")
+                      "paketet).") from None
     for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
             return rel.get("Target", "").lstrip("/")
@@ -296,27 +375,29 @@ def _workbook_from_root_rels(pkg: Package) -> str:
                   "paketet).")
 
 
-def _has_formula(data: bytes) -> bool:
-    """Whether a sheet's XML holds an <f> element, in one scan: data validations'
-    <formula1> and <formula2> are not formulas."""
-    i = data.find(b"<f")
-    while i >= 0:
-        if data[i + 2:i + 3] in (b">", b" ", b"/"):
-            return True
-        i = data.find(b"<f", i + 2)
+def _may_be_special(data: bytes) -> bool:
+    """Whether a sheet's XML may hold an error cell or a formula: a few plain substring scans
+    that never miss one (a regex or a parse costs several times more); a hit is then
+    parsed. An error cell's type is the value e in either quote style; a formula is an <f>
+    element, perhaps with a prefix (<x:f>). Data validations' <formula1> and <formula2> are
+    not formulas."""
+    if b'"e"' in data or b"'e'" in data:
+        return True
+    for tag in (b"<f", b":f"):
+        i = data.find(tag)
+        while i >= 0:
+            if data[i + 2:i + 3] in (b">", b"/", b" ", b"\t", b"\r", b"\n"):
+                return True
+            i = data.find(tag, i + 2)
     return False
 
 
 def special_cells(pkg: Package, sheet_part: str) -> dict[str, tuple[str, str | None]]:
     """Cells whose value calamine cannot tell us: Excel errors and formulas without a stored
     value. {A1 ref: ("error", "#REF!") | ("formula", None)}. Sheets with neither (the normal
-    case) cost two scans of the raw bytes."""
+    case) cost a few scans of the raw bytes."""
     data = pkg.read(sheet_part)
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-        raise _reject("unsafe-xml", "Filen innehåller otillåtna XML-konstruktioner "
-                      "(DTD/entiteter) och läses inte.")
-    # Two plain substring scans first (the regex or a parse costs several times more).
-    if not _has_formula(data) and b't="e"' not in data:
+    if not _may_be_special(data):
         return {}
     out: dict[str, tuple[str, str | None]] = {}
     c_tag, f_tag, v_tag = (f"{{{NS_MAIN}}}{t}" for t in ("c", "f", "v"))

@@ -11,24 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from sqlalchemy import and_, create_engine, event, select
+from sqlalchemy import and_, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import IntraxlError
 from ..issues import Issue
 from ..validate.models import FileReport
-from .migrations import migrate
+from .migrations import migrate, migrations_pending
 from .schema import attachments, facts, submissions
 
 if TYPE_CHECKING:  # imported where a frame is made: recording needs none of pandas
     import pandas as pd
 
 DEFAULT_URL = "sqlite:///intraxl.db"
+LOCK_TIMEOUT_ENV = "INTRAXL_LOCK_TIMEOUT"  # seconds a run waits for another run's lock
+LOCK_TIMEOUT = 300.0
+PG_LOCK_KEY = int.from_bytes(b"intraxl", "big")  # the advisory lock's key, in every database
 FACT_COLUMNS = ["period", "unit_id", "table", "id", "field", "value"]
 
 
@@ -184,6 +189,13 @@ def _insert_facts(conn: Any, rows: list[tuple[Any, ...]]) -> None:
                          f"({', '.join([mark] * len(FACT_INSERT_COLUMNS))})", rows)
 
 
+def _lock_timeout() -> float:
+    try:
+        return float(os.environ.get(LOCK_TIMEOUT_ENV) or LOCK_TIMEOUT)
+    except ValueError:
+        raise IntraxlError(f"{LOCK_TIMEOUT_ENV} must be a number of seconds") from None
+
+
 class Store:
     def __init__(self, url: str | None = None):
         self.url = database_url(url)
@@ -191,11 +203,54 @@ class Store:
             self.engine: Engine = create_engine(self.url)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            with self.engine.begin() as conn:
-                self.migrations_applied = migrate(conn)
+            self.migrations_applied: list[str] = []
+            with self.engine.connect() as conn:
+                pending = migrations_pending(conn)
+            if pending:  # a fresh database: two runs must not both set it up
+                with self.run_lock(), self.engine.begin() as conn:
+                    self.migrations_applied = migrate(conn)
         except SQLAlchemyError as e:
             raise IntraxlError(f"cannot open the history database {self.safe_url}: "
                                f"{e.__class__.__name__}: {str(e).splitlines()[0]}") from e
+
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold the database for one run (collect, consolidate, import), so that two runs at
+        once take turns: a file lock beside a SQLite file, an advisory lock on PostgreSQL.
+        Waits up to INTRAXL_LOCK_TIMEOUT seconds (default 300) for another run, then raises
+        IntraxlError."""
+        timeout = _lock_timeout()
+        busy = IntraxlError(f"the history database {self.safe_url} is in use by another "
+                            f"intraxl run; waited {timeout:g} s (try again when it is done)")
+        dialect, database = self.engine.dialect.name, self.engine.url.database
+        if dialect == "sqlite" and database and database != ":memory:":
+            import filelock
+
+            lock = filelock.FileLock(f"{database}.lock")
+            try:
+                lock.acquire(timeout=timeout)
+            except filelock.Timeout:
+                raise busy from None
+            try:
+                yield
+            finally:
+                lock.release()
+        elif dialect == "postgresql":
+            with self.engine.connect() as conn:
+                deadline = time.monotonic() + timeout
+                while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                       {"k": PG_LOCK_KEY}).scalar():
+                    if time.monotonic() >= deadline:
+                        raise busy
+                    time.sleep(0.2)
+                conn.commit()  # the lock is the session's: no transaction left open
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+                    conn.commit()
+        else:
+            yield
 
     @property
     def safe_url(self) -> str:
@@ -346,4 +401,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
-__all__ = ["Received", "Store", "SubmissionRecord", "database_exists", "database_url"]
+__all__ = ["LOCK_TIMEOUT_ENV", "Received", "Store", "SubmissionRecord", "database_exists",
+           "database_url"]

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     select,
     text,
 )
@@ -108,6 +109,14 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0002_attachments", _0002_attachments),
     ("0003_submission_rules", _0003_submission_rules),
 ]
+
+
+def migrations_pending(conn: Connection) -> bool:
+    """Whether any migration is still to be applied (a fresh or older database)."""
+    if not inspect(conn).has_table(migrations_table.name):
+        return True
+    done = set(conn.execute(select(migrations_table.c.name)).scalars())
+    return any(name not in done for name, _ in MIGRATIONS)
 
 
 def migrate(conn: Connection, upto: int | None = None) -> list[str]:

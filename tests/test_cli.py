@@ -1,0 +1,115 @@
+"""The command line's contract: shared options, exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from intraxl.cli import PeriodType, main
+
+from .conftest import EXAMPLES, ROOT
+
+HISTORY = ROOT / "workbooks" / "history" / "2022.csv"
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+def _option(command: click.Command, flag: str) -> click.Parameter | None:
+    return next((p for p in command.params if flag in getattr(p, "opts", [])), None)
+
+
+def test_every_period_and_db_option_is_the_shared_one():
+    with_period = with_db = 0
+    for path, command in _commands(main):
+        period, db = _option(command, "--period"), _option(command, "--db")
+        if period is not None:
+            with_period += 1
+            assert isinstance(period.type, PeriodType), path
+        if db is not None:
+            with_db += 1
+            assert db.envvar == "INTRAXL_DB" and "intraxl.db" in db.help, path
+    assert with_period == 7 and with_db == 7
+
+
+@pytest.mark.parametrize("args", [
+    ["history", "export", "--out", "x.csv"], ["template"], ["validate", str(EXAMPLES)],
+    ["consolidate", str(EXAMPLES)], ["status"], ["collect", "mails"], ["report"]])
+@pytest.mark.parametrize("period", ["2023-13", "2023-2", "februari"])
+def test_a_bad_period_is_a_usage_error_on_every_command(tmp_path, monkeypatch, args, period):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*args, "--period", period, "--db", "h.db"]
+                                if args[0] != "validate" else [*args, "--period", period])
+    assert result.exit_code == 2, result.output
+    assert f"'{period}' is not a period YYYY-MM" in result.output
+    assert not list(tmp_path.iterdir())  # nothing was done: no database, no file
+
+
+def test_history_export_of_some_periods(tmp_path):
+    db = tmp_path / "h.db"
+    assert CliRunner().invoke(main, ["history", "import", str(HISTORY), "--db", str(db)],
+                              ).exit_code == 0
+    out = tmp_path / "x.csv"
+    result = CliRunner().invoke(main, ["history", "export", "--out", str(out), "--db", str(db),
+                                       "--period", "2022-12", "--period", "2022-02"])
+    assert result.exit_code == 0, result.output
+    periods = {line.split(",")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]}
+    assert periods == {"2022-12", "2022-02"}
+
+
+def _intraxl(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "intraxl.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, cwd=cwd, timeout=120)
+
+
+def _damaged_database(tmp_path: Path) -> Path:
+    """A history database that lost tables (a disk or a hand gone wrong)."""
+    db = tmp_path / "h.db"
+    assert CliRunner().invoke(main, ["history", "import", str(HISTORY), "--db", str(db)],
+                              ).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE facts")
+        conn.execute("DROP TABLE attachments")
+    return db
+
+
+@pytest.mark.parametrize("args", [
+    ["history", "export", "--out", "x.csv"], ["template", "--period", "2023-02"],
+    ["status", "--period", "2023-02"],
+    ["consolidate", str(EXAMPLES), "--period", "2023-02", "--out", "m.xlsx"]])
+def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path, args):
+    db = _damaged_database(tmp_path)
+    config = tmp_path / "config"
+    done = _intraxl(*args, "--db", str(db), "--mappings", str(ROOT / "mappings"),
+                    env={"XDG_CONFIG_HOME": str(config)}, cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: unexpected OperationalError: ") and "no such table" in line
+    (log,) = (config / "intraxl" / "logs").iterdir()
+    assert line.endswith(f"(details in {log})")
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "no such table: " in text
+
+
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path):
+    (tmp_path / "fil").write_text("", encoding="utf-8")
+    for args in (["history", "export", "--out", str(tmp_path / "fil" / "ut" / "x.csv")],
+                 ["template", "--period", "2023-02", "--out", str(tmp_path / "fil" / "ut")]):
+        done = _intraxl(*args, "--db", str(tmp_path / "h.db"), "--mappings",
+                        str(ROOT / "mappings"), env={}, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"error: {tmp_path / 'fil' / 'ut'}: Not a directory"], args
