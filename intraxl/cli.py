@@ -436,10 +436,13 @@ def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
               help="Where workbooks go [default: workbooks/inbox/YYYY-MM].")
 @click.option("--quarantine", type=click.Path(path_type=Path), default=None,
               help="Where everything else goes [default: workbooks/quarantine/YYYY-MM].")
+@click.option("--rescan", is_flag=True,
+              help="Read the whole mailbox folder again, not only the messages that came "
+                   "after the period's last collect.")
 @db_option
 @mappings_option
 def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | None,
-            quarantine: Path | None) -> None:
+            quarantine: Path | None, rescan: bool) -> None:
     """Save the month's e-mailed workbooks in the inbox (SOURCE: a folder of .eml/.msg
     files, or imaps://user@host/folder with the password in INTRAXL_IMAP_PASSWORD)."""
     import os
@@ -447,8 +450,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .collect import collect as take
-    from .collect import open_source
+    from .collect import collect_source
     from .collect.mail import PASSWORD_ENV
 
     inbox = inbox or _default_inbox(period)
@@ -458,20 +460,20 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
         return os.environ.get(PASSWORD_ENV) or click.prompt("IMAP password", hide_input=True,
                                                             err=True)
 
-    # A month's reports arrive from the month itself onwards: older mail is not read.
-    mails, name = open_source(source, password, since=dt.date(period.year, period.month, 1))
-    table = Table(title=f"{name}: {period}")
+    table = Table()
     for col in ("bilaga", "från", "enhet", "blev", "varför"):
         table.add_column(col, overflow="fold")
     shown = {"inbox": ("inkorg", "green"), "quarantine": ("karantän", "red"),
              "seen": ("redan hämtad", "dim"), "other-period": ("annan period", "dim")}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"),
                   console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"reading {name}", total=None)
-        items = take(mails, m, period, store, inbox, quarantine, name,
-                     progress=lambda i: bar.update(task, advance=1, description=(
-                         f"{bar.tasks[0].completed + 1:.0f} attachment(s), last "
-                         f"{escape(i.file_name)}")))
+        task = bar.add_task(f"reading {source}", total=None)
+        items, name = collect_source(
+            source, m, period, store, inbox, quarantine, password, rescan,
+            progress=lambda i: bar.update(task, advance=1, description=(
+                f"{bar.tasks[0].completed + 1:.0f} attachment(s), last "
+                f"{escape(i.file_name)}")))
+    table.title = f"{name}: {period}"
     for i in items:
         where, colour = shown[i.status]
         table.add_row(escape(i.file_name), escape(i.mail.sender), i.unit_id or "-",

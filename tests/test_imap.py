@@ -150,9 +150,10 @@ def _month(mappings) -> list[bytes]:
     return out
 
 
-def _collect(tmp_path, url, **kw):
+def _collect(tmp_path, url, *more, **kw):
     return run("collect", url, "--period", "2023-02", "--db", tmp_path / "intraxl.db",
-               "--inbox", tmp_path / "inbox", "--quarantine", tmp_path / "quarantine", **kw)
+               "--inbox", tmp_path / "inbox", "--quarantine", tmp_path / "quarantine", *more,
+               **kw)
 
 
 
@@ -180,7 +181,7 @@ def test_the_month_from_the_mailbox(mappings, server, tmp_path, monkeypatch):
     # Read only: no message was marked as read, moved or deleted.
     flags = _flags(server, "Februari")
     assert len(flags) == 10 and not any(b"\\Seen" in f for f in flags)
-    again = _collect(tmp_path, url)
+    again = _collect(tmp_path, url, "--rescan")  # the whole folder once more
     assert again.exit_code == 0 and "9 collected before" in again.output
     assert len(rows(tmp_path / "intraxl.db", "attachments")) == 8
     assert_same_master_as_examples(mappings, tmp_path, tmp_path / "inbox")
@@ -252,3 +253,47 @@ def test_the_newer_submission_is_the_one_the_server_received_last(mappings, serv
     assert received == {"hr-v1.xlsx": "2023-03-06 08:00:00", "hr-v2.xlsx": "2023-03-07 06:30:00"}
     units, _ = status(tmp_path)
     assert units["gt-hr"]["file"] == "hr-v2.xlsx" and units["gt-hr"]["superseded"] == 1
+
+
+def test_a_second_collect_fetches_only_the_new_messages(mappings, server, tmp_path,
+                                                        monkeypatch):
+    import sqlalchemy as sa
+
+    month = _month(mappings)
+    url = _mailbox(server, "Inkorg2", month[:3])
+    monkeypatch.setenv("SSL_CERT_FILE", str(server["cert"]))
+    monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
+    fetched: list[str] = []
+    real_fetch = imaplib.IMAP4.uid
+
+    def counting(self, command, *args):
+        if command == "FETCH":
+            fetched.append(args[0])
+        return real_fetch(self, command, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", counting)
+    assert "3 to" in _collect(tmp_path, url).output and len(fetched) == 3
+    [position] = rows(tmp_path / "intraxl.db", "mailbox_positions")
+    assert (position["period"], position["last_uid"]) == ("2023-02", 3)
+
+    fetched.clear()  # nothing new: nothing downloaded
+    assert "0 to" in _collect(tmp_path, url).output and fetched == []
+
+    conn = _login(server)  # two more arrive
+    for message in month[3:5]:
+        conn.append("Inkorg2", None, None, message)
+    conn.logout()
+    result = _collect(tmp_path, url)
+    assert "2 to" in result.output and "0 collected before" in result.output
+    assert fetched == ["4", "5"]
+
+    # The server renumbered the folder (a new UIDVALIDITY): everything is read once more,
+    # and nothing is taken twice.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'intraxl.db'}")
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE mailbox_positions SET uidvalidity = uidvalidity + 1"))
+    engine.dispose()
+    fetched.clear()
+    result = _collect(tmp_path, url)
+    assert "5 collected before" in result.output and len(fetched) == 5
+    assert len(list((tmp_path / "inbox").iterdir())) == 5

@@ -34,11 +34,11 @@ def counts(store: Store) -> dict[str, int]:
 def test_schema_is_created_and_migrations_run_once(db_url):
     store = Store(db_url)
     assert store.migrations_applied == ["0001_initial", "0002_attachments",
-                                        "0003_submission_rules"]
+                                        "0003_submission_rules", "0004_mailbox_positions"]
     store.dispose()
     again = Store(db_url)
     assert again.migrations_applied == []
-    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 3}
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 4}
 
 
 def test_the_migrations_make_exactly_the_tables_the_store_queries(db_url):
@@ -69,7 +69,8 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappi
             "'Utfall ack', 24075)"), {"sid": sid})
     engine.dispose()
     store = Store(db_url)
-    assert store.migrations_applied == ["0002_attachments", "0003_submission_rules"]
+    assert store.migrations_applied == ["0002_attachments", "0003_submission_rules",
+                                        "0004_mailbox_positions"]
     [old] = store.submissions("2023-02")
     assert (old.id, old.sha256, old.file_name, old.accepted, old.rules) == \
         (sid, "abc", "hr.xlsx", True, None)

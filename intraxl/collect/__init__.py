@@ -25,7 +25,15 @@ from ..periods import Period
 from ..reader.package import MAX_FILE_BYTES
 from ..store import Received, Store
 from ..validate import FileReport, validate_file
-from .mail import Attachment, Mail, MailboxUrl, auth_failure, read_folder, read_imap
+from .mail import (
+    Attachment,
+    Mail,
+    MailboxPosition,
+    MailboxUrl,
+    auth_failure,
+    read_folder,
+    read_imap,
+)
 
 # Attachments these issues are found in never reach the inbox: not a workbook, or unsafe.
 QUARANTINE_CODES = ("empty-file", "file-too-large", "not-a-workbook", "macro-enabled",
@@ -193,18 +201,34 @@ def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
     return out
 
 
-def open_source(source: str, password: Callable[[], str], since: dt.date | None = None,
-                ) -> tuple[Iterable[Mail], str]:
-    """The e-mails of SOURCE (a folder, or imaps://user@host/folder) and how to name it;
-    from a mailbox only those received on or after `since`."""
+def collect_source(source: str, m: Mappings, period: Period, store: Store,
+                   inbox: str | Path, quarantine: str | Path, password: Callable[[], str],
+                   rescan: bool = False, progress: Callable[[Collected], None] | None = None,
+                   ) -> tuple[list[Collected], str]:
+    """`collect` the e-mails of SOURCE (a folder of .eml/.msg, or imaps://user@host/folder)
+    received from the period's first day on; returns what became of each attachment and the
+    source's name. A mailbox is read from where the period's last collect stopped (its
+    UIDVALIDITY and highest UID, kept in the store): only newer messages are fetched, unless
+    the server renumbered the folder or `rescan` asks for a full pass."""
+    since = dt.date(period.year, period.month, 1)
     if source.startswith(("imaps://", "imap://")):
         box = MailboxUrl.parse(source)
-        return read_imap(box, password(), since=since), str(box)
+        name = str(box)
+        stored = None if rescan else store.mailbox_position(name, str(period))
+        position = MailboxPosition(*stored) if stored else MailboxPosition()
+        items = collect(read_imap(box, password(), since=since, position=position), m, period,
+                        store, inbox, quarantine, name, progress)
+        if position.uidvalidity is not None:
+            store.save_mailbox_position(name, str(period), position.uidvalidity,
+                                        position.last_uid)
+        return items, name
     folder = Path(source)
     if not folder.is_dir():
         raise IntraxlError(f"no such folder of e-mails: {folder} (or give imaps://user@host/"
                            "folder)")
-    return read_folder(folder), str(folder.resolve())
+    name = str(folder.resolve())
+    return collect(read_folder(folder), m, period, store, inbox, quarantine, name,
+                   progress), name
 
 
-__all__ = ["Collected", "INBOX", "OTHER_PERIOD", "QUARANTINE", "collect", "open_source"]
+__all__ = ["Collected", "INBOX", "OTHER_PERIOD", "QUARANTINE", "collect", "collect_source"]

@@ -206,6 +206,14 @@ class MailboxUrl:
                 f"{self.folder}")
 
 
+def _uidvalidity(conn: imaplib.IMAP4) -> int | None:
+    _, data = conn.response("UIDVALIDITY")
+    try:
+        return int(data[0]) if data and data[0] is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def imap_folder_name(name: str) -> str:
     """A folder name as IMAP spells it (RFC 3501 5.1.3, modified UTF-7), quoted:
     'INBOX/Månadsrapporter' -> '"INBOX/M&AOU-nadsrapporter"'. Printable ASCII stands for
@@ -230,11 +238,23 @@ def imap_folder_name(name: str) -> str:
     return '"' + "".join(out).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@dataclass
+class MailboxPosition:
+    """How far a mailbox folder has been read: the folder's UIDVALIDITY and the highest UID
+    taken. While UIDVALIDITY stays the same a message keeps its UID and new ones get higher
+    UIDs (RFC 3501 2.3.1.1), so only messages above `last_uid` need fetching."""
+
+    uidvalidity: int | None = None
+    last_uid: int = 0
+
+
 def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
-              timeout: float = 60) -> Iterator[Mail]:
+              timeout: float = 60, position: MailboxPosition | None = None) -> Iterator[Mail]:
     """Every message in the mailbox folder (received on or after `since`), read-only:
     nothing is marked or moved. TLS is verified against the system's certificates (or
-    SSL_CERT_FILE)."""
+    SSL_CERT_FILE). With `position`, only the messages after it (all of them when the
+    folder's UIDVALIDITY changed); `position` follows each message yielded."""
+    position = position if position is not None else MailboxPosition()
     try:
         if box.secure:
             conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -255,18 +275,25 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
         typ, _ = conn.select(imap_folder_name(box.folder), readonly=True)
         if typ != "OK":
             raise IntraxlError(f"{box}: no folder {box.folder!r}")
+        validity = _uidvalidity(conn)
+        if validity is None or validity != position.uidvalidity:
+            position.uidvalidity, position.last_uid = validity, 0  # a full pass
         months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                   "Dec")  # IMAP dates are English whatever the locale
-        criteria = f"SINCE {since.day}-{months[since.month - 1]}-{since.year}" if since \
-            else "ALL"
-        typ, data = conn.uid("SEARCH", criteria)
-        for uid in (data[0] or b"").split():
+        criteria = [f"UID {position.last_uid + 1}:*"] if position.last_uid else []
+        if since:
+            criteria.append(f"SINCE {since.day}-{months[since.month - 1]}-{since.year}")
+        typ, data = conn.uid("SEARCH", " ".join(criteria) or "ALL")
+        # "n:*" always matches the highest UID, even one below n: those were taken before.
+        uids = [u for u in (data[0] or b"").split() if int(u) > position.last_uid]
+        for uid in uids:
             typ, parts = conn.uid("FETCH", uid.decode(), "(INTERNALDATE BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             rest = b" ".join(p[0] if isinstance(p, tuple) else p for p in parts
                              if isinstance(p, (tuple, bytes)))
             if typ == "OK" and raw is not None:
                 yield parse_eml(raw, f"{box}#{uid.decode()}", received_at=_internaldate(rest))
+                position.last_uid = int(uid)  # once the caller has taken the message
     except (OSError, imaplib.IMAP4.error) as e:
         raise IntraxlError(f"{box}: {e}") from e
     finally:
@@ -276,5 +303,5 @@ def read_imap(box: MailboxUrl, password: str, since: dt.date | None = None,
             pass
 
 
-__all__ = ["Attachment", "Mail", "MailboxUrl", "PASSWORD_ENV", "auth_failure", "imap_folder_name",
-           "parse_eml", "parse_msg", "read_folder", "read_imap"]
+__all__ = ["Attachment", "Mail", "MailboxPosition", "MailboxUrl", "PASSWORD_ENV", "auth_failure",
+           "imap_folder_name", "parse_eml", "parse_msg", "read_folder", "read_imap"]

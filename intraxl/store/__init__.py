@@ -25,7 +25,7 @@ from ..errors import IntraxlError
 from ..issues import Issue
 from ..validate.models import FileReport
 from .migrations import migrate, migrations_pending
-from .schema import attachments, facts, submissions
+from .schema import attachments, facts, mailbox_positions, submissions
 
 if TYPE_CHECKING:  # imported where a frame is made: recording needs none of pandas
     import pandas as pd
@@ -369,6 +369,25 @@ class Store:
         """Log one collected attachment (the columns of the attachments table)."""
         with self.engine.begin() as conn:
             conn.execute(attachments.insert().values(collected_at=_now(), **row))
+
+    def mailbox_position(self, source: str, period: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, highest UID taken) of an IMAP folder for `period`, if read before."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(mailbox_positions.c.uidvalidity,
+                                      mailbox_positions.c.last_uid).where(and_(
+                mailbox_positions.c.source == source,
+                mailbox_positions.c.period == period))).first()
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def save_mailbox_position(self, source: str, period: str, uidvalidity: int,
+                              last_uid: int) -> None:
+        where = and_(mailbox_positions.c.source == source,
+                     mailbox_positions.c.period == period)
+        with self.engine.begin() as conn:
+            conn.execute(mailbox_positions.delete().where(where))
+            conn.execute(mailbox_positions.insert().values(
+                source=source, period=period, uidvalidity=uidvalidity, last_uid=last_uid,
+                updated_at=_now()))
 
     def attachments(self, period: str) -> list[dict[str, Any]]:
         """Every attachment collected for `period`, in the order collected."""

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Callable
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -104,10 +105,24 @@ def _0003_submission_rules(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE submissions ADD COLUMN rules VARCHAR(64)"))
 
 
+def _0004_mailbox_positions(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "mailbox_positions", md,
+        Column("source", String(500), primary_key=True),
+        Column("period", String(7), primary_key=True),
+        Column("uidvalidity", BigInteger, nullable=False),
+        Column("last_uid", BigInteger, nullable=False),
+        Column("updated_at", DateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _0001_initial),
     ("0002_attachments", _0002_attachments),
     ("0003_submission_rules", _0003_submission_rules),
+    ("0004_mailbox_positions", _0004_mailbox_positions),
 ]
 
 

@@ -6,6 +6,7 @@ definitions: a change here needs a new migration there (a test compares the two)
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -93,4 +94,17 @@ attachments = Table(
     Column("collected_at", DateTime, nullable=False),
     UniqueConstraint("message_id", "file_name", "sha256", name="uq_attachments_part"),
     Index("ix_attachments_period", "period"),
+)
+
+
+# How far `collect` has read each IMAP mailbox for each period: the mailbox's UIDVALIDITY and
+# the highest UID taken. The next collect of that period asks only for newer messages; a
+# changed UIDVALIDITY (the server renumbered the folder) means a full pass.
+mailbox_positions = Table(
+    "mailbox_positions", metadata,
+    Column("source", String(500), primary_key=True),  # imaps://user@host:port/folder
+    Column("period", String(7), primary_key=True),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("last_uid", BigInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
 )
