@@ -6,16 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import imaplib
 import os
-import shutil
-import socket
-import ssl
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
+from .imap_server import DOVECOT, PASSWORD, USER, dovecot, login
 from .test_collect import (
     EXAMPLES,
     _hr_v2,
@@ -27,53 +22,6 @@ from .test_collect import (
     status,
 )
 
-USER, PASSWORD = "ekonomi", "hemligt lösen"
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-
-CONFIG = """\
-base_dir = {d}/run
-log_path = {d}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = required
-ssl_cert = <{d}/cert.pem
-ssl_key = <{d}/key.pem
-auth_mechanisms = plain
-first_valid_uid = 1
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {d}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid=nobody gid=nogroup home={d}/mail/%u
-}}
-mail_location = maildir:~/Maildir
-namespace inbox {{
-  inbox = yes
-  separator = /
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    port = 0
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server():
@@ -81,49 +29,15 @@ def server():
         if os.environ.get("CI"):
             pytest.fail("dovecot is not installed: .ci/run installs dovecot-imapd")
         pytest.skip("no dovecot (apt-get install dovecot-imapd, as .ci/run does)")
-    # dovecot runs the mail processes as nobody: a folder it can enter, not pytest's 0700 one
-    d = Path(tempfile.mkdtemp(prefix="intraxl-imap-"))
-    d.chmod(0o755)
-    (d / "mail").mkdir()
-    shutil.chown(d / "mail", "nobody", "nogroup")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    (d / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
-    port = _free_port()
-    conf = d / "dovecot.conf"
-    conf.write_text(CONFIG.format(d=d, port=port), encoding="utf-8")
-    # (dovecot forks into the background: no pipes for it to hold open)
-    subprocess.run([DOVECOT, "-c", str(conf)], check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ctx = ssl.create_default_context(cafile=str(d / "cert.pem"))
-    for _ in range(50):
-        try:
-            conn = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=ctx, timeout=5)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        pytest.fail(f"dovecot did not start: {(d / 'dovecot.log').read_text()}")
-    conn.logout()
-    yield {"port": port, "cert": d / "cert.pem", "dir": d, "ctx": ctx}
-    subprocess.run([DOVECOT, "-c", str(conf), "stop"], stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def _login(server) -> imaplib.IMAP4_SSL:
-    conn = imaplib.IMAP4_SSL("127.0.0.1", server["port"], ssl_context=server["ctx"])
-    conn.authenticate("PLAIN", lambda _: f"\0{USER}\0{PASSWORD}".encode())
-    return conn
+    with dovecot() as running:
+        yield running
 
 
 def _mailbox(server, folder: str, messages: list[bytes], old: list[bytes] = (),
              dated: list[tuple[bytes, dt.datetime]] = ()) -> str:
     """A folder holding `messages` (received now), `old` (received in December 2022) and
     `dated` (received when each says)."""
-    conn = _login(server)
+    conn = login(server)
     conn.create(folder)
     december = imaplib.Time2Internaldate(time.mktime((2022, 12, 1, 12, 0, 0, 0, 0, -1)))
     for m, when in [(m, None) for m in messages] + [(m, december) for m in old] + [
@@ -135,7 +49,7 @@ def _mailbox(server, folder: str, messages: list[bytes], old: list[bytes] = (),
 
 
 def _flags(server, folder: str) -> list[bytes]:
-    conn = _login(server)
+    conn = login(server)
     conn.select(folder, readonly=True)
     _, data = conn.fetch("1:*", "(FLAGS)")
     conn.logout()
@@ -279,7 +193,7 @@ def test_a_second_collect_fetches_only_the_new_messages(mappings, server, tmp_pa
     fetched.clear()  # nothing new: nothing downloaded
     assert "0 to" in _collect(tmp_path, url).output and fetched == []
 
-    conn = _login(server)  # two more arrive
+    conn = login(server)  # two more arrive
     for message in month[3:5]:
         conn.append("Inkorg2", None, None, message)
     conn.logout()
