@@ -556,6 +556,53 @@ def test_a_master_changed_by_hand_is_not_replaced_unless_forced(tmp_path):
     assert "Min analys" in openpyxl.load_workbook(out).sheetnames
 
 
+def test_a_master_as_intraxl_wrote_it_is_not_compared_cell_by_cell(tmp_path, monkeypatch):
+    """The master carries the sha256 of its own bytes (in the zip's comment): when they are
+    exactly as written, re-running skips reading its cells back; sheets carried over stay."""
+    from intraxl.master import fingerprint
+
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    assert fingerprint.sealed(str(out))
+    wb = openpyxl.load_workbook(out)
+    wb.create_sheet("Min analys")["A1"] = "Egen"
+    wb.save(out)  # saved by another program: no longer sealed, so checked in full
+    assert not fingerprint.sealed(str(out))
+    assert consolidate(inbox, db, out, "--force").exit_code == 0
+    assert fingerprint.sealed(str(out))
+
+    def compared(*args):
+        raise AssertionError("an unchanged master was compared cell by cell")
+
+    monkeypatch.setattr(fingerprint, "changes", compared)
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out)["Min analys"]["A1"].value == "Egen"
+
+
+def test_a_master_changed_with_its_seal_kept_is_checked_in_full(tmp_path):
+    """A program that changes a cell and keeps the zip's comment does not fool the seal: the
+    bytes are not those intraxl wrote, so the master is compared cell by cell."""
+    from intraxl.master import fingerprint
+
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    comment = zipfile.ZipFile(out).comment
+    assert comment.startswith(b"intraxl-sha256:")
+    changed = tmp_path / "changed.xlsx"
+    _tamper(out, changed)
+    with zipfile.ZipFile(changed, "a") as z:
+        z.comment = comment
+    shutil.copy(changed, out)
+    assert zipfile.ZipFile(out).comment == comment and not fingerprint.sealed(str(out))
+    before = out.read_bytes()
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 1
+    assert any(line.startswith("error:   Ekonomi!") and "999" in line
+               for line in result.output.splitlines()), result.output
+    assert out.read_bytes() == before
+
+
 def test_a_master_saved_by_libreoffice_is_not_changed(month, tmp_path):
     """Saved by a spreadsheet program (which stores every formula's value and rewrites the
     file its own way), with only the analysis written: nothing to report, replaced."""

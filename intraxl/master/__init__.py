@@ -110,14 +110,16 @@ def _refusal(path: Path, found: list[fingerprint.Change]) -> list[str]:
 
 def _sheets_added(path: Path, force: bool, administration: str) -> dict[str, fingerprint.Carried]:
     """The sheets the controller added to the master at `path`, to carry over; a master
-    changed elsewhere stops here unless `force`."""
-    found = fingerprint.changes(str(path), administration)
-    if found and not force:
-        raise MasterChangedError(_refusal(path, found))
+    changed elsewhere stops here unless `force`. A master that is byte for byte the file
+    intraxl wrote (`fingerprint.sealed`) has nothing changed: its cells are not compared."""
+    if not fingerprint.sealed(str(path)):
+        found = fingerprint.changes(str(path), administration)
+        if found and not force:
+            raise MasterChangedError(_refusal(path, found))
     wb = pc.CalamineWorkbook.from_path(str(path))
     names = [s for s in wb.sheet_names if s not in SHEETS and s != fingerprint.SHEET]
     wb.close()
-    return fingerprint.added_sheets(str(path), names)
+    return fingerprint.added_sheets(str(path), names) if names else {}
 
 
 def write_master(report: Report, path: str | Path, created: dt.datetime | None = None,
@@ -141,6 +143,7 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
     try:
         with replaced_atomically(path) as tmp:
             write_workbook(tmp, report, work, created, carried=carried)
+            fingerprint.seal(tmp)
             if path.exists():
                 keep_previous(path, keep)
     except PermissionError as e:

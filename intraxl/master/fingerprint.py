@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import math
 import zlib
@@ -32,6 +33,7 @@ from ..xlsx import shared_strings
 
 SHEET = "intraxl"  # very hidden: the record of what intraxl wrote
 MARK = "intraxl-fingerprint-1"
+SEAL = b"intraxl-sha256:"  # the zip comment of a master as intraxl wrote it, then its digest
 CHUNK = 32_000  # characters per cell (Excel's limit is 32,767)
 EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system)
 
@@ -313,5 +315,41 @@ def added_sheets(path: str, names: list[str]) -> dict[str, Carried]:
             for name in names}
 
 
+# --- the seal: a master exactly as intraxl wrote it ----------------------------------------
+
+def seal(path: str) -> None:
+    """Mark the workbook at `path`, just written, as intraxl's own: the zip archive's comment
+    (which no spreadsheet program reads, and none keeps when it saves) becomes the sha256 of
+    the file as written. Cells, sheets and the record are untouched."""
+    with open(path, "r+b") as fh:
+        data = fh.read()
+        if not _plain_end(data):
+            return  # not a zip file as XlsxWriter writes one: left unsealed, checked in full
+        comment = SEAL + hashlib.sha256(data).hexdigest().encode()
+        fh.seek(len(data) - 2)
+        fh.write(len(comment).to_bytes(2, "little") + comment)
+
+
+def sealed(path: str) -> bool:
+    """The master at `path` is byte for byte the file intraxl wrote, so nothing in it was
+    changed since: the check cell by cell can be skipped. Any other file (saved by Excel or
+    LibreOffice, changed by a program that kept the comment, written by an older intraxl)
+    is not."""
+    size = len(SEAL) + 64
+    with open(path, "rb") as fh:
+        data = fh.read()
+    comment, head = data[-size:], data[:-size - 2]
+    if (len(data) < 22 + size or not comment.startswith(SEAL)
+            or data[-size - 2:-size] != size.to_bytes(2, "little")
+            or head[-20:-16] != b"PK\x05\x06"):
+        return False
+    return hashlib.sha256(head + b"\x00\x00").hexdigest().encode() == comment[len(SEAL):]
+
+
+def _plain_end(data: bytes) -> bool:
+    """The file ends with a zip end-of-central-directory record without a comment."""
+    return len(data) >= 22 and data[-22:-18] == b"PK\x05\x06" and data[-2:] == b"\x00\x00"
+
+
 __all__ = ["SHEET", "Carried", "Change", "Formula", "added_sheets", "canonical", "changes", "read",
-           "record", "shown", "write"]
+           "record", "seal", "sealed", "shown", "write"]
