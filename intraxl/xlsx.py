@@ -28,12 +28,16 @@ if TYPE_CHECKING:  # validation uses the limits without loading XlsxWriter
 # say what was written): a test checks an upgrade still has them.
 XLSXWRITER_INTERNALS = {
     "Workbook": ("str_table",),  # .string_table: text -> shared-string index
-    "Worksheet": ("table", "col_info", "row_info", "merge"),  # cells, widths, heights, merges
+    "Worksheet": ("table", "col_info", "row_info", "merge",  # cells, widths, heights, merges
+                  "tables", "comments", "excel_version", "default_row_height",
+                  "original_row_height", "dim_rowmin", "dim_rowmax"),  # master/sheet.py
     "cells": ("String", "RichString", "Number", "Datetime", "Boolean", "Formula"),
 }
-# XlsxWriter's private methods master/data_sheet.py's Worksheet subclass calls or overrides.
+# XlsxWriter's private methods the Worksheet subclasses of master/sheet.py and
+# master/data_sheet.py call or override.
 XLSXWRITER_METHODS = {
-    "Worksheet": ("_write_sheet_data", "_write_rows", "_check_dimensions",
+    "Worksheet": ("_write_sheet_data", "_write_rows", "_write_row", "_write_empty_row",
+                  "_write_cell", "_write_formula", "_check_dimensions",
                   "_convert_date_time", "_xml_start_tag", "_xml_end_tag"),
     "SharedStringTable": ("_get_shared_string_index",),
     "Format": ("_get_xf_index",),

@@ -17,12 +17,12 @@ import math
 from typing import Any, Sequence
 
 from xlsxwriter.workbook import Format
-from xlsxwriter.worksheet import Worksheet
 
 from ..xlsx import cell_text
+from .sheet import Sheet
 
 
-class DataSheet(Worksheet):
+class DataSheet(Sheet):
     """A worksheet whose rows 2.. are six text columns and a value column given to
     `write_body`."""
 

@@ -15,7 +15,6 @@ from typing import Any, Sequence
 
 import xlsxwriter
 from xlsxwriter.workbook import Format, Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__
 from ..cells import a1, area, col_name
@@ -25,9 +24,10 @@ from ..consolidate import records as _records
 from ..periods import MONTHS_SV
 from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
-from ..xlsx import MAX_ROW_PT, cell_text, column_px, fit_rows, text_height
+from ..xlsx import MAX_ROW_PT, column_px, fit_rows, text_height
 from . import fingerprint
 from .data_sheet import DataSheet
+from .sheet import Sheet
 
 HEADER_BG = "#1F4E79"
 STATUS_COLOURS = {  # the city's scale: fill, font
@@ -106,23 +106,17 @@ class Formats:
         return self._cache[key]
 
 
-def write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
-    """Write by type; text stays text even when it starts with '='."""
-    if _blank(value):
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_string(row, col, "Ja" if value else "", fmt)
-    elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, fmt)
-    elif isinstance(value, (dt.datetime, dt.date)):
-        ws.write_datetime(row, col, value, fmt)
-    elif hasattr(value, "to_pydatetime"):
-        ws.write_datetime(row, col, value.to_pydatetime(), fmt)
-    else:
-        ws.write_string(row, col, cell_text(str(value)), fmt)
+def write(ws: Sheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    """Write by type; text stays text even when it starts with '=' (`Sheet.write_cells`)."""
+    ws.write_cells(row, col, [(value, fmt)])
 
 
-def _page_setup(ws: Worksheet, report: Report, repeat_row: int | None = None) -> None:
+def _add_sheet(wb: Workbook, name: str) -> Sheet:
+    sheet: Sheet = wb.add_worksheet(name, worksheet_class=Sheet)
+    return sheet
+
+
+def _page_setup(ws: Sheet, report: Report, repeat_row: int | None = None) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
@@ -136,7 +130,7 @@ def _esc(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def _table(ws: Worksheet, fmt: Formats, top: int, name: str,
+def _table(ws: Sheet, fmt: Formats, top: int, name: str,
            columns: Sequence[tuple[str, float]],
            rows: Sequence[Sequence[tuple[Any, Format | None]]], freeze: bool = True) -> int:
     """An Excel table with filters at `top`, its header frozen unless it is one of several
@@ -148,11 +142,7 @@ def _table(ws: Worksheet, fmt: Formats, top: int, name: str,
         "name": name, "style": "Table Style Medium 2",
         "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
     for r, row in enumerate(rows, start=top + 1):
-        for c, (value, cell_fmt) in enumerate(row):
-            if isinstance(value, Formula):
-                ws.write_formula(r, c, value.text, cell_fmt, value.value)
-            else:
-                write(ws, r, c, value, cell_fmt)
+        ws.write_cells(r, 0, row)
     if freeze:
         ws.freeze_panes(top + 1, 0)
     return last + 1
@@ -174,7 +164,7 @@ def _month_short(report: Report, years_back: int = 0) -> str:
 def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     """Result per unit grouped as in the reference, then the cost table and a chart.
     Returns the addresses of the key figures, for the summary."""
-    ws = wb.add_worksheet("Ekonomi")
+    ws = _add_sheet(wb, "Ekonomi")
     month = MONTHS_SV[report.period.month - 1]
     ws.write_string(0, 0, f"Ekonomi – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Belopp i tkr. Avvikelse = utfall − budget; positivt är bättre än "
@@ -256,7 +246,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
 def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
     """Each unit's economy lines as it reported them, its comment on each line, and the sums
     per line over the units (SUMIFS on the table, with their values)."""
-    ws = wb.add_worksheet("Ekonomi per enhet")
+    ws = _add_sheet(wb, "Ekonomi per enhet")
     ws.write_string(0, 0, f"Ekonomi per enhet – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Belopp i tkr, ackumulerat januari–månaden. Avvikelse = utfall − "
                     "budget. Enhetens kommentar står på sin rad.", fmt.subtitle)
@@ -286,7 +276,7 @@ def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
 
 
 def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
-    ws = wb.add_worksheet("Indikatorer")
+    ws = _add_sheet(wb, "Indikatorer")
     ws.write_string(0, 0, f"Indikatorer – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Flöden ackumulerat januari–månaden; andelar och antal som månadens "
                     "värde. R12 = rullande tolv månader. Status enligt stadens skala.",
@@ -312,7 +302,7 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
 
 def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
     df = report.activities if name == "Aktiviteter" else report.assignments
-    ws = wb.add_worksheet(name)
+    ws = _add_sheet(wb, name)
     ws.write_string(0, 0, f"{name} – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Försenad = slutdatum passerat och inte Klar eller Avbruten.",
                     fmt.subtitle)
@@ -334,7 +324,7 @@ def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
 
 
 def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
-    ws = wb.add_worksheet("Projekt")
+    ws = _add_sheet(wb, "Projekt")
     ws.write_string(0, 0, f"Portfölj och projekt – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Status per dimension: Grön, Gul eller Röd.", fmt.subtitle)
     columns = [("ID", 5), ("Portfölj", 14), ("Projekt", 24), ("Enhet", 14), ("Tid", 7),
@@ -349,7 +339,7 @@ def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
 
 
 def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
-    ws = wb.add_worksheet("Risker")
+    ws = _add_sheet(wb, "Risker")
     ws.write_string(0, 0, f"Riskregister – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "S = sannolikhet, K = konsekvens (1–4). Sorterat på S×K.",
                     fmt.subtitle)
@@ -391,7 +381,7 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
 
 
 def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) -> None:
-    ws = wb.add_worksheet("Kommentarer")
+    ws = _add_sheet(wb, "Kommentarer")
     ws.write_string(0, 0, f"Kommentarer – {report.period.label_sv}", fmt.title)
     ws.merge_range(1, 0, 1, 3, f"Först {report.administration}s text per avsnitt till "
                    "månadsrapporten (intraxl report), sedan enheternas texter. Förvaltningens "
@@ -414,7 +404,7 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) 
 
 
 def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
-    ws = wb.add_worksheet("Inlämningar")
+    ws = _add_sheet(wb, "Inlämningar")
     ws.write_string(0, 0, f"Inlämningar – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Varje fil som tagits emot. Den senast mottagna godkända filen per "
                     "enhet används i rapporten. Karantän: e-postbilagor som inte släpptes in "
@@ -448,7 +438,7 @@ def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, 0)
 
 
-def _analysis_box(ws: Worksheet, fmt: Formats, analysis: str | None) -> int:
+def _analysis_box(ws: Sheet, fmt: Formats, analysis: str | None) -> int:
     """The controller's analysis, B4 merged across to H, labelled on its left, as tall as its
     text (over several rows when one row, at most 409 pt, is not enough). Returns the row
     after it and a blank one."""
@@ -464,7 +454,7 @@ def _analysis_box(ws: Worksheet, fmt: Formats, analysis: str | None) -> int:
     return top + rows + 1
 
 
-def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[str, Any],
+def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[str, Any],
              analysis: str | None, generated: dt.datetime) -> None:
     counts = report.status_counts()
     # The blocks below share columns; these widths fit them all (unit names, texts).
@@ -562,7 +552,7 @@ def _summary(ws: Worksheet, wb: Workbook, fmt: Formats, report: Report, keys: di
 
 def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) -> None:
     """A sheet the controller added to the previous master, with its values and formulas."""
-    ws = wb.add_worksheet(name)
+    ws = _add_sheet(wb, name)
     for (r, c), (content, value) in sorted(cells.items()):
         if isinstance(content, fingerprint.Formula):
             ws.write_formula(r, c, content.text, None, 0 if value is None else value)
@@ -591,7 +581,7 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
     wb.set_custom_property("Skapad", generated)
     wb.set_custom_property("intraxl", __version__)
     fmt = Formats(wb)
-    summary = wb.add_worksheet("Sammanfattning")
+    summary = _add_sheet(wb, "Sammanfattning")
     keys = _economy(wb, fmt, report)
     _unit_economy(wb, fmt, report)
     _indicators(wb, fmt, report)
