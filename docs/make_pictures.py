@@ -12,6 +12,8 @@ docs/rapport_2_1.png and docs/rapport_2_4.png (pdftoppm, from poppler-utils).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         intraxl = [sys.executable, "-m", "intraxl.cli"]
+        # The master's "Skapad" time fixed, so that the pictures change only with the master.
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(2023, 3, 8, 8, 0).timestamp()))
         subprocess.run(intraxl + ["history", "import", str(ROOT / "workbooks/history/2022.csv"),
                                   "--db", str(tmp / "intraxl.db")], check=True, cwd=ROOT)
         subprocess.run(intraxl + ["consolidate", str(ROOT / "workbooks/examples/2023-02"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -560,6 +561,15 @@ def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) 
             write(ws, r, c, content, fmt.get("date") if isinstance(content, dt.date) else None)
 
 
+def _generated_at() -> dt.datetime:
+    """Now, or the time SOURCE_DATE_EPOCH gives (the reproducible-builds convention: the
+    README's pictures are made with it, so they change only when the master does)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now().replace(microsecond=0)
+
+
 def write_workbook(path: str, report: Report, work: ControllerWork,
                    created: dt.datetime | None = None, hidden: Sequence[str] = (),
                    carried: dict[str, fingerprint.Carried] | None = None) -> None:
@@ -567,7 +577,7 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
     sheets are hidden (for the PDF export); `carried` are the sheets the controller added,
     written after intraxl's own. The record of every cell written goes into the very hidden
     sheet `intraxl`."""
-    generated = created or dt.datetime.now().replace(microsecond=0)
+    generated = created or _generated_at()
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                     "strings_to_numbers": False})
     wb.set_properties({

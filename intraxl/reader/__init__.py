@@ -101,9 +101,9 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
                             f"({type(e).__name__}: {str(e)[:200]}).")]
     try:
         return raw, _read_tables(raw, package)
-    except BaseException as e:  # calamine may panic (pyo3 PanicException is a BaseException)
-        if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
-            raise
+    except BaseException as e:  # noqa: BLE001 - a calamine panic is a BaseException
+        if isinstance(e, MemoryError) or not (isinstance(e, Exception) or is_calamine_panic(e)):
+            raise  # KeyboardInterrupt, SystemExit and the like are not the file's fault
         raw.tables.clear()
         raw.special.clear()
         if isinstance(e, PackageRejected):
@@ -115,6 +115,13 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
                             f"({type(e).__name__}: {str(e)[:200]}).")]
     finally:
         package.close()
+
+
+def is_calamine_panic(e: BaseException) -> bool:
+    """True when `e` is a Rust panic inside python-calamine: pyo3's PanicException, a
+    BaseException of module "pyo3_runtime" that pyo3 creates on the first panic and exports
+    nowhere, so it is recognised by name."""
+    return type(e).__name__ == "PanicException" and type(e).__module__ == "pyo3_runtime"
 
 
 def _too_many_rows(name: str, n: int) -> PackageRejected:
