@@ -31,7 +31,9 @@ PARALLEL_FROM = 64  # below this many files a second process costs more than it 
 @dataclass
 class RunResult:
     period: Period
-    reports: list[FileReport]  # this run's files, in the inbox's order
+    # this run's files, in the inbox's order: each one's verdict (a validated file's rows
+    # and facts are in the store, not kept here: `verdict`)
+    reports: list[FileReport]
     report: Report
     master: Path
     new: int  # files whose content was never stored before
@@ -72,6 +74,18 @@ def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan
         else:
             plan.new += 1
     return plan
+
+
+def verdict(report: FileReport) -> FileReport:
+    """A stored file's report without its rows and facts (they are in the store): what a
+    month's run keeps of each file it validated, so that its memory does not grow with the
+    facts of every file (500,000 of them for 10,000 units)."""
+    sub = report.submission
+    if sub is None:
+        return report
+    slim = sub.model_construct(**{k: getattr(sub, k) for k in (
+        "template_version", "period", "unit_id", "reporter", "email")})
+    return report.model_copy(update={"submission": slim})
 
 
 def _sha256(path: Path) -> str | None:
@@ -184,7 +198,7 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
             # Stored while the worker processes validate the next chunks.
             store.record([Received(r) for r in chunk], rules=m.fingerprint)
             _load_report_modules()
-            validated.update((Path(r.file), r) for r in chunk)
+            validated.update((Path(r.file), verdict(r)) for r in chunk)
             if progress:
                 progress(len(chunk))
         reports = [plan.reused.get(f) or validated[f] for f in files]

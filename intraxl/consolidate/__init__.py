@@ -73,28 +73,48 @@ class Report:
 
 
 class _Facts:
-    """Fast lookups in a long facts frame: (unit, table, id, field) -> value."""
+    """Fast lookups in a long facts frame: (unit, table, id, field) -> value, kept per
+    (table, id, field) as unit -> value, so that a figure over every unit looks up short
+    unit ids in one small dictionary instead of a tuple per unit in one of 500,000."""
 
     def __init__(self, df: pd.DataFrame, period: str):
         part = df[df["period"] == period] if len(df) else df
         # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
         unit, table, rid, fld, value = (part[c].tolist() for c in (
             "unit_id", "table", "id", "field", "value"))
-        keys = zip(unit, table, rid, fld, strict=True)
-        self.values: dict[Key, Any] = dict(zip(keys, value, strict=True))
+        self.cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+        cells = self.cells
+        for u, t, r, f, v in zip(unit, table, rid, fld, value, strict=True):
+            by_unit = cells.get((t, r, f))
+            if by_unit is None:
+                by_unit = cells[(t, r, f)] = {}
+            by_unit[u] = v  # the same key twice: the later value, as a dict of keys keeps
         self.units = set(unit)
 
+    def column(self, table: str, rid: str, fld: str) -> dict[str, Any]:
+        """unit -> value of one cell of the template, for every unit that reported it."""
+        return self.cells.get((table, rid, fld)) or {}
+
     def get(self, unit: str, table: str, rid: str, fld: str) -> Any:
-        return self.values.get((unit, table, rid, fld))
+        by_unit = self.cells.get((table, rid, fld))
+        return None if by_unit is None else by_unit.get(unit)
 
     def num(self, unit: str, table: str, rid: str, fld: str) -> float | None:
-        v = self.get(unit, table, rid, fld)
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        return _number(self.get(unit, table, rid, fld))
 
     def total(self, units: list[str], table: str, rids: list[str], fld: str) -> float | None:
-        """Σ over units and rows; None when nobody reported any of them."""
-        vals = [v for u in units for r in rids if (v := self.num(u, table, r, fld)) is not None]
+        """Σ over units and rows (in that order, unit by unit); None when nobody reported
+        any of them."""
+        columns = [c for r in rids if (c := self.cells.get((table, r, fld)))]
+        if not columns:
+            return None
+        vals = [v for u in units for c in columns if (v := _number(c.get(u))) is not None]
         return sum(vals) if vals else None
+
+
+def _number(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and v is not True and v is not False \
+        else None
 
 
 def _status(ind: Indicator, value: float | None, target: float | None) -> str | None:
@@ -155,16 +175,21 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     # --- economy: result per unit and frame, and the cost table ---
     result_rows = []
+    groups: dict[str, str] = {}
+    for g in m.organisation.groups:
+        groups.setdefault(g.id, g.name)
     for rid, frame in FRAMES.items():
+        outcomes, budgets, forecasts = (cur.column("Ekonomi", rid, f) for f in (
+            "Utfall ack", "Budget ack", "Prognos helår"))
         for u in m.units:
             if rid == contract.RESULT_DEVELOPMENT and not u.development_frame:
                 continue
-            outcome = cur.num(u.id, "Ekonomi", rid, "Utfall ack")
-            budget = cur.num(u.id, "Ekonomi", rid, "Budget ack")
+            outcome = _number(outcomes.get(u.id))
+            budget = _number(budgets.get(u.id))
             result_rows.append({
                 "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
-                "label": u.label, "group": _group_name(m, u.group),
-                "forecast": cur.num(u.id, "Ekonomi", rid, "Prognos helår"),
+                "label": u.label, "group": groups.get(u.group or ""),
+                "forecast": _number(forecasts.get(u.id)),
                 "deviation": None if outcome is None or budget is None else outcome - budget,
                 "outcome": outcome, "budget": budget,
             })
@@ -207,8 +232,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                 r12 = outcome + fy_value - last_year
             elif outcome is not None:
                 notes.append(f"R12 för {ind.name} kan inte räknas: historik saknas.")
-        comments = [f"{names[u]}: {c}" for u in unit_ids
-                    if (c := cur.get(u, "Indikatorer", ind.id, "Kommentar"))]
+        said = cur.column("Indikatorer", ind.id, "Kommentar")
+        comments = [f"{names[u]}: {c}" for u in unit_ids if said and (c := said.get(u))]
         goal = goals[ind.goal]
         ind_rows.append({
             "area": areas[goal.area], "goal": goal.text, "indicator_id": ind.id,
@@ -250,11 +275,10 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     risks, new_ids = _risks(m, cur)
 
+    texts = {s: cur.column("Kommentarer", s, "Text") for s in m.plan.comment_sections}
     comments = pd.DataFrame([
-        {"section": s, "unit_id": u.id, "unit": u.name,
-         "text": cur.get(u.id, "Kommentarer", s, "Text")}
-        for s in m.plan.comment_sections for u in m.units
-        if cur.get(u.id, "Kommentarer", s, "Text")])
+        {"section": s, "unit_id": u.id, "unit": u.name, "text": text}
+        for s in m.plan.comment_sections for u in m.units if (text := texts[s].get(u.id))])
 
     data = facts[facts["period"] == p] if len(facts) else facts
     # In the organisation's unit order, each unit's facts as submitted: the same month
@@ -278,21 +302,23 @@ def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
     """Every economy line of every unit that reported, as it reported it, with its
     deviation (utfall − budget) and its comment."""
     rows = []
+    lines = [(line, [cur.column("Ekonomi", line.id, f) for f in (
+        "Utfall ack", "Budget ack", "Årsbudget", "Prognos helår", "Kommentar")])
+        for line in m.economy.lines]
     for u in m.units:
         if u.id not in cur.units:
             continue
-        for line in m.economy.lines:
+        for line, (outcomes, budgets, annual, forecasts, notes) in lines:
             if line.development_only and not u.development_frame:
                 continue
-            outcome = cur.num(u.id, "Ekonomi", line.id, "Utfall ack")
-            budget = cur.num(u.id, "Ekonomi", line.id, "Budget ack")
+            outcome = _number(outcomes.get(u.id))
+            budget = _number(budgets.get(u.id))
             rows.append({
                 "unit_id": u.id, "unit": u.name, "line_id": line.id, "label": line.label,
                 "outcome": outcome, "budget": budget,
                 "deviation": None if outcome is None or budget is None else outcome - budget,
-                "annual_budget": cur.num(u.id, "Ekonomi", line.id, "Årsbudget"),
-                "forecast": cur.num(u.id, "Ekonomi", line.id, "Prognos helår"),
-                "comment": cur.get(u.id, "Ekonomi", line.id, "Kommentar")})
+                "annual_budget": _number(annual.get(u.id)),
+                "forecast": _number(forecasts.get(u.id)), "comment": notes.get(u.id)})
     return pd.DataFrame(rows, columns=["unit_id", "unit", "line_id", "label", "outcome",
                                        "budget", "deviation", "annual_budget", "forecast",
                                        "comment"])
@@ -309,10 +335,6 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def blank(v: Any) -> bool:
     """An empty cell of a report frame: None, NaN or NaT."""
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
-
-
-def _group_name(m: Mappings, group: str | None) -> str | None:
-    return next((g.name for g in m.organisation.groups if g.id == group), None)
 
 
 def _month_end(period: Period) -> dt.date:
@@ -341,9 +363,10 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     next_number = max(numbers, default=0) + 1
     new_ids: dict[tuple[str, str], str] = {}
     new_by_unit: dict[str, set[str]] = {}
-    for (unit, table, rid, _) in cur.values:
+    for (table, rid, _), by_unit in cur.cells.items():
         if table == contract.RISKS.name and rid.startswith(contract.NEW_RISK_PREFIX):
-            new_by_unit.setdefault(unit, set()).add(rid)
+            for unit in by_unit:
+                new_by_unit.setdefault(unit, set()).add(rid)
     for u in m.units:
         for key in sorted(new_by_unit.get(u.id, ()), key=contract.new_risk_number):
             new_id = f"{prefix}{next_number:0{width}d}"
