@@ -123,16 +123,31 @@ def fit_rows(wb: Workbook) -> None:
     for ws in wb.worksheets():
         merged = {(r, c): c2 for r, c, r2, c2 in ws.merge if r == r2}
         sized = {(r, c) for r, c, r2, _ in ws.merge if r2 > r}  # sized by their writer
+        widths: dict[tuple[int, int], float] = {}  # (first, last column) -> pixels
+        heights: dict[tuple[str, float, bool, float], float] = {}  # texts repeat
         need: dict[int, float] = {}
         for r, row in ws.table.items():
+            tallest = 0.0
             for c, cell in row.items():
                 fmt = cell.format
-                text = _cell_text(cell, strings) if fmt is not None and fmt.text_wrap else None
+                if fmt is None or not fmt.text_wrap:
+                    continue
+                text = _cell_text(cell, strings)
                 if not text or (r, c) in sized:
                     continue
-                width = sum(column_px(ws, k) for k in range(c, merged.get((r, c), c) + 1))
-                height = text_height(text, width, bool(fmt.bold), fmt.font_size or 11)
-                need[r] = max(need.get(r, 0.0), height)
+                span = (c, merged.get((r, c), c))
+                width = widths.get(span)
+                if width is None:
+                    width = widths[span] = sum(column_px(ws, k)
+                                               for k in range(span[0], span[1] + 1))
+                key = (text, width, bool(fmt.bold), fmt.font_size or 11)
+                height = heights.get(key)
+                if height is None:
+                    height = heights[key] = text_height(*key)
+                if height > tallest:
+                    tallest = height
+            if tallest > 0.0:
+                need[r] = tallest
         for r, height in need.items():
             info = ws.row_info.get(r)
             current = info.height * 0.75 if info is not None and info.height else LINE_PT

@@ -33,10 +33,10 @@ def _book(sheet_class: type) -> dict[str, bytes]:
     ws.set_column(0, 0, 30)
     ws.add_table(2, 0, 2 + len(rows) - 1, 3, {
         "name": "Tabell", "columns": [{"header": h} for h, _ in rows[0]]})
-    for r, row in enumerate(rows[1:], start=3):
-        if sheet_class is Sheet:
-            ws.write_cells(r, 0, row)
-        else:  # what the master wrote cell by cell before
+    if sheet_class is Sheet:
+        ws.write_rows(3, 0, rows[1:])
+    else:  # what the master wrote cell by cell before
+        for r, row in enumerate(rows[1:], start=3):
             for c, (value, fmt) in enumerate(row):
                 _write_plain(ws, r, c, value, fmt)
     formulas = [(Formula("=SUM(B4:B43)", 1170.0), money), (Formula('=IF(1,"a","b")', "a"), None),
@@ -49,6 +49,8 @@ def _book(sheet_class: type) -> dict[str, bytes]:
             ws.write_formula(45, c, f.text, fmt, f.value)
     ws.set_row(10, 40)
     ws.set_row(50, 30, money)  # a row with a format and no cells
+    ws.set_row(12, 20, money, {"hidden": True, "level": 2, "collapsed": True})
+    ws.set_row(13, None, wrap)
     ws.merge_range(47, 0, 47, 3, "", wrap)
     write(ws, 47, 0, "sammanfogad", wrap) if sheet_class is Sheet else \
         ws.write_string(47, 0, "sammanfogad", wrap)
@@ -94,3 +96,26 @@ def test_overlapping_tables_and_merges_are_still_refused():
     with pytest.raises(OverlappingRange):
         ws.add_table(110, 0, 130, 1, {"name": "C"})
     wb.close()
+
+
+def test_the_master_book_compresses_in_pieces_to_the_same_parts(tmp_path, monkeypatch):
+    """master/book.py compresses the sheets on threads, a large part in pieces: the archive
+    holds the parts XlsxWriter alone writes, and every zip reader reads it."""
+    from intraxl.master import book
+
+    def write(path, workbook_class):
+        wb = workbook_class(str(path))
+        for n in range(3):
+            ws = wb.add_worksheet(f"Blad{n}", worksheet_class=Sheet)
+            ws.write_rows(0, 0, [[(f"text {r} {n} å", None), (r * 1.5, None)]
+                                 for r in range(2000)])
+        wb.close()
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None
+            return {i.filename: (z.read(i), i.date_time, i.external_attr) for i in z.infolist()}
+
+    monkeypatch.setattr(book, "PIECE", 4096)  # every sheet in pieces
+    fast = write(tmp_path / "book.xlsx", book.Book)
+    plain = write(tmp_path / "plain.xlsx", xlsxwriter.Workbook)
+    assert list(fast) == list(plain) and fast == plain
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "plain.xlsx"]

@@ -90,6 +90,7 @@ class _Facts:
                 by_unit = cells[(t, r, f)] = {}
             by_unit[u] = v  # the same key twice: the later value, as a dict of keys keeps
         self.units = set(unit)
+        self._numeric: dict[tuple[str, str, str], dict[str, float]] = {}
 
     def column(self, table: str, rid: str, fld: str) -> dict[str, Any]:
         """unit -> value of one cell of the template, for every unit that reported it."""
@@ -105,11 +106,21 @@ class _Facts:
     def total(self, units: list[str], table: str, rids: list[str], fld: str) -> float | None:
         """Σ over units and rows (in that order, unit by unit); None when nobody reported
         any of them."""
-        columns = [c for r in rids if (c := self.cells.get((table, r, fld)))]
+        columns = [c for r in rids if (c := self._numbers(table, r, fld))]
         if not columns:
             return None
-        vals = [v for u in units for c in columns if (v := _number(c.get(u))) is not None]
+        vals = [v for u in units for c in columns if (v := c.get(u)) is not None]
         return sum(vals) if vals else None
+
+    def _numbers(self, table: str, rid: str, fld: str) -> dict[str, float]:
+        """unit -> the cell's value as a number, for the units that reported a number."""
+        key = (table, rid, fld)
+        found = self._numeric.get(key)
+        if found is None:
+            found = self._numeric[key] = {
+                u: n for u, v in self.column(table, rid, fld).items()
+                if (n := _number(v)) is not None}
+        return found
 
 
 def _number(v: Any) -> float | None:
@@ -280,17 +291,25 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         {"section": s, "unit_id": u.id, "unit": u.name, "text": text}
         for s in m.plan.comment_sections for u in m.units if (text := texts[s].get(u.id))])
 
+    # The Data table: in the organisation's unit order, each unit's facts as submitted (the
+    # same month gives the same table whatever order the files arrived in); units the
+    # organisation does not know last. Built from column lists: pandas' sorting and mapping
+    # of text columns took a quarter of a second for 10,000 units.
     data = facts[facts["period"] == p] if len(facts) else facts
-    # In the organisation's unit order, each unit's facts as submitted: the same month
-    # gives the same table whatever order the files arrived in.
     order = {u.id: n for n, u in enumerate(m.units)}
-    data = data.sort_values("unit_id", key=lambda s: s.map(order), kind="stable")
+    period_, unit_, table_, rid_, field_, value_ = (data[c].tolist() for c in (
+        "period", "unit_id", "table", "id", "field", "value"))
+    rank = [order.get(u, len(order)) for u in unit_]
+    by_unit = sorted(range(len(rank)), key=rank.__getitem__)  # stable
+    if any(a > b for a, b in zip(by_unit, by_unit[1:], strict=False)):
+        period_, unit_, table_, rid_, field_, value_ = ([column[i] for i in by_unit] for column
+                                                        in (period_, unit_, table_, rid_,
+                                                            field_, value_))
     data = pd.DataFrame({
-        "Period": data["period"], "Enhet-ID": data["unit_id"],
-        "Enhet": data["unit_id"].map(names), "Tabell": data["table"],
-        "ID": [new_ids.get((u, i), i) for u, i in zip(data["unit_id"].tolist(),
-                                                         data["id"].tolist(), strict=False)],
-        "Fält": data["field"], "Värde": data["value"]}).reset_index(drop=True)
+        "Period": period_, "Enhet-ID": unit_, "Enhet": [names.get(u, math.nan) for u in unit_],
+        "Tabell": table_, "ID": [new_ids.get((u, i), i) for u, i in zip(unit_, rid_,
+                                                                         strict=True)],
+        "Fält": field_, "Värde": value_}, dtype=object)
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from xlsxwriter.workbook import Format
 
@@ -28,7 +28,10 @@ class DataSheet(Sheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self._texts: list[list[int]] = []  # six columns of shared-string indices
+        # Six columns of shared-string indices, as the text XML wants them, and per column
+        # the text each index stands for.
+        self._texts: list[list[str]] = []
+        self._text_of: list[dict[str, str]] = []
         self._values: list[tuple[str, Any]] = []  # (kind, value): n number, d date, s text
         self._date_format: Format | None = None
 
@@ -40,9 +43,11 @@ class DataSheet(Sheet):
         for column in columns[:6]:
             # The texts repeat (a period, a thousand units, a few tables and fields): each
             # distinct one is entered once, and the table's reference count kept right.
-            codes = {v: index(cell_text(str(v))) for v in dict.fromkeys(column)}
+            written = {v: cell_text(str(v)) for v in dict.fromkeys(column)}
+            codes = {v: str(index(text)) for v, text in written.items()}
             table.count += len(column) - len(codes)
             self._texts.append([codes[v] for v in column])
+            self._text_of.append({codes[v]: text for v, text in written.items()})
         for v in columns[6]:
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 self._values.append(("n", v) if math.isfinite(v) else ("", v))  # NaN: empty
@@ -57,18 +62,20 @@ class DataSheet(Sheet):
         self._date_format = date_format
         return len(self._values)
 
-    def body(self) -> tuple[list[list[int]], list[tuple[str, Any]]]:
-        """Rows 2.. as given to `write_body`: six columns of shared-string indices, and the
-        values as (kind, value): "s" a shared-string index, "n" a number, "d" a date's serial
-        number, "" empty (for the record of what intraxl wrote)."""
-        return self._texts, self._values
+    def body(self) -> tuple[Iterator[list[str]], list[tuple[str, Any]]]:
+        """Rows 2.. as written (for the record of what intraxl wrote): the six text columns,
+        one at a time, and the values as (kind, value): "s" a shared-string index, "n" a
+        number, "d" a date's serial number, "" empty."""
+        columns = ([text_of[code] for code in codes]
+                   for codes, text_of in zip(self._texts, self._text_of, strict=True))
+        return columns, self._values
 
     def _write_sheet_data(self) -> None:
         self._xml_start_tag("sheetData")
         self._write_rows()  # the header row, written by add_table
         date_style = self._date_format._get_xf_index() if self._date_format else 0
         out = []
-        for r, a, b, c, d, e, f, (kind, v) in zip(range(2, len(self._values) + 2),
+        for r, a, b, c, d, e, f, (kind, v) in zip(map(str, range(2, len(self._values) + 2)),
                                                   *self._texts, self._values, strict=False):
             if kind == "n":
                 value = f'<c r="G{r}"><v>{v:.16G}</v></c>'
@@ -82,5 +89,8 @@ class DataSheet(Sheet):
                        f'{b}</v></c><c r="C{r}" t="s"><v>{c}</v></c><c r="D{r}" t="s"><v>{d}'
                        f'</v></c><c r="E{r}" t="s"><v>{e}</v></c><c r="F{r}" t="s"><v>{f}</v>'
                        f'</c>{value}</row>')
+            if len(out) == 10_000:  # a part at a time: 500,000 rows are 136 MB of text
+                self.fh.write("".join(out))
+                out.clear()
         self.fh.write("".join(out))
         self._xml_end_tag("sheetData")

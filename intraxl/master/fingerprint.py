@@ -20,8 +20,9 @@ import hashlib
 import json
 import math
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 import python_calamine as pc
 from xlsxwriter.workbook import Workbook
@@ -83,55 +84,85 @@ def canonical(v: Any) -> Value:
 
 # --- recording what intraxl writes ---------------------------------------------------------
 
-def _written(ws: Worksheet, strings: list[str]) -> Iterator[tuple[int, int, Value]]:
-    """The cells of an XlsxWriter worksheet, as a reader will see them."""
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _written(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
+    """The cells of an XlsxWriter worksheet as a reader will see them, each as [row, col,
+    value] (a formula's value as {"f": text, "v": value}); empty ones left out."""
+    out: list[list[Any]] = []
+    add = out.append
+    kinds: dict[type, str] = {}
     for r, row in ws.table.items():
         for c, cell in row.items():
-            kind = type(cell).__name__
-            if kind in ("String", "RichString"):
-                v: Value = strings[cell.string]
+            kind = kinds.get(type(cell))
+            if kind is None:
+                kind = kinds[type(cell)] = type(cell).__name__
+            if kind == "String" or kind == "RichString":
+                text = strings[cell.string]
+                if text:
+                    add([r, c, text])
             elif kind == "Number":
-                v = float(cell.number)
+                add([r, c, float(cell.number)])
             elif kind == "Datetime":
-                v = _from_serial(cell.number)
+                add([r, c, _from_serial(cell.number)])
             elif kind == "Boolean":
-                v = bool(cell.boolean)
+                add([r, c, bool(cell.boolean)])
             elif kind == "Formula":
-                v = Formula(f"={cell.formula}", canonical(cell.value))
-            else:  # blanks, errors
-                continue
-            if v is not None and v != "":
-                yield r, c, v
-
-
-def _body(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
-    """The Data sheet's rows 2.., which it writes itself, as columns."""
-    texts, values = ws.body()
-    return [[strings[i] for i in column] for column in texts] + [[
-        strings[v] if kind == "s" else _from_serial(v) if kind == "d" else
-        float(v) if kind == "n" else None for kind, v in values]]
-
-
-def record(wb: Workbook) -> dict[str, Any]:
-    """Every non-empty cell of every sheet written so far, ready to store: per sheet its
-    cells as [row, col, value] (a formula as {"f": text, "v": value}), and the Data sheet's
-    rows from the second on as columns. Call before `wb.close()`."""
-    strings = shared_strings(wb)
-    out: dict[str, Any] = {}
-    for ws in wb.worksheets():
-        sheet: dict[str, Any] = {"cells": [
-            [r, c, {"f": v.text, "v": v.value} if isinstance(v, Formula) else v]
-            for r, c, v in _written(ws, strings)]}
-        if hasattr(ws, "body"):
-            sheet["columns"] = _body(ws, strings)
-        out[ws.get_name()] = sheet
+                add([r, c, {"f": f"={cell.formula}", "v": canonical(cell.value)}])
+            # blanks, errors: nothing a reader sees
     return out
 
 
-def write(wb: Workbook, recorded: dict[str, Any]) -> None:
-    """The record, compressed, in the very hidden sheet `intraxl` (the last sheet)."""
-    packed = base64.b64encode(zlib.compress(
-        json.dumps(recorded, ensure_ascii=False, separators=(",", ":")).encode(), 1)).decode()
+def _body(ws: Worksheet, strings: list[str]) -> Iterator[list[Any]]:
+    """The Data sheet's rows 2.., which it writes itself, a column at a time."""
+    texts, values = ws.body()
+    yield from texts
+    yield [strings[v] if kind == "s" else _from_serial(v) if kind == "d" else
+           float(v) if kind == "n" else None for kind, v in values]
+
+
+def record(wb: Workbook) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every non-empty cell of every sheet written so far, ready to store, a sheet at a
+    time: its name, and its cells as [row, col, value] (a formula as {"f": text, "v":
+    value}), for the Data sheet also its rows from the second on as columns (an iterator).
+    Call before `wb.close()`."""
+    strings = shared_strings(wb)
+    for ws in list(wb.worksheets()):
+        sheet: dict[str, Any] = {"cells": _written(ws, strings)}
+        if hasattr(ws, "body"):
+            sheet["columns"] = _body(ws, strings)
+        yield ws.get_name(), sheet
+
+
+def write(wb: Workbook, recorded: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """The record, compressed, in the very hidden sheet `intraxl` (the last sheet): JSON
+    {sheet: {"cells": [...], "columns": [...]}}, encoded and compressed a part at a time,
+    so that the whole text is never held (80 MB for 10,000 units)."""
+    packer = zlib.compressobj(1)
+    # Compressed on a thread of its own (zlib lets go of Python's lock while it works) while
+    # this one writes the next part's JSON; one thread, so the parts go in in order.
+    with ThreadPoolExecutor(1, thread_name_prefix="intraxl-record") as pool:
+        pending: list[Future[bytes]] = []
+
+        def put(text: str) -> None:
+            pending.append(pool.submit(packer.compress, text.encode()))
+
+        put("{")
+        for i, (name, sheet) in enumerate(recorded):
+            put(f'{"," if i else ""}{_json(name)}:{{"cells":{_json(sheet["cells"])}')
+            sheet["cells"] = None  # done with: let it go before the next sheet's
+            if "columns" in sheet:
+                put(',"columns":[')
+                for j, column in enumerate(sheet["columns"]):
+                    put(("," if j else "") + _json(column))
+                put("]")
+            put("}")
+        put("}")
+        parts = [p.result() for p in pending]
+    parts.append(packer.flush())
+    packed = base64.b64encode(b"".join(parts)).decode()
     ws = wb.add_worksheet(SHEET)
     ws.write_string(0, 0, MARK)
     for i in range(0, len(packed), CHUNK):

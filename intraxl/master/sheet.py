@@ -34,8 +34,9 @@ from xlsxwriter.worksheet import (
 )
 
 from ..consolidate import blank as _blank
-from ..xlsx import cell_text
+from ..xlsx import CELL_TEXT_MAX, cell_text
 
+SHORT_TEXT = CELL_TEXT_MAX // 2  # a text this long or shorter fits a cell whole
 ERROR_CODES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
@@ -48,6 +49,19 @@ class Sheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._table_areas: list[tuple[tuple[int, int, int, int], str]] = []
+        self.deflater: Any = None  # master/book.py's, when the workbook is a Book
+        self._xml_path: str | None = None
+
+    # --- the sheet's part, compressed as soon as it is written (master/book.py) ------------
+
+    def _set_xml_writer(self, filename: Any) -> None:
+        self._xml_path = filename if isinstance(filename, str) else None
+        super()._set_xml_writer(filename)
+
+    def _assemble_xml_file(self) -> None:
+        super()._assemble_xml_file()
+        if self.deflater is not None and self._xml_path is not None:
+            self.deflater.submit(self._xml_path)
 
     # --- cells ---------------------------------------------------------------------------
 
@@ -57,14 +71,42 @@ class Sheet(Worksheet):
         `Ja` or an empty text, a number as a number, a date as a date, anything else
         as its text (cut to fit a cell); a `Formula` (anything with `text` and `value`) as a
         formula with its value."""
+        span = self._put(row, col, cells)
+        if span is not None:
+            self._check_dimensions(row, span[0])
+            self._check_dimensions(row, span[1])
+
+    def write_rows(self, row: int, col: int, rows: Sequence[Sequence[tuple[Any, Any]]]) -> None:
+        """`rows` of cells from (`row`, `col`) down, each as `write_cells` writes it."""
+        top = bottom = left = right = -1
+        for r, cells in enumerate(rows, start=row):
+            span = self._put(r, col, cells)
+            if span is not None:
+                if top < 0:
+                    top, left, right = r, span[0], span[1]
+                else:
+                    left, right = min(left, span[0]), max(right, span[1])
+                bottom = r
+        if top >= 0:  # the corners of what was written: its position checked
+            self._check_dimensions(top, left)
+            self._check_dimensions(bottom, right)
+
+    def _put(self, row: int, col: int, cells: Sequence[tuple[Any, Any]]) -> tuple[int, int] | None:
+        """The cells into the cell table; the first and last column written, if any."""
         cells_of_row = self.table[row]
         index = self.str_table._get_shared_string_index
         first = last = None
         for c, (value, fmt) in enumerate(cells, start=col):
-            if _blank(value):
+            kind = type(value)  # the common kinds first, exactly
+            if kind is str:
+                cell: Any = CellStringTuple(
+                    index(value if len(value) <= SHORT_TEXT else cell_text(value)), fmt)
+            elif kind is int or (kind is float and math.isfinite(value)):
+                cell = CellNumberTuple(value, fmt)
+            elif _blank(value):
                 if fmt is None:
                     continue
-                cell: Any = CellBlankTuple(fmt)
+                cell = CellBlankTuple(fmt)
             elif isinstance(value, bool):
                 cell = CellStringTuple(index("Ja" if value else ""), fmt)
             elif isinstance(value, (int, float)):
@@ -77,17 +119,19 @@ class Sheet(Worksheet):
             elif hasattr(value, "to_pydatetime"):
                 cell = CellDatetimeTuple(self._convert_date_time(value.to_pydatetime()), fmt)
             elif hasattr(value, "text") and hasattr(value, "value"):
-                self._write_formula(row, c, value.text, fmt, value.value)
-                continue  # the formula as XlsxWriter prepares it, its position checked
+                text = value.text
+                if not text or "(" in text or text[0] == "{" or text[-1] == "}":
+                    self._write_formula(row, c, text, fmt, value.value)
+                    continue  # as XlsxWriter prepares it (functions), its position checked
+                # No function, no braces: XlsxWriter's preparing only drops the "=".
+                cell = CellFormulaTuple(text[1:] if text[0] == "=" else text, fmt, value.value)
             else:
                 cell = CellStringTuple(index(cell_text(str(value))), fmt)
             cells_of_row[c] = cell
             if first is None:
                 first = c
             last = c
-        if first is not None:
-            self._check_dimensions(row, first)
-            self._check_dimensions(row, last)
+        return None if first is None or last is None else (first, last)
 
     # --- tables and merged ranges, told apart by their corners -----------------------------
 
@@ -151,7 +195,8 @@ class Sheet(Worksheet):
         column_styles = {c: info.column_format._get_xf_index() for c, info in col_info.items()
                          if info.column_format is not None}
         spans = self._spans()
-        names: dict[int, str] = {}
+        names = [xl_col_to_name(c) for c in range((self.dim_colmax or 0) + 1)]
+        styles: dict[int, str] = {}  # id(format) -> ' s="index"', in the order first met
         write, out = self.fh.write, list[str]()
         for r in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(r)
@@ -159,39 +204,36 @@ class Sheet(Worksheet):
             if not cells and info is None:
                 continue
             span = spans.get(r // 16)
-            if info is not None or not cells:
+            if not cells:
                 write("".join(out))
                 out = []
-                if cells:
-                    self._write_row(r, span, info)
-                else:
-                    self._write_empty_row(r, span, info)
-                    continue
-            else:
-                out.append(f'<row r="{r + 1}" spans="{span}">' if span else f'<row r="{r + 1}">')
-            row_style = info.row_format._get_xf_index() \
+                self._write_empty_row(r, span, info)
+                continue
+            out.append(self._row_tag(r, span, info))
+            row_style = f' s="{info.row_format._get_xf_index()}"' \
                 if info is not None and info.row_format else None
             n = r + 1
             for c, cell in sorted(cells.items()):
-                name = names.get(c) or names.setdefault(c, xl_col_to_name(c))
                 fmt = cell.format
                 if fmt:
-                    attrs = f' r="{name}{n}" s="{fmt._get_xf_index()}"'
+                    style = styles.get(id(fmt))
+                    if style is None:
+                        style = styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
                 elif row_style is not None:
-                    attrs = f' r="{name}{n}" s="{row_style}"'
+                    style = row_style
                 elif c in column_styles:
-                    attrs = f' r="{name}{n}" s="{column_styles[c]}"'
+                    style = f' s="{column_styles[c]}"'
                 else:
-                    attrs = f' r="{name}{n}"'
+                    style = ""
                 kind = type(cell)
                 if kind is CellStringTuple:
-                    out.append(f'<c{attrs} t="s"><v>{cell.string}</v></c>')
+                    out.append(f'<c r="{names[c]}{n}"{style} t="s"><v>{cell.string}</v></c>')
                 elif kind is CellNumberTuple or kind is CellDatetimeTuple:
-                    out.append(f"<c{attrs}><v>{cell.number:.16G}</v></c>")
+                    out.append(f'<c r="{names[c]}{n}"{style}><v>{cell.number:.16G}</v></c>')
                 elif kind is CellBlankTuple:
-                    out.append(f"<c{attrs}/>")
+                    out.append(f'<c r="{names[c]}{n}"{style}/>')
                 elif kind is CellFormulaTuple:
-                    out.append(self._formula_xml(attrs, cell))
+                    out.append(self._formula_xml(f' r="{names[c]}{n}"{style}', cell))
                 else:  # rich strings, booleans, errors, array formulas: XlsxWriter's own
                     write("".join(out))
                     out = []
@@ -201,6 +243,29 @@ class Sheet(Worksheet):
                 write("".join(out))
                 out = []
         write("".join(out))
+
+    def _row_tag(self, r: int, span: str | None, info: Any) -> str:
+        """XlsxWriter's `_write_row` for a row with cells, as a string (its attributes in
+        its order)."""
+        tag = f'<row r="{r + 1}" spans="{span}"' if span else f'<row r="{r + 1}"'
+        if info is None:
+            return tag + ">"
+        height = self.default_row_height if info.height is None else info.height
+        if info.row_format:
+            xf = info.row_format._get_xf_index()
+            tag += f' s="{xf}" customFormat="1"' if xf else ' customFormat="1"'
+        custom = height != self.original_row_height  # (default and original are the same)
+        if custom:
+            tag += f' ht="{height * 0.75:.16g}"'
+        if info.hidden:
+            tag += ' hidden="1"'
+        if custom:
+            tag += ' customHeight="1"'
+        if info.level:
+            tag += f' outlineLevel="{info.level}"'
+        if info.collapsed:
+            tag += ' collapsed="1"'
+        return tag + ">"
 
     def _formula_xml(self, attrs: str, cell: Any) -> str:
         value = cell.value

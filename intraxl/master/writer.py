@@ -14,7 +14,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import xlsxwriter
 from xlsxwriter.workbook import Format, Workbook
 
 from .. import __version__
@@ -27,6 +26,7 @@ from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
 from ..xlsx import MAX_ROW_PT, column_px, fit_rows, text_height
 from . import fingerprint
+from .book import Book
 from .data_sheet import DataSheet
 from .sheet import Sheet
 
@@ -142,8 +142,7 @@ def _table(ws: Sheet, fmt: Formats, top: int, name: str,
     ws.add_table(top, 0, last, len(columns) - 1, {
         "name": name, "style": "Table Style Medium 2",
         "columns": [{"header": h, "header_format": fmt.header} for h, _ in columns]})
-    for r, row in enumerate(rows, start=top + 1):
-        ws.write_cells(r, 0, row)
+    ws.write_rows(top + 1, 0, rows)
     if freeze:
         ws.freeze_panes(top + 1, 0)
     return last + 1
@@ -254,9 +253,11 @@ def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
     num, top = fmt.get("tkr"), 3
     figures = [("Utfall ack", "outcome"), ("Budget ack", "budget"), ("Avvikelse", "deviation"),
                ("Årsbudget", "annual_budget"), ("Prognos helår", "forecast")]
-    rows = [[(x["unit"], fmt.text), (x["label"], fmt.text),
-             *[(x[key], num) for _, key in figures], (x["comment"], fmt.text)]
-            for x in _records(report.unit_economy)]
+    text = fmt.text
+    columns = [report.unit_economy[c].tolist() for c in (
+        "unit", "label", *[key for _, key in figures], "comment")]
+    rows = [[(unit, text), (label, text), (a, num), (b, num), (c, num), (d, num), (e, num),
+             (comment, text)] for unit, label, a, b, c, d, e, comment in zip(*columns, strict=True)]
     end = _table(ws, fmt, top, "EkonomiPerEnhet",
                  [("Enhet", 22), ("Rad", 22), *[(h, 10) for h, _ in figures],
                   ("Kommentar", 40)], rows)
@@ -392,12 +393,14 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) 
     admin, sections = report.administration, report.sections
     rows = [[(s, fmt.bold), (admin, fmt.bold), (work.sections.get(s), fmt.analysis),
              (work.notes.get((s, admin)), fmt.analysis)] for s in sections]
-    rows += [[(c["section"], fmt.text), (c["unit"], fmt.text), (c["text"], fmt.text),
-              (work.notes.get((c["section"], c["unit"])), fmt.analysis)]
-             for c in _records(report.comments)]
+    said = [report.comments[c].tolist() if len(report.comments) else []
+            for c in ("section", "unit", "text")]
+    text, notes = fmt.text, work.notes
+    rows += [[(section, text), (unit, text), (words, text), (notes.get((section, unit)),
+                                                             fmt.analysis)]
+             for section, unit, words in zip(*said, strict=True)]
     # Controller texts whose row has gone are kept too, never dropped.
-    shown = {(s, admin) for s in sections} | {
-        (c["section"], c["unit"]) for c in _records(report.comments)}
+    shown = {(s, admin) for s in sections} | set(zip(said[0], said[1], strict=True))
     rows += [[(s, fmt.text), (u, fmt.text), (None, fmt.text), (t, fmt.analysis)]
              for (s, u), t in work.notes.items() if (s, u) not in shown and t]
     _table(ws, fmt, 3, "Kommentarer", columns, rows)
@@ -578,8 +581,8 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
     written after intraxl's own. The record of every cell written goes into the very hidden
     sheet `intraxl`."""
     generated = created or _generated_at()
-    wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
-                                    "strings_to_numbers": False})
+    wb = Book(path, {"strings_to_formulas": False, "strings_to_urls": False,
+                     "strings_to_numbers": False})
     wb.set_properties({
         "title": f"Månadsuppföljning {report.period} – {report.administration}",
         "subject": f"Månadsuppföljning {report.period.label_sv}",
