@@ -319,8 +319,12 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
 def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
     """Every economy line of every unit that reported, as it reported it, with its
-    deviation (utfall − budget) and its comment."""
-    rows = []
+    deviation (utfall − budget) and its comment. Built as columns (7 rows a unit)."""
+    names = ["unit_id", "unit", "line_id", "label", "outcome", "budget", "deviation",
+             "annual_budget", "forecast", "comment"]
+    out: dict[str, list[Any]] = {c: [] for c in names}
+    (unit_id, unit, line_id, label, outcome_, budget_, deviation, annual_, forecast_,
+     comment) = out.values()
     lines = [(line, [cur.column("Ekonomi", line.id, f) for f in (
         "Utfall ack", "Budget ack", "Årsbudget", "Prognos helår", "Kommentar")])
         for line in m.economy.lines]
@@ -332,15 +336,17 @@ def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
                 continue
             outcome = _number(outcomes.get(u.id))
             budget = _number(budgets.get(u.id))
-            rows.append({
-                "unit_id": u.id, "unit": u.name, "line_id": line.id, "label": line.label,
-                "outcome": outcome, "budget": budget,
-                "deviation": None if outcome is None or budget is None else outcome - budget,
-                "annual_budget": _number(annual.get(u.id)),
-                "forecast": _number(forecasts.get(u.id)), "comment": notes.get(u.id)})
-    return pd.DataFrame(rows, columns=["unit_id", "unit", "line_id", "label", "outcome",
-                                       "budget", "deviation", "annual_budget", "forecast",
-                                       "comment"])
+            unit_id.append(u.id)
+            unit.append(u.name)
+            line_id.append(line.id)
+            label.append(line.label)
+            outcome_.append(outcome)
+            budget_.append(budget)
+            deviation.append(None if outcome is None or budget is None else outcome - budget)
+            annual_.append(_number(annual.get(u.id)))
+            forecast_.append(_number(forecasts.get(u.id)))
+            comment.append(notes.get(u.id))
+    return pd.DataFrame(out if unit_id else [], columns=names)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -119,22 +119,28 @@ FACT_INSERT_COLUMNS = ("submission_id", "period", "unit_id", "table_name", "row_
 
 
 def _fact_rows(submission_id: int, period: str, unit_id: str,
-               report: FileReport) -> Iterable[tuple[Any, ...]]:
-    """The facts' rows, in FACT_INSERT_COLUMNS order: a value goes to the column of its type."""
+               report: FileReport) -> list[tuple[Any, ...]]:
+    """The facts' rows, in FACT_INSERT_COLUMNS order: a value goes to the column of its type
+    (a number and a text, most of them, told by their exact type first)."""
     assert report.submission is not None
-    for table, rid, field, v in report.submission.facts:
-        num = text = date = None
-        if isinstance(v, bool):
-            text = str(v)
-        elif isinstance(v, (int, float)):
-            num = float(v)
-        elif isinstance(v, dt.datetime):
-            date = v.date()
-        elif isinstance(v, dt.date):
-            date = v
-        else:
-            text = str(v)
-        yield submission_id, period, unit_id, table, rid, field, num, text, date
+    head = (submission_id, period, unit_id)
+    return [(*head, table, rid, field, v, None, None) if type(v) is float else
+            (*head, table, rid, field, None, v, None) if type(v) is str else
+            (*head, table, rid, field, *_value_columns(v))
+            for table, rid, field, v in report.submission.facts]
+
+
+def _value_columns(v: Any) -> tuple[Any, Any, Any]:
+    """(number, text, date) of a fact's value."""
+    if isinstance(v, bool):
+        return None, str(v), None
+    if isinstance(v, (int, float)):
+        return float(v), None, None
+    if isinstance(v, dt.datetime):
+        return None, None, v.date()
+    if isinstance(v, dt.date):
+        return None, None, v
+    return None, str(v), None
 
 
 def _copies(conn: Any) -> bool:
@@ -370,7 +376,7 @@ class Store:
         texts: dict[str, str] = {}
         ids = sorted(keys)
         for batch in (ids[i:i + FACT_BATCH] for i in range(0, len(ids), FACT_BATCH)):
-            for part in self._fact_rows(batch):
+            for part in self._fact_parts(batch):
                 fid, sid, *names, num, text_, date = zip(*part, strict=True)
                 order += fid
                 periods_units = [keys[i] for i in sid]
@@ -385,7 +391,7 @@ class Store:
             columns = [[column[i] for i in by_id] for column in columns]
         return columns
 
-    def _fact_rows(self, ids: list[int]) -> Iterator[list[tuple[Any, ...]]]:
+    def _fact_parts(self, ids: list[int]) -> Iterator[list[tuple[Any, ...]]]:
         """(id, submission id, table, row id, field, number, text, date) of the submissions'
         facts, ordered by id, in parts of at most 10,000."""
         query = select(facts.c.id, facts.c.submission_id, facts.c.table_name,
