@@ -28,10 +28,11 @@ if TYPE_CHECKING:  # validation uses the limits without loading XlsxWriter
 # say what was written): a test checks an upgrade still has them.
 XLSXWRITER_INTERNALS = {
     "Workbook": ("str_table",),  # .string_table: text -> shared-string index
-    "Worksheet": ("table", "col_info", "row_info", "merge",  # cells, widths, heights, merges
+    "Worksheet": ("table", "col_info", "row_info", "row_sizes", "merge",  # cells, sizes, merges
                   "tables", "comments", "excel_version", "default_row_height",
                   "original_row_height", "dim_rowmin", "dim_rowmax"),  # master/sheet.py
     "cells": ("String", "RichString", "Number", "Datetime", "Boolean", "Formula"),
+    "classes": ("RowInfo",),  # a row's height and format (fit_rows)
 }
 # XlsxWriter's private methods the Worksheet subclasses of master/sheet.py and
 # master/data_sheet.py call or override.
@@ -119,6 +120,8 @@ def _cell_text(cell: object, strings: list[str]) -> str | None:
 def fit_rows(wb: Workbook) -> None:
     """Every row with wrapped text, on every sheet, as tall as its text needs (never lower
     than set; at most Excel's 409 pt). Call when everything is written, before close."""
+    from xlsxwriter.worksheet import RowInfo
+
     strings = shared_strings(wb)
     for ws in wb.worksheets():
         merged = {(r, c): c2 for r, c, r2, c2 in ws.merge if r == r2}
@@ -152,8 +155,12 @@ def fit_rows(wb: Workbook) -> None:
             info = ws.row_info.get(r)
             current = info.height * 0.75 if info is not None and info.height else LINE_PT
             if height > current:
-                ws.set_row(r, min(math.ceil(height), MAX_ROW_PT),
-                           info.row_format if info is not None else None)
+                # What set_row(r, points, format) stores, without its checks (a row with
+                # cells is inside the sheet): 180,000 rows for 10,000 units.
+                pixels = int(min(math.ceil(height), MAX_ROW_PT) * 4.0 / 3.0 + 0.5)
+                ws.row_info[r] = RowInfo(height=pixels,
+                                         row_format=info.row_format if info else None)
+                ws.row_sizes[r] = [pixels, False]  # where charts below it are placed
 
 
 __all__ = ["CELL_TEXT_MAX", "CUT_MARK", "MAX_ROWS", "MAX_ROW_PT", "cell_text", "column_px",

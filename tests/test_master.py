@@ -868,3 +868,7 @@ def test_the_xlsxwriter_internals_intraxl_uses_are_there():
         getattr(worksheet, n).__name__ for n in dir(worksheet)
         if n.startswith("Cell") and n.endswith("Tuple")}
     assert type(sheet.table[0][0]).__name__ == "String"
+    assert all(hasattr(worksheet, n) for n in XLSXWRITER_INTERNALS["classes"])
+    sheet.set_row(0, 30, None)
+    assert sheet.row_info[0] == worksheet.RowInfo(height=40, row_format=None)  # fit_rows
+    assert sheet.row_sizes[0] == [40, False]
