@@ -63,6 +63,9 @@ def test_a_run_leaves_the_callers_collector_settings_alone(mappings, tmp_path):
         gc.unfreeze()
         gc.set_threshold(*before)
     assert result.master.exists() and len(result.reports) == 7
+    # What the run keeps of each file is its verdict: the facts are in the store.
+    assert all(r.valid and r.submission is not None and not r.submission.facts
+               for r in result.reports)
 
 
 # --- incremental runs: a re-run reads only what changed ---------------------------------------

@@ -98,6 +98,25 @@ def test_recording_is_idempotent(db_url, mappings):
     assert got == want and any(isinstance(v, dt.date) for *_, v in want)
 
 
+def test_facts_read_in_batches_come_in_the_order_stored(db_url, mappings, monkeypatch):
+    """Facts are read a batch of submissions at a time: whatever the batches, the frame is
+    the same, in the order the facts were stored, every repeated text one object."""
+    import intraxl.store as store_module
+
+    store = Store(db_url)
+    reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    store.record([Received(r) for r in reversed(reports)])  # ids against the files' order
+    whole = store.facts(["2023-02"])
+    monkeypatch.setattr(store_module, "FACT_BATCH", 2)
+    batched = store.facts(["2023-02"])
+    assert batched.values.tolist() == whole.values.tolist()
+    assert len(whole) == sum(len(r.submission.facts) for r in reports)
+    assert whole["unit_id"].tolist() == [r.unit_id for r in reversed(reports)
+                                         for _ in r.submission.facts]
+    units = whole["unit_id"].tolist()
+    assert len({id(u) for u in units}) == len(set(units)) == 7
+
+
 def test_the_same_file_twice_in_one_batch_is_stored_once(db_url, mappings):
     store = Store(db_url)
     report = validate_file(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx", mappings, FEB)

@@ -28,6 +28,7 @@ FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "U
 DONE = ("Klar", "Avbruten")
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
+FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
 
 
 @dataclass
@@ -77,20 +78,32 @@ class _Facts:
     (table, id, field) as unit -> value, so that a figure over every unit looks up short
     unit ids in one small dictionary instead of a tuple per unit in one of 500,000."""
 
-    def __init__(self, df: pd.DataFrame, period: str):
-        part = df[df["period"] == period] if len(df) else df
-        # Column lists first: iterating pandas' Arrow-backed text columns cell by cell is slow.
-        unit, table, rid, fld, value = (part[c].tolist() for c in (
-            "unit_id", "table", "id", "field", "value"))
+    def __init__(self) -> None:
         self.cells: dict[tuple[str, str, str], dict[str, Any]] = {}
-        cells = self.cells
-        for u, t, r, f, v in zip(unit, table, rid, fld, value, strict=True):
-            by_unit = cells.get((t, r, f))
-            if by_unit is None:
-                by_unit = cells[(t, r, f)] = {}
-            by_unit[u] = v  # the same key twice: the later value, as a dict of keys keeps
-        self.units = set(unit)
+        self.units: set[str] = set()
+        self.rows: list[list[Any]] = [[] for _ in FACT_FIELDS]  # the facts, as columns
         self._numeric: dict[tuple[str, str, str], dict[str, float]] = {}
+
+    @staticmethod
+    def of(df: pd.DataFrame, periods: Sequence[str]) -> list[_Facts]:
+        """The facts of each of `periods`, in one pass over the frame's column lists
+        (iterating pandas' text columns cell by cell is slow)."""
+        found = {p: _Facts() for p in periods}
+        if len(df):
+            columns = [df[c].tolist() for c in FACT_FIELDS]
+            for row in zip(*columns, strict=True):
+                facts = found.get(row[0])
+                if facts is None:
+                    continue
+                _, u, t, r, f, v = row
+                by_unit = facts.cells.get((t, r, f))
+                if by_unit is None:
+                    by_unit = facts.cells[(t, r, f)] = {}
+                by_unit[u] = v  # the same key twice: the later value, as a dict keeps
+                facts.units.add(u)
+                for column, value in zip(facts.rows, row, strict=True):
+                    column.append(value)
+        return [found[p] for p in periods]
 
     def column(self, table: str, rid: str, fld: str) -> dict[str, Any]:
         """unit -> value of one cell of the template, for every unit that reported it."""
@@ -173,7 +186,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     `quarantined` the e-mail attachments of the period that collect kept out (the store's
     attachments rows), listed among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
-    cur, last, full = _Facts(facts, p), _Facts(facts, ly), _Facts(facts, fy)
+    cur, last, full = _Facts.of(facts, [p, ly, fy])
     notes: list[str] = []
     unit_ids = [u.id for u in m.units]
     names = {u.id: u.name for u in m.units}
@@ -295,10 +308,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     # same month gives the same table whatever order the files arrived in); units the
     # organisation does not know last. Built from column lists: pandas' sorting and mapping
     # of text columns took a quarter of a second for 10,000 units.
-    data = facts[facts["period"] == p] if len(facts) else facts
     order = {u.id: n for n, u in enumerate(m.units)}
-    period_, unit_, table_, rid_, field_, value_ = (data[c].tolist() for c in (
-        "period", "unit_id", "table", "id", "field", "value"))
+    period_, unit_, table_, rid_, field_, value_ = cur.rows
     rank = [order.get(u, len(order)) for u in unit_]
     by_unit = sorted(range(len(rank)), key=rank.__getitem__)  # stable
     if any(a > b for a, b in zip(by_unit, by_unit[1:], strict=False)):

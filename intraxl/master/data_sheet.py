@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 from xlsxwriter.workbook import Format
 
 from ..xlsx import cell_text
-from .sheet import Sheet
+from .sheet import SHORT_TEXT, Sheet
 
 
 class DataSheet(Sheet):
@@ -48,8 +48,13 @@ class DataSheet(Sheet):
             table.count += len(column) - len(codes)
             self._texts.append([codes[v] for v in column])
             self._text_of.append({codes[v]: text for v, text in written.items()})
+        values = self._values
         for v in columns[6]:
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if type(v) is float and math.isfinite(v):  # most of them, told first
+                values.append(("n", v))
+            elif type(v) is str:
+                values.append(("s", index(v if len(v) <= SHORT_TEXT else cell_text(v))))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 self._values.append(("n", v) if math.isfinite(v) else ("", v))  # NaN: empty
             elif isinstance(v, dt.date):
                 self._values.append(("d", self._convert_date_time(v)) if v == v else ("", v))
