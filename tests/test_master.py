@@ -580,6 +580,44 @@ def test_a_master_as_intraxl_wrote_it_is_not_compared_cell_by_cell(tmp_path, mon
     assert openpyxl.load_workbook(out)["Min analys"]["A1"].value == "Egen"
 
 
+def test_a_record_made_by_an_earlier_intraxl_is_still_read(tmp_path):
+    """An earlier intraxl kept each cell as [row, col, value]; the record is now kept a row
+    at a time. A master with the earlier record is compared all the same."""
+    import base64
+    import json
+    import zlib
+
+    import python_calamine as pc
+
+    from intraxl.master import fingerprint
+
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    book = pc.CalamineWorkbook.from_path(str(out))
+    recorded = fingerprint.read(book)
+    book.close()
+    assert recorded is not None
+    old = {name: {"cells": [[r, c, {"f": v.text, "v": v.value}
+                             if isinstance(v, fingerprint.Formula) else v]
+                            for (r, c), v in cells.items()],
+                  **({"columns": columns} if columns else {})}
+           for name, (cells, columns) in recorded.items()}
+    packed = base64.b64encode(zlib.compress(json.dumps(old).encode())).decode()
+    wb = openpyxl.load_workbook(out)
+    sheet = wb[fingerprint.SHEET]
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row=row, column=1).value = None
+    for i in range(0, len(packed), fingerprint.CHUNK):
+        sheet.cell(row=2 + i // fingerprint.CHUNK, column=1).value = \
+            packed[i:i + fingerprint.CHUNK]
+    wb["Ekonomi"]["H40"] = "Kolla med HR"
+    wb.save(out)
+    result = consolidate(inbox, db, out)
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if "Ekonomi!" in line] == [
+        "error:   Ekonomi!H40: (empty) → 'Kolla med HR'"]
+
+
 def test_a_master_changed_with_its_seal_kept_is_checked_in_full(tmp_path):
     """A program that changes a cell and keeps the zip's comment does not fool the seal: the
     bytes are not those intraxl wrote, so the master is compared cell by cell."""

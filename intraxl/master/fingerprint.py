@@ -89,12 +89,13 @@ def _json(value: Any) -> str:
 
 
 def _written(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
-    """The cells of an XlsxWriter worksheet as a reader will see them, each as [row, col,
-    value] (a formula's value as {"f": text, "v": value}); empty ones left out."""
+    """The cells of an XlsxWriter worksheet as a reader will see them, a row at a time as
+    [row, col, value, col, value, ...] (a formula's value as {"f": text, "v": value});
+    empty cells and rows left out."""
     out: list[list[Any]] = []
-    add = out.append
     kinds: dict[type, str] = {}
     for r, row in ws.table.items():
+        entry: list[Any] = [r]
         for c, cell in row.items():
             kind = kinds.get(type(cell))
             if kind is None:
@@ -102,16 +103,18 @@ def _written(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
             if kind == "String" or kind == "RichString":
                 text = strings[cell.string]
                 if text:
-                    add([r, c, text])
+                    entry += (c, text)
             elif kind == "Number":
-                add([r, c, float(cell.number)])
+                entry += (c, float(cell.number))
             elif kind == "Datetime":
-                add([r, c, _from_serial(cell.number)])
+                entry += (c, _from_serial(cell.number))
             elif kind == "Boolean":
-                add([r, c, bool(cell.boolean)])
+                entry += (c, bool(cell.boolean))
             elif kind == "Formula":
-                add([r, c, {"f": f"={cell.formula}", "v": canonical(cell.value)}])
+                entry += (c, {"f": f"={cell.formula}", "v": canonical(cell.value)})
             # blanks, errors: nothing a reader sees
+        if len(entry) > 1:
+            out.append(entry)
     return out
 
 
@@ -125,12 +128,12 @@ def _body(ws: Worksheet, strings: list[str]) -> Iterator[list[Any]]:
 
 def record(wb: Workbook) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every non-empty cell of every sheet written so far, ready to store, a sheet at a
-    time: its name, and its cells as [row, col, value] (a formula as {"f": text, "v":
-    value}), for the Data sheet also its rows from the second on as columns (an iterator).
-    Call before `wb.close()`."""
+    time: its name, and its cells as rows [row, col, value, col, value, ...] (a formula as
+    {"f": text, "v": value}), for the Data sheet also its rows from the second on as
+    columns (an iterator). Call before `wb.close()`."""
     strings = shared_strings(wb)
     for ws in list(wb.worksheets()):
-        sheet: dict[str, Any] = {"cells": _written(ws, strings)}
+        sheet: dict[str, Any] = {"rows": _written(ws, strings)}
         if hasattr(ws, "body"):
             sheet["columns"] = _body(ws, strings)
         yield ws.get_name(), sheet
@@ -138,7 +141,7 @@ def record(wb: Workbook) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def write(wb: Workbook, recorded: Iterable[tuple[str, dict[str, Any]]]) -> None:
     """The record, compressed, in the very hidden sheet `intraxl` (the last sheet): JSON
-    {sheet: {"cells": [...], "columns": [...]}}, encoded and compressed a part at a time,
+    {sheet: {"rows": [...], "columns": [...]}}, encoded and compressed a part at a time,
     so that the whole text is never held (80 MB for 10,000 units)."""
     packer = zlib.compressobj(1)
     # Compressed on a thread of its own (zlib lets go of Python's lock while it works) while
@@ -151,8 +154,8 @@ def write(wb: Workbook, recorded: Iterable[tuple[str, dict[str, Any]]]) -> None:
 
         put("{")
         for i, (name, sheet) in enumerate(recorded):
-            put(f'{"," if i else ""}{_json(name)}:{{"cells":{_json(sheet["cells"])}')
-            sheet["cells"] = None  # done with: let it go before the next sheet's
+            put(f'{"," if i else ""}{_json(name)}:{{"rows":{_json(sheet["rows"])}')
+            sheet["rows"] = None  # done with: let it go before the next sheet's
             if "columns" in sheet:
                 put(',"columns":[')
                 for j, column in enumerate(sheet["columns"]):
@@ -171,8 +174,15 @@ def write(wb: Workbook, recorded: Iterable[tuple[str, dict[str, Any]]]) -> None:
 
 
 def _cells(sheet: dict[str, Any]) -> dict[tuple[int, int], Value]:
-    return {(r, c): Formula(v["f"], v["v"]) if isinstance(v, dict) else v
-            for r, c, v in sheet["cells"]}
+    """A sheet's recorded cells: kept as rows [row, col, value, col, value, ...], or, by an
+    earlier intraxl, as cells [row, col, value]."""
+    def value(v: Any) -> Value:
+        return Formula(v["f"], v["v"]) if isinstance(v, dict) else v
+
+    if "rows" not in sheet:
+        return {(r, c): value(v) for r, c, v in sheet["cells"]}
+    return {(entry[0], entry[i]): value(entry[i + 1]) for entry in sheet["rows"]
+            for i in range(1, len(entry), 2)}
 
 
 Recorded = dict[str, tuple[dict[tuple[int, int], Value], list[list[Value]] | None]]
