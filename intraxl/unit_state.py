@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .contract import UnitState
-from .store import SubmissionRecord
+
+if TYPE_CHECKING:  # records only: no database needed to tell a state
+    from .store import SubmissionRecord
 
 LATER_REJECTED = "senare fil avvisad"
 

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -21,8 +21,10 @@ from .. import contract
 from ..mappings import Mappings
 from ..mappings.models import Indicator
 from ..periods import Period
-from ..store import SubmissionRecord
 from ..unit_state import LATER_REJECTED, standing
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is not needed to consolidate, only its records
+    from ..store import SubmissionRecord
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
 DONE = ("Klar", "Avbruten")
