@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from .. import contract, swedish
-from ..issues import Issue, Severity
+from .. import contract
+from ..issues import Issue, make
 from ..mappings import Mappings
 from ..mappings.models import Unit
 from ..periods import Period
@@ -29,7 +29,7 @@ from .models import (
     Submission,
     WorkItemRow,
 )
-from .values import as_choice, as_date, as_number, as_period, as_text, indicator_kind
+from .values import Problem, as_choice, as_date, as_number, as_period, as_text, indicator_kind
 
 
 class _Checker:
@@ -41,19 +41,23 @@ class _Checker:
         self.facts: list[Fact] = []
         self.new_rows: dict[int, str] = {}  # sheet row of a new risk -> "ny-1", "ny-2", ...
 
-    def add(self, code: str, message: str, table: RawTable | None = None,
-            row: RawRow | None = None, column: str | None = None,
-            severity: Severity = Severity.ERROR) -> None:
-        cell = None
-        row_key = None
-        if table is not None and row is not None:
-            cell = table.cell(row, column or table.spec.key)
-            key = row.values.get(table.spec.key)
-            row_key = self.new_rows.get(row.row) if key is None else str(key)
-        self.issues.append(Issue(
-            code=code, severity=severity, message=message,
-            sheet=table.sheet if table else None, cell=cell,
-            table=table.spec.name if table else None, row_key=row_key, column=column))
+    def place(self, table: RawTable, row: RawRow | None,
+              column: str | None = None) -> dict[str, Any]:
+        """Where an issue is: `issues.make`'s sheet, cell, table, row_key and column (of the
+        row's key column when no column is given; the sheet alone without a row)."""
+        if row is None:
+            return {"sheet": table.sheet, "table": table.spec.name, "column": column}
+        key = row.values.get(table.spec.key)
+        return {"sheet": table.sheet, "cell": table.cell(row, column or table.spec.key),
+                "table": table.spec.name, "column": column,
+                "row_key": self.new_rows.get(row.row) if key is None else str(key)}
+
+    def add(self, code: str, variant: str = "", table: RawTable | None = None,
+            row: RawRow | None = None, column: str | None = None, **fields: Any) -> None:
+        """The issue `code` (`issues.TYPES`) at a row's cell, its message filled from
+        `fields`."""
+        place = {} if table is None else self.place(table, row, column)
+        self.issues.append(make(code, variant, **place, **fields))
 
     def fact(self, table: RawTable, key: str, column: str, value: Any) -> None:
         if value is not None:
@@ -67,53 +71,48 @@ class _Checker:
             return False
         kind, value = what
         if kind == "error":
-            self.add("excel-error", f"Cellen innehåller felvärdet {value or '#FEL'} i stället "
-                     "för ett värde. Rätta formeln eller skriv in värdet.", table, row, column)
+            self.add("excel-error", "", table, row, column, error=value or "#FEL")
         elif row.values.get(column) is None:
-            self.add("formula-without-value", "Cellen har en formel utan sparat resultat. "
-                     "Öppna filen i Excel, räkna om och spara igen, eller skriv in värdet.",
-                     table, row, column)
+            self.add("formula-without-value", "", table, row, column)
             return True
         else:
             return False
         return True
 
-    def _required(self, table, row, column, required: bool, what: str) -> None:
-        if required:
-            self.add("missing-value", f"{what} saknas: fyll i cellen.", table, row, column)
-
-    def _value(self, table: RawTable, row: RawRow, column: str, required: bool, what: str,
-               convert) -> Any:
+    def _value(self, table: RawTable, row: RawRow, column: str, required: bool,
+               convert: Callable[[Any], tuple[Any, Problem | None]],
+               info_field: str | None = None) -> Any:
         if self._special(table, row, column):
             return None
         v = row.values.get(column)
         if v is None:
-            self._required(table, row, column, required, what)
+            if required and info_field:
+                self.add("missing-value", "info", table, row, column, field=info_field)
+            elif required:
+                self.add("missing-value", "", table, row, column)
             return None
         value, problem = convert(v)
         if problem:
-            self.add(problem.code, problem.message, table, row, column, problem.severity)
+            self.issues.append(problem.issue(**self.place(table, row, column)))
         return value
 
     def number(self, table: RawTable, row: RawRow, column: str, *, required: bool,
                kind: str = "amount") -> float | None:
-        return self._value(table, row, column, required, f"Värdet i kolumnen '{column}'",
-                           lambda v: as_number(v, column, kind))
+        return self._value(table, row, column, required, lambda v: as_number(v, kind))
 
     def text(self, table: RawTable, row: RawRow, column: str, *, required: bool = False,
-             what: str | None = None) -> str | None:
-        return self._value(table, row, column, required, what or f"'{column}'", as_text)
+             info_field: str | None = None) -> str | None:
+        return self._value(table, row, column, required, as_text, info_field)
 
     def choice(self, table: RawTable, row: RawRow, column: str, options: Iterable[Any], *,
                required: bool = True) -> Any:
-        return self._value(table, row, column, required, f"'{column}'",
-                           lambda v: as_choice(v, column, options))
+        return self._value(table, row, column, required, lambda v: as_choice(v, options))
 
     def date(self, table: RawTable, row: RawRow, column: str, *, required: bool) -> dt.date | None:
-        return self._value(table, row, column, required, f"'{column}'", as_date)
+        return self._value(table, row, column, required, as_date)
 
     def period(self, table: RawTable, row: RawRow, column: str) -> Period | None:
-        return self._value(table, row, column, True, contract.INFO_PERIOD, as_period)
+        return self._value(table, row, column, True, as_period, contract.INFO_PERIOD)
 
     def known_rows(self, table: RawTable, expected: list[str]) -> list[tuple[str, RawRow]]:
         """`keyed_rows` of a table that takes no new rows: each row's id is a known one."""
@@ -130,32 +129,23 @@ class _Checker:
             if rid is None and allow_new:
                 self.new_rows[row.row] = contract.new_risk_key(len(self.new_rows) + 1)
             if row.below_table:
-                self.add("row-below-table", f"Rad {row.row + 1} ligger under tabellen "
-                         f"{table.spec.name} men har lästs som en rad i den. Skriv nästa gång "
-                         "på tabellens tomma rader, eller dra ut tabellen så att raden kommer "
-                         "med.", table, row, key, severity=Severity.WARNING)
+                self.add("row-below-table", "", table, row, key, line=row.row + 1)
             if rid is None:
                 if allow_new:
                     out.append((None, row))
                 else:
-                    self.add("missing-id", f"Raden saknar {key}. Lägg inte till eller töm "
-                             "rader i denna tabell.", table, row, key)
+                    self.add("missing-id", "", table, row, key, key=key)
                 continue
             seen[rid] += 1
             if seen[rid] > 1:
-                self.add("duplicate-id", f"{key} '{rid}' förekommer mer än en gång.", table,
-                         row, key)
+                self.add("duplicate-id", "", table, row, key, key=key, id=rid)
             elif rid not in expected:
-                self.add("unknown-id", f"Okänt {key} '{rid[:60]}'. Använd mallens rader.",
-                         table, row, key)
+                self.add("unknown-id", "", table, row, key, key=key, id=rid)
             else:
                 out.append((rid, row))
         for missing in [e for e in expected if e not in seen]:
-            self.issues.append(Issue(
-                code="missing-row", severity=Severity.ERROR, sheet=table.sheet,
-                cell=contract_cell(table), table=table.spec.name,
-                message=f"Raden {missing} saknas i tabellen {table.spec.name}. Använd mallen "
-                        "utan att ta bort rader."))
+            self.issues.append(make("missing-row", sheet=table.sheet, cell=contract_cell(table),
+                                    table=table.spec.name, name=missing))
         return out
 
 
@@ -232,10 +222,9 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
         row = info.get(field)
         if row is None:
             if required:
-                c.add("missing-row", f"Raden {field} saknas i tabellen Info.", info_table,
-                      None)
+                c.add("missing-row", "", info_table, None, name=field)
             return None
-        return c.text(info_table, row, "Värde", required=required, what=field)
+        return c.text(info_table, row, "Värde", required=required, info_field=field)
 
     version = info_text(contract.INFO_VERSION)
     period: Period | None = None
@@ -247,37 +236,32 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
     report.template_version, report.unit_id = version, unit_id
     report.period = None if period is None else str(period)
     if version is not None and version != m.template.version:
-        c.add("wrong-template-version", f"Filen är gjord med mallversion {version}; gällande "
-              f"version är {m.template.version}. Fyll i den nya mallen.", info_table,
-              info[contract.INFO_VERSION], "Värde")
+        c.add("wrong-template-version", "", info_table, info[contract.INFO_VERSION], "Värde",
+              version=version, current=m.template.version)
     if period is not None and expected_period is not None and period != expected_period:
-        c.add("wrong-period", f"Filen gäller {swedish.month_year(period)} men perioden som "
-              f"samlas in är {swedish.month_year(expected_period)}.", info_table,
-              info[contract.INFO_PERIOD], "Värde")
+        c.add("wrong-period", "", info_table, info[contract.INFO_PERIOD], "Värde",
+              period=period, expected=expected_period)
     unit: Unit | None = None
     if unit_id is not None:
         try:
             unit = m.unit(unit_id)
         except KeyError:
-            c.add("unknown-unit", f"Enhet-ID '{unit_id}' finns inte i organisationen.",
-                  info_table, info[contract.INFO_UNIT_ID], "Värde")
+            c.add("unknown-unit", "", info_table, info[contract.INFO_UNIT_ID], "Värde",
+                  unit=unit_id)
     # table -> the ids of its rows in the template of the unit whose rows the file holds
     found = None if unit is None else unit_of_rows(raw, m, unit)
     rows_unit, expected = found or (None, {})
     if unit is not None and rows_unit is not None and rows_unit != unit:
-        c.add("wrong-unit", f"Raderna i filen hör till {rows_unit.name} ({rows_unit.id}), men "
-              f"Enhet-ID är {unit.id} ({unit.name}). Skriv {rows_unit.id} i Enhet-ID, eller "
-              f"fyll i mallen för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
-              "Värde")
+        c.add("wrong-unit", "", info_table, info[contract.INFO_UNIT_ID], "Värde",
+              rows_unit=rows_unit.name, rows_unit_id=rows_unit.id, unit=unit.name,
+              unit_id=unit.id)
     reporter = info_text(contract.INFO_REPORTER, required=False)
     email = info_text(contract.INFO_EMAIL, required=False)
     if reporter is None and contract.INFO_REPORTER in info:
-        c.add("missing-value", "Uppgiftslämnare saknas: skriv ditt namn.", info_table,
-              info[contract.INFO_REPORTER], "Värde", severity=Severity.WARNING)
+        c.add("missing-value", "reporter", info_table, info[contract.INFO_REPORTER], "Värde")
     if unit is not None and sender is not None and sender.lower() not in unit.reporters:
-        c.add("sender-not-registered", f"Avsändaren {sender} är inte registrerad som "
-              f"uppgiftslämnare för {unit.name}.", info_table, info[contract.INFO_UNIT_ID],
-              "Värde")
+        c.add("sender-not-registered", "", info_table, info[contract.INFO_UNIT_ID], "Värde",
+              sender=sender, unit=unit.name)
     if unit is None or rows_unit is None or period is None or version is None:
         return None, c.issues
 
@@ -313,14 +297,11 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
             if kinds[rid] == "cost":
                 for col, v in vals.items():
                     if v is not None and v < 0:
-                        c.add("negative-cost", f"Kostnaden {swedish.tkr(v)} är negativ. "
-                              "Stämmer det?", t, row, col, severity=Severity.WARNING)
+                        c.add("negative-cost", "", t, row, col, value=v)
                 if line.forecast is not None and line.annual_budget and \
                         abs(line.forecast - line.annual_budget) > 0.5 * abs(line.annual_budget):
-                    c.add("forecast-far-from-budget", f"Prognosen {swedish.tkr(line.forecast)} "
-                          "avviker mer än 50 % från årsbudgeten "
-                          f"{swedish.tkr(line.annual_budget)}. Kommentera eller rätta.", t, row,
-                          "Prognos helår", severity=Severity.WARNING)
+                    c.add("forecast-far-from-budget", "", t, row, "Prognos helår",
+                          forecast=line.forecast, budget=line.annual_budget)
             sub.economy.append(line)
             for col, v in vals.items():
                 c.fact(t, rid, col, v)
@@ -335,13 +316,10 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                 end=c.date(t, row, "Slutdatum", required=True),
                 comment=c.text(t, row, "Kommentar"))
             if item.status == "Försenad" and not item.comment:
-                c.add("comment-missing", "Status är Försenad: skriv en kommentar om orsak och "
-                      "ny plan.", t, row, "Kommentar", severity=Severity.WARNING)
+                c.add("comment-missing", "", t, row, "Kommentar")
             if item.end and item.end < end_of_period and \
                     item.status in ("Ej påbörjad", "Pågående"):
-                c.add("overdue", f"Slutdatum {swedish.date(item.end)} har passerat men status "
-                      f"är {item.status}. Ange Försenad, Klar eller nytt slutdatum.", t, row,
-                      "Status", severity=Severity.WARNING)
+                c.add("overdue", "", t, row, "Status", end=item.end, status=item.status)
             target.append(item)
             for col, value in (("Status", item.status), ("Slutdatum", item.end),
                                ("Kommentar", item.comment)):
@@ -357,8 +335,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
             if "Röd" in dims.values():
                 for col, v in (("Orsak", proj.cause), ("Åtgärd", proj.action)):
                     if not v:
-                        c.add("comment-missing", f"Projektet har röd status: ange {col.lower()}.",
-                              t, row, col, severity=Severity.WARNING)
+                        c.add("comment-missing", "red-project", t, row, col)
             sub.projects.append(proj)
             for col, v in {**dims, "Orsak": proj.cause, "Åtgärd": proj.action}.items():
                 c.fact(t, rid, col, v)
@@ -390,8 +367,7 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
                 sub.comments[rid] = text
                 c.fact(t, rid, "Text", text)
             elif rid == "Sammanfattning":
-                c.add("missing-value", "Sammanfattningen saknas: skriv några meningar om "
-                      "månaden.", t, row, "Text", severity=Severity.WARNING)
+                c.add("missing-value", "summary", t, row, "Text")
 
     sub.facts = c.facts
     # Rows of one unit under another's Enhet-ID: checked as that unit's, but not its report.
