@@ -8,10 +8,10 @@ import math
 import re
 from typing import Any, Iterable, NamedTuple
 
-from .. import contract
 from ..issues import TYPES_BY_KEY, Issue, Severity, make
 from ..mappings import Mappings
 from ..periods import Period
+from ..rules import CHECKS_BY_TABLE, Cell, NumberSort, Row
 from ..xlsx import CELL_TEXT_MAX, utf16_len
 
 MAX_ABS_NUMBER = 1e9
@@ -52,8 +52,8 @@ def number_in_text(text: str) -> float | None:
     return -value if sign in ("-", MINUS) else value
 
 
-def as_number(v: Any, kind: str = "amount") -> tuple[float | None, Problem | None]:
-    """kind: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %).
+def as_number(v: Any, sort: NumberSort = "amount") -> tuple[float | None, Problem | None]:
+    """sort: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %).
     Digits stored as text are taken as their number, with a warning."""
     typed_as_text = None
     if isinstance(v, str) and (number := number_in_text(v)) is not None:
@@ -64,11 +64,11 @@ def as_number(v: Any, kind: str = "amount") -> tuple[float | None, Problem | Non
     if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
         return None, Problem("number-out-of-range", {"value": v},
                              "" if math.isfinite(v) else "not-finite")
-    if kind in ("count", "nonneg", "percent") and v < 0:
+    if sort in ("count", "nonneg", "percent") and v < 0:
         return None, Problem("negative-value", {"value": v})
-    if kind == "percent" and v > 1:
+    if sort == "percent" and v > 1:
         return None, Problem("percent-over-100", {"share": v})
-    if kind == "count" and not v.is_integer():
+    if sort == "count" and not v.is_integer():
         return None, Problem("not-whole-number", {"value": v})
     if typed_as_text is not None:
         return v, Problem("number-as-text", {"text": typed_as_text, "value": v})
@@ -135,24 +135,23 @@ def as_period(v: Any) -> tuple[Period | None, Problem | None]:
         return None, Problem("invalid-period", {"value": text})
 
 
-def indicator_kind(m: Mappings, indicator_id: str) -> str:
-    ind = next(i for i in m.indicators if i.id == indicator_id)
-    return "percent" if ind.is_percent else "count" if ind.whole_numbers else "nonneg"
+def convert(cell: Cell, row: Row, v: Any) -> tuple[Any, Problem | None]:
+    """A value (not None) of a cell by its declared rule (`rules.py`)."""
+    if cell.type == "number":
+        return as_number(v, cell.number_sort(row))
+    if cell.type == "choice":
+        return as_choice(v, cell.choices(row))
+    if cell.type == "date":
+        return as_date(v)
+    return as_text(v)
 
 
 def coerce(m: Mappings, table: str, row_id: str, field: str,
            v: Any) -> tuple[Any, Problem | None]:
-    """A value of `field` in `table` by the template's own rule (v is not None)."""
-    if table == "Indikatorer" and field in ("Utfall", "Prognos helår"):
-        return as_number(v, indicator_kind(m, row_id))
-    if table == "Ekonomi" and field in ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår"):
-        return as_number(v)
-    if field == "Status" and table in ("Aktiviteter", "Uppdrag"):
-        return as_choice(v, contract.WORK_STATUSES)
-    if field == "Slutdatum":
-        return as_date(v)
-    if table == "Projekt" and field in ("Tid", "Kostnad", "Resultat"):
-        return as_choice(v, contract.PROJECT_STATUSES)
-    if table == "Risker" and field in ("Sannolikhet", "Konsekvens"):
-        return as_choice(v, contract.SCALE_1_4)
-    return as_text(v)
+    """A value of `field` in `table` (v is not None) by the template's own rule for the
+    template's row `row_id`, as the history import reads it; text where none is declared."""
+    checks = CHECKS_BY_TABLE.get(table)
+    cell = None if checks is None else checks.cell(field)
+    if checks is None or cell is None:
+        return as_text(v)
+    return convert(cell, Row(m, None, row_id, checks.entries(m).get(row_id)), v)
