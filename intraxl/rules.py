@@ -138,14 +138,14 @@ def forecast_far_from_budget(values: dict[str, Any], row: Row) -> Iterator[Findi
 
 
 def delay_explained(values: dict[str, Any], row: Row) -> Iterator[Finding]:
-    if values["Status"] == "Försenad" and not values["Kommentar"]:
+    if values["Status"] == contract.WORK_DELAYED and not values["Kommentar"]:
         yield Finding("comment-missing", "Kommentar")
 
 
 def overdue(values: dict[str, Any], row: Row) -> Iterator[Finding]:
     end, status = values["Slutdatum"], values["Status"]
     if row.period is not None and end and end < last_day(row.period) and \
-            status in ("Ej påbörjad", "Pågående"):
+            status in (contract.WORK_NOT_STARTED, contract.WORK_ONGOING):
         yield Finding("overdue", "Status", fields={"end": end, "status": status})
 
 
@@ -153,7 +153,7 @@ PROJECT_DIMENSIONS = ("Tid", "Kostnad", "Resultat")
 
 
 def red_project_explained(values: dict[str, Any], row: Row) -> Iterator[Finding]:
-    if "Röd" in (values[column] for column in PROJECT_DIMENSIONS):
+    if contract.PROJECT_RED in (values[column] for column in PROJECT_DIMENSIONS):
         for column in ("Orsak", "Åtgärd"):
             if not values[column]:
                 yield Finding("comment-missing", column, "red-project")

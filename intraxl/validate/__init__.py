@@ -61,9 +61,11 @@ def validate_tables(raw: RawWorkbook, m: Mappings, expected_period: Period | Non
     report.period = None if info.period is None else str(info.period)
     if info.unit is None or info.rows_unit is None:
         return None, c.issues
-    rows = [row for checks in CHECKS if (table := raw.tables.get(checks.spec.name)) is not None
-            for row in check_table(c, table, checks, info.expected[checks.spec.name], m,
-                                   info.period)]
+    rows: list[CheckedRow] = []
+    for checks in CHECKS:
+        if (table := raw.tables.get(checks.spec.name)) is not None:
+            rows += check_table(c, table, checks, info.expected[checks.spec.name], m,
+                                info.period)
     # Rows of one unit under another's Enhet-ID: checked as that unit's, but not its report.
     if info.version is None or info.period is None or info.rows_unit != info.unit:
         return None, c.issues
