@@ -82,7 +82,9 @@ ECONOMY_ROWS = RESULT_ROWS + COST_ROWS
 
 # Closed lists.
 WORK_STATUSES = ("Ej påbörjad", "Pågående", "Klar", "Försenad", "Avbruten")
+WORK_NOT_STARTED, WORK_ONGOING, WORK_DONE, WORK_DELAYED, WORK_CANCELLED = WORK_STATUSES
 PROJECT_STATUSES = ("Grön", "Gul", "Röd")
+PROJECT_GREEN, PROJECT_YELLOW, PROJECT_RED = PROJECT_STATUSES
 SCALE_1_4 = (1, 2, 3, 4)
 # The city's status scale for indicators (SPEC §5).
 INDICATOR_STATUSES = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")

@@ -21,7 +21,7 @@ import python_calamine as pc
 from . import contract
 from .cells import a1
 from .errors import IntraxlError
-from .issues import Issue, Severity
+from .issues import Issue, Severity, make
 from .mappings import Mappings
 from .periods import Period
 from .reader import sha256_of
@@ -102,14 +102,12 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
     rows = _read_rows(path)
     issues: list[Issue] = []
 
-    def problem(code: str, message: str, line: int, col: int,
-                severity: Severity = Severity.ERROR) -> None:
-        issues.append(Issue(code=code, severity=severity, message=message, file=path.name,
-                            sheet=path.name, cell=a1(line, col)))
+    def problem(line: int, col: int, code: str, variant: str = "", **fields: Any) -> None:
+        issues.append(make(code, variant, file=path.name, sheet=path.name, cell=a1(line, col),
+                           **fields))
 
     if not rows or [str(h).strip() for h in rows[0][:len(COLUMNS)]] != list(COLUMNS):
-        problem("missing-column", f"The first row must be the headers {', '.join(COLUMNS)}.",
-                0, 0)
+        problem(0, 0, "missing-column", "headers", headers=COLUMNS)
         return {}, issues
     ids = _known_ids(m)
     units = {u.id for u in m.units}
@@ -125,39 +123,41 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
         try:
             period = str(Period.parse(period))
         except ValueError:
-            problem("invalid-period", f"'{period}' är inte en månad ÅÅÅÅ-MM.", line, 0)
+            problem(line, 0, "invalid-period", value=period)
             continue
         if unit not in units:
-            problem("unknown-unit", f"Enhet-ID '{unit}' finns inte i organisationen.", line, 1)
+            problem(line, 1, "unknown-unit", unit=unit)
             continue
         if table not in ids:
-            problem("missing-table", f"Okänd tabell '{table}'.", line, 3)
+            problem(line, 3, "missing-table", "unknown", table=table)
             continue
         if rid not in ids[table] and not (table == contract.RISKS.name
                                           and rid.startswith(contract.NEW_RISK_PREFIX)):
-            problem("unknown-id", f"Okänt ID '{rid}' i tabellen {table}.", line, 4)
+            problem(line, 4, "unknown-id", key=contract.TABLES_BY_NAME[table].key, id=rid,
+                    table=table)
             continue
         spec = contract.TABLES_BY_NAME[table]
         if field not in spec.columns or field == spec.key:
-            problem("missing-column", f"'{field}' är ingen kolumn i tabellen {table}.", line, 5)
+            problem(line, 5, "missing-column", "unknown", column=field, table=table)
             continue
         key = (period, unit, table, rid, field)
         if key in seen:
-            problem("duplicate-id", f"Värdet för {table}/{rid}/{field} {period} {unit} finns "
-                    "redan på en tidigare rad.", line, 4)
+            problem(line, 4, "duplicate-id", "fact", table=table, id=rid, column=field,
+                    period=period, unit=unit)
             continue
         seen.add(key)
         cell = row[VALUE_COL]
         raw = _csv_value(cell)
         if raw is None:
-            problem("missing-value", "Värde saknas.", line, VALUE_COL)
+            problem(line, VALUE_COL, "missing-value", column=COLUMNS[VALUE_COL])
             continue
         value, issue = coerce(m, table, rid, field, raw)
         if isinstance(value, str) and isinstance(cell, str):
             # A text field: the text as written ('007', '1 234,5'), not a number read from it.
             value, issue = coerce(m, table, rid, field, cell)
         if issue:
-            problem(issue.code, issue.message, line, VALUE_COL, issue.severity)
+            issues.append(issue.issue(file=path.name, sheet=path.name,
+                                      cell=a1(line, VALUE_COL), column=field))
         if value is not None:
             grouped[(period, unit)].append((table, rid, field, value))
     return grouped, issues

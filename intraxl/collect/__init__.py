@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import IntraxlError
+from ..issues import message
 from ..mappings import Mappings
 from ..periods import Period
-from ..reader.package import MAX_FILE_BYTES
+from ..reader.package import MAX_FILE_BYTES, too_large
 from ..store import Received, Store
 from ..validate import FileReport, validate_file
 from .mail import (
@@ -102,14 +103,15 @@ def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, s
                 return issue.code, issue.message, unit
     failed = auth_failure(mail.auth_results, m.organisation.authserv_ids)
     if failed:
-        return ("unverified-sender", f"Mottagande e-postserver underkände avsändaren "
-                f"{mail.sender} ({failed}): meddelandet kan vara förfalskat.", unit)
+        return ("unverified-sender", message("unverified-sender", sender=mail.sender,
+                                             failure=failed), unit)
     if not senders_units:
-        return ("unknown-sender", f"Avsändaren {mail.sender or '(saknas)'} är inte registrerad "
-                "för någon enhet.", unit)
+        return ("unknown-sender", message("unknown-sender", "" if mail.sender else "none",
+                                          sender=mail.sender), unit)
     if claimed and claimed not in senders_units:
-        return ("sender-not-registered", f"Arbetsboken gäller {claimed}, men avsändaren "
-                f"{mail.sender} är registrerad för {', '.join(senders_units)}.", unit)
+        return ("sender-not-registered", message("sender-not-registered", "mail", unit=claimed,
+                                                 sender=mail.sender, units=senders_units),
+                unit)
     return "", None, unit
 
 
@@ -134,8 +136,7 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
     report = None
     reason: str | None
     if len(att.data) > MAX_FILE_BYTES:
-        code, reason, unit = ("file-too-large", f"Bilagan är {len(att.data) / 1e6:.0f} MB, "
-                              f"större än gränsen {MAX_FILE_BYTES / 1e6:.0f} MB.",
+        code, reason, unit = ("file-too-large", too_large(len(att.data)).issue.message,
                               _verdict(m, mail, None)[2])
     else:
         with tempfile.TemporaryDirectory(prefix="intraxl-collect-") as d:
@@ -188,8 +189,9 @@ def collect(mails: Iterable[Mail], m: Mappings, period: Period, store: Store,
                 else:
                     items = [Collected(mail, att.file_name, QUARANTINE, "",
                                        _place(quarantine, att.file_name, "", mail, att.data),
-                                       "unreadable-message", "E-postmeddelandet kan inte läsas "
-                                       f"({mail.problem[:200]}).")]
+                                       "unreadable-message",
+                                       message("unreadable-message",
+                                               detail=mail.problem[:200]))]
                     _log(store, period, source, items[0], att.data, sha)
             else:
                 items = [_take(m, period, store, mail, att, inbox, quarantine, source)

@@ -18,10 +18,10 @@ from typing import Any
 
 import python_calamine as pc
 
-from .. import contract, swedish
+from .. import contract
 from ..cells import a1
 from ..contract import TableSpec
-from ..issues import Issue, Severity
+from ..issues import Issue, make
 from .links import hyperlinks, with_target
 from .package import MAX_FILE_BYTES, Package, PackageRejected, inspect, special_cells
 
@@ -61,11 +61,6 @@ class RawWorkbook:
     special: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
 
 
-def _issue(code: str, message: str, sheet: str | None = None, cell: str | None = None,
-           severity: Severity = Severity.ERROR) -> Issue:
-    return Issue(code=code, severity=severity, message=message, sheet=sheet, cell=cell)
-
-
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return value if value.strip() else None
@@ -90,15 +85,14 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
         data = path.read_bytes() if size <= MAX_FILE_BYTES else None  # read once, for all
         sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_of(path)
     except OSError as e:
-        return None, [_issue("unreadable-file", f"Filen kan inte läsas: {e.strerror}.")]
+        return None, [make("unreadable-file", reason=e.strerror)]
     raw = RawWorkbook(path, sha, size)
     try:
         package = inspect(path, data)
     except PackageRejected as e:
         return raw, [e.issue]
     except Exception as e:  # noqa: BLE001 - whatever else a broken zip raises
-        return raw, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
-                            f"({type(e).__name__}: {str(e)[:200]}).")]
+        return raw, [_corrupt(e)]
     try:
         return raw, _read_tables(raw, package)
     except BaseException as e:  # noqa: BLE001 - a calamine panic is a BaseException
@@ -109,10 +103,8 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
         if isinstance(e, PackageRejected):
             return raw, [e.issue]
         if isinstance(e, pc.PasswordError):
-            return raw, [_issue("encrypted-file", "Filen är lösenordsskyddad. Ta bort "
-                                "lösenordet och skicka filen igen.")]
-        return raw, [_issue("corrupt-file", "Filen är skadad och kan inte läsas "
-                            f"({type(e).__name__}: {str(e)[:200]}).")]
+            return raw, [make("encrypted-file")]
+        return raw, [_corrupt(e)]
     finally:
         package.close()
 
@@ -124,9 +116,12 @@ def is_calamine_panic(e: BaseException) -> bool:
     return type(e).__name__ == "PanicException" and type(e).__module__ == "pyo3_runtime"
 
 
+def _corrupt(e: BaseException) -> Issue:
+    return make("corrupt-file", detail=f"{type(e).__name__}: {str(e)[:200]}")
+
+
 def _too_many_rows(name: str, n: int) -> PackageRejected:
-    return PackageRejected("too-many-rows", f"Bladet {name} har {swedish.number(n)} rader; "
-                           "mallen har högst några hundra. Använd mallen.")
+    return PackageRejected("too-many-rows", name=name, rows=n)
 
 
 def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
@@ -167,25 +162,19 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
             sheet_name, header_row, columns = spec.name, found[0], found[1]
             parts = [(header_row + 1, 0, sheet_rows(spec.name)[header_row + 1:], False)]
         else:
-            where = f"bladet {spec.name}" if spec.name in wb.sheet_names else "filen"
-            issues.append(_issue("missing-table", f"Tabellen {spec.name} saknas i {where}. "
-                                 "Använd mallen utan att ändra blad eller rubriker.",
-                                 sheet=spec.name if spec.name in wb.sheet_names else None))
+            on_sheet = spec.name in wb.sheet_names
+            issues.append(make("missing-table", "sheet" if on_sheet else "",
+                               sheet=spec.name if on_sheet else None, table=spec.name))
             continue
         missing = [c for c in spec.columns if c not in columns]
         renamed = _renamed(spec, columns, missing) if missing else {}
         for column in missing:
-            if column in renamed:
-                header, col = renamed[column]
+            header, col = renamed.get(column, ("", min(columns.values(), default=0)))
+            if header:
                 columns[column] = col  # its values are read all the same
-                message = (f"Rubriken '{str(header)[:60]}' ska vara '{column}'. Skriv tillbaka "
-                           "mallens rubrik; värdena i kolumnen har lästs.")
-            else:
-                col = min(columns.values(), default=0)
-                message = f"Kolumnen '{column}' saknas i tabellen {spec.name}."
-            issues.append(Issue(code="missing-column", severity=Severity.ERROR, message=message,
-                                sheet=sheet_name, cell=a1(header_row, col), table=spec.name,
-                                column=column))
+            issues.append(make("missing-column", "renamed" if header else "", sheet=sheet_name,
+                               cell=a1(header_row, col), table=spec.name, column=column,
+                               header=header))
         if len(renamed) < len(missing):
             continue
         table = RawTable(spec, sheet_name, header_row, {c: columns[c] for c in spec.columns})
@@ -205,9 +194,7 @@ def _read_tables(raw: RawWorkbook, package: Package) -> list[Issue]:
                 _keep_link_targets([t for t in raw.tables.values() if t.sheet == sheet_name],
                                    links)
     if not raw.tables and not any(i.code == "missing-column" for i in issues):
-        return [_issue("not-a-template", "Filen är en Excel-arbetsbok men inte månads"
-                       "uppföljningens mall: ingen av mallens tabeller finns. Använd mallen "
-                       "som ekonomi skickat ut.")]
+        return [make("not-a-template")]
     return issues
 
 

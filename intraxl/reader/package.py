@@ -21,13 +21,12 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
-from .. import swedish
-from ..issues import Issue, Severity
+from ..issues import make
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a template is ~30 KB
 MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024  # the whole package, inflated
@@ -46,7 +45,6 @@ CT_TEMPLATE = "application/vnd.openxmlformats-officedocument.spreadsheetml.templ
 CT_MACRO = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml",
             "application/vnd.ms-excel.template.macroEnabled.main+xml")
 
-UNSAFE_XML = "Filen innehåller otillåtna XML-konstruktioner (DTD/entiteter) och läses inte."
 DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")  # a DTD, and what only a DTD holds
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
 # Stored bytes (and directory claims) of parts found free of declarations, most recent last:
@@ -62,9 +60,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 class PackageRejected(Exception):
     """The file cannot be read as a workbook; `issue` says why, for the reporter."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.issue = Issue(code=code, severity=Severity.ERROR, message=message)
+    def __init__(self, code: str, variant: str = "", **fields: Any):
+        self.issue = make(code, variant, **fields)
+        super().__init__(self.issue.message)
 
 
 @dataclass
@@ -112,8 +110,13 @@ class Package:
         return self.data[begin:begin + info.compress_size]
 
 
-def _reject(code: str, message: str) -> PackageRejected:
-    return PackageRejected(code, message)
+def too_large(size: int) -> PackageRejected:
+    """The file-too-large rejection of a file (or an attachment) of `size` bytes."""
+    return PackageRejected("file-too-large", mb=size / 1e6, limit_mb=MAX_FILE_BYTES / 1e6)
+
+
+def _reject(code: str, variant: str = "", **fields: Any) -> PackageRejected:
+    return PackageRejected(code, variant, **fields)
 
 
 def _sniff_non_zip(head: bytes, path: Path) -> PackageRejected:
@@ -126,20 +129,16 @@ def _sniff_non_zip(head: bytes, path: Path) -> PackageRejected:
         except Exception:  # noqa: BLE001 - an unreadable OLE file is simply not ours
             encrypted = False
         if encrypted:
-            return _reject("encrypted-file", "Filen är lösenordsskyddad (krypterad). Ta bort "
-                           "lösenordet i Excel och skicka filen igen.")
-        return _reject("legacy-xls", "Filen är i det gamla Excel-formatet (.xls). Använd mallen "
-                       "och spara som Excel-arbetsbok (.xlsx).")
+            return _reject("encrypted-file")
+        return _reject("legacy-xls")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table")):
-        return _reject("not-a-workbook", "Filen är en webbsida eller XML, inte en Excel-"
-                       "arbetsbok. Spara som Excel-arbetsbok (.xlsx).")
+        return _reject("not-a-workbook", "web")
     if head and b"\x00" not in head[:1024] and (b";" in head or b"," in head or b"\t" in head):
-        return _reject("not-a-workbook", "Filen är en textfil (CSV), inte en Excel-arbetsbok. "
-                       "Använd mallen och spara som Excel-arbetsbok (.xlsx).")
+        return _reject("not-a-workbook", "csv")
     if head.startswith(b"PK"):
-        return _reject("corrupt-file", "Filen är skadad (ofullständig zip-fil). Skicka den igen.")
-    return _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (.xlsx).")
+        return _reject("corrupt-file", "zip")
+    return _reject("not-a-workbook")
 
 
 class _UnsafeXml(Exception):
@@ -169,10 +168,9 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
     try:
         data = pkg.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
-        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}") from e
+        raise _reject("corrupt-file", "part", part=name, detail=e) from e
     except KeyError:
-        raise _reject("corrupt-file", f"Filen saknar delen {name}; den är inte en giltig "
-                      "Excel-arbetsbok.") from None
+        raise _reject("corrupt-file", "missing-part", part=name) from None
     return _parse_part(data, name)
 
 
@@ -196,11 +194,11 @@ def _parse_part(data: bytes, name: str) -> _Doc:
     try:
         parser.Parse(data, True)
     except _UnsafeXml:
-        raise _reject("unsafe-xml", UNSAFE_XML) from None
+        raise _reject("unsafe-xml") from None
     except (expat.ExpatError, ValueError) as e:
-        raise _reject("corrupt-file", f"Filens del {name} är skadad: {e}") from e
+        raise _reject("corrupt-file", "part", part=name, detail=e) from e
     if not elements:
-        raise _reject("corrupt-file", f"Filens del {name} är tom.")
+        raise _reject("corrupt-file", "empty-part", part=name)
     return _Doc(elements[0][0], tuple(elements))
 
 
@@ -265,9 +263,9 @@ def _check_declarations(pkg: Package, infos: list[zipfile.ZipInfo]) -> None:
         try:
             data = pkg.read(info.filename)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
-            raise _reject("corrupt-file", f"Filens del {info.filename} är skadad: {e}") from e
+            raise _reject("corrupt-file", "part", part=info.filename, detail=e) from e
         if declares_dtd(data):
-            raise _reject("unsafe-xml", UNSAFE_XML)
+            raise _reject("unsafe-xml")
         if key is not None:
             _CLEAN_PARTS[key] = None
             if len(_CLEAN_PARTS) > CLEAN_PARTS_KEPT:
@@ -279,11 +277,9 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
     PackageRejected with the reason otherwise."""
     size = path.stat().st_size if data is None else len(data)
     if size == 0:
-        raise _reject("empty-file", "Filen är tom (0 byte).")
+        raise _reject("empty-file")
     if size > MAX_FILE_BYTES:
-        raise _reject("file-too-large", f"Filen är för stor ({swedish.number(size / 1e6, 1)} "
-                      f"MB; högst {swedish.number(MAX_FILE_BYTES / 1e6)} MB). Använd den "
-                      "ursprungliga mallen.")
+        raise too_large(size)
     if data is None:
         data = path.read_bytes()
     if not data.startswith(ZIP_MAGIC):
@@ -291,8 +287,7 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise _reject("corrupt-file", "Filen är skadad eller ofullständig (trasig zip-fil). "
-                      "Skicka den igen.") from None
+        raise _reject("corrupt-file", "zip") from None
     package = Package(zf, data)
     try:
         _inspect_zip(package)
@@ -305,48 +300,41 @@ def inspect(path: Path, data: bytes | None = None) -> Package:
 def _inspect_zip(pkg: Package) -> None:
     infos = pkg.zip.infolist()
     if len(infos) > MAX_PARTS:
-        raise _reject("zip-bomb", f"Filen har för många delar ({len(infos)}).")
+        raise _reject("zip-bomb", "parts", parts=len(infos))
     total = 0
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_PART_BYTES or (
                 info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO):
-            raise _reject("zip-bomb", f"Filens del {info.filename} packas upp till "
-                          f"{swedish.number(info.file_size / 1e6)} MB (kvot "
-                          f"{swedish.number(ratio)}:1); filen läses inte (misstänkt zip-bomb).")
+            raise _reject("zip-bomb", "part", part=info.filename, mb=info.file_size / 1e6,
+                          ratio=ratio)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise _reject("zip-bomb", f"Filen packas upp till {swedish.number(total / 1e6)} MB; "
-                      "filen läses inte (misstänkt zip-bomb).")
+        raise _reject("zip-bomb", mb=total / 1e6)
     names = {i.filename for i in infos}
     if "mimetype" in names and "[Content_Types].xml" not in names:
-        raise _reject("ods-file", "Filen är ett OpenDocument-kalkylark (.ods). Spara som "
-                      "Excel-arbetsbok (.xlsx).")
+        raise _reject("ods-file")
     if "[Content_Types].xml" not in names:
-        raise _reject("not-a-workbook", "Filen är en zip-fil men inte en Excel-arbetsbok.")
+        raise _reject("not-a-workbook", "zip")
     _check_declarations(pkg, infos)
 
     types = _parse_xml(pkg, "[Content_Types].xml")
     workbook_part = None
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise _reject("macro-enabled", "Filen innehåller makron. Spara som Excel-arbetsbok "
-                      "utan makron (.xlsx).")
+        raise _reject("macro-enabled")
     for el in types.iter(f"{{{NS_CT}}}Override"):
         ct = el.get("ContentType", "")
         if ct in CT_MACRO:  # and no macros: the reporter chose the wrong file type
-            raise _reject("xlsm-file", "Filen är sparad som makroaktiverad arbetsbok (.xlsm) "
-                          "men har inga makron. Spara den som Excel-arbetsbok (.xlsx) och "
-                          "skicka den igen.")
+            raise _reject("xlsm-file")
         if ct in (CT_WORKBOOK, CT_TEMPLATE):
             workbook_part = el.get("PartName", "").lstrip("/")
     if workbook_part is None:
         workbook_part = _workbook_from_root_rels(pkg)
     wb = _parse_xml(pkg, workbook_part)
     if wb.tag == f"{{{NS_STRICT}}}workbook":
-        raise _reject("strict-ooxml", "Filen är sparad som 'Strikt Open XML'. Spara som vanlig "
-                      "Excel-arbetsbok (.xlsx).")
+        raise _reject("strict-ooxml")
     if wb.tag != f"{{{NS_MAIN}}}workbook":
-        raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok.")
+        raise _reject("not-a-workbook")
     base = posixpath.dirname(workbook_part)
     rels_name = posixpath.join(base, "_rels", posixpath.basename(workbook_part) + ".rels")
     targets = {}
@@ -366,13 +354,11 @@ def _workbook_from_root_rels(pkg: Package) -> str:
     try:
         rels = _parse_xml(pkg, "_rels/.rels")
     except PackageRejected:
-        raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
-                      "paketet).") from None
+        raise _reject("not-a-workbook") from None
     for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
             return rel.get("Target", "").lstrip("/")
-    raise _reject("not-a-workbook", "Filen är inte en Excel-arbetsbok (ingen arbetsbok i "
-                  "paketet).")
+    raise _reject("not-a-workbook")
 
 
 def _may_be_special(data: bytes) -> bool:

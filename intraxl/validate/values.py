@@ -8,10 +8,10 @@ import math
 import re
 from typing import Any, Iterable, NamedTuple
 
-from .. import contract, swedish
-from ..issues import Severity
+from ..issues import TYPES_BY_KEY, Issue, Severity, make
 from ..mappings import Mappings
 from ..periods import Period
+from ..rules import CHECKS_BY_TABLE, Cell, NumberSort, Row
 from ..xlsx import CELL_TEXT_MAX, utf16_len
 
 MAX_ABS_NUMBER = 1e9
@@ -25,9 +25,19 @@ NUMBER_TEXT = re.compile(r"([+\-\u2212]?)([0-9]{1,3}(?:[ \u00a0\u202f]?[0-9]{3})
 
 
 class Problem(NamedTuple):
+    """A value's problem: an issue (`issues.TYPES`) without its place yet."""
+
     code: str
-    message: str
-    severity: Severity = Severity.ERROR
+    fields: dict[str, Any] = {}
+    variant: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return TYPES_BY_KEY[(self.code, self.variant)].severity
+
+    def issue(self, **place: Any) -> Issue:
+        """The issue at `place` (`issues.make`'s file, sheet, cell, table, row_key, column)."""
+        return make(self.code, self.variant, **place, **self.fields)
 
 
 def number_in_text(text: str) -> float | None:
@@ -42,34 +52,26 @@ def number_in_text(text: str) -> float | None:
     return -value if sign in ("-", MINUS) else value
 
 
-def as_number(v: Any, column: str, kind: str = "amount") -> tuple[float | None, Problem | None]:
-    """kind: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %).
+def as_number(v: Any, sort: NumberSort = "amount") -> tuple[float | None, Problem | None]:
+    """sort: amount (any sign), count (whole, ≥ 0), nonneg (≥ 0), percent (0–100 %).
     Digits stored as text are taken as their number, with a warning."""
     typed_as_text = None
     if isinstance(v, str) and (number := number_in_text(v)) is not None:
         typed_as_text, v = v.strip(), number
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        shown = swedish.date(v) if isinstance(v, dt.date) else \
-            v.isoformat() if isinstance(v, dt.time) else str(v)[:60]
-        return None, Problem("not-a-number", f"'{shown}' är inte ett tal. Kolumnen '{column}' "
-                             "ska innehålla ett tal (utan text eller enhet).")
+        return None, Problem("not-a-number", {"value": v})
     v = float(v)
     if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
-        shown = f" {swedish.figure(v)}" if math.isfinite(v) else ""
-        return None, Problem("number-out-of-range", f"Talet{shown} är orimligt stort.")
-    if kind in ("count", "nonneg", "percent") and v < 0:
-        return None, Problem("negative-value", f"Värdet {swedish.figure(v)} är negativt; "
-                             f"'{column}' kan inte vara negativt.")
-    if kind == "percent" and v > 1:
-        return None, Problem("percent-over-100", f"Andelen {swedish.percent(v)} är över "
-                             "100 %. Skriv t.ex. 5,9 % (inte 590 %).")
-    if kind == "count" and not v.is_integer():
-        return None, Problem("not-whole-number", f"Värdet {swedish.figure(v)} ska vara ett "
-                             "heltal (ett antal).")
+        return None, Problem("number-out-of-range", {"value": v},
+                             "" if math.isfinite(v) else "not-finite")
+    if sort in ("count", "nonneg", "percent") and v < 0:
+        return None, Problem("negative-value", {"value": v})
+    if sort == "percent" and v > 1:
+        return None, Problem("percent-over-100", {"share": v})
+    if sort == "count" and not v.is_integer():
+        return None, Problem("not-whole-number", {"value": v})
     if typed_as_text is not None:
-        return v, Problem("number-as-text", f"'{typed_as_text}' är sparat som text men har "
-                          f"lästs som talet {swedish.figure(v)}. Formatera cellen som tal.",
-                          Severity.WARNING)
+        return v, Problem("number-as-text", {"text": typed_as_text, "value": v})
     return v, None
 
 
@@ -78,18 +80,13 @@ def as_text(v: Any) -> tuple[str, Problem | None]:
         v = int(v)
     text = (v.isoformat() if isinstance(v, (dt.date, dt.time)) else str(v)).strip()
     if utf16_len(text) > CELL_TEXT_MAX:
-        return text, Problem("text-too-long", f"Texten har {swedish.number(len(text))} tecken, "
-                             f"fler än en Excel-cell rymmer ({swedish.number(CELL_TEXT_MAX)}). "
-                             "Hela texten sparas, men i sammanställningen visas den avkortad.",
-                             Severity.WARNING)
+        return text, Problem("text-too-long", {"length": len(text), "limit": CELL_TEXT_MAX})
     if text.startswith(FORMULA_PREFIXES):
-        return text, Problem("formula-like-text", f"Texten börjar med '{text[0]}'. Den behålls "
-                             "som text och blir aldrig en formel i sammanställningen.",
-                             Severity.WARNING)
+        return text, Problem("formula-like-text", {"start": text[0]})
     return text, None
 
 
-def as_choice(v: Any, column: str, options: Iterable[Any]) -> tuple[Any, Problem | None]:
+def as_choice(v: Any, options: Iterable[Any]) -> tuple[Any, Problem | None]:
     """A value of a closed list, as the list spells it: case and surrounding spaces do not
     matter (`grön`, ` Pågående`), nor a number stored as text (`3`)."""
     options = tuple(options)
@@ -106,8 +103,7 @@ def as_choice(v: Any, column: str, options: Iterable[Any]) -> tuple[Any, Problem
         for option in options:
             if isinstance(option, str) and option.casefold() == folded:
                 return option, None
-    return None, Problem("invalid-value", f"'{str(v)[:60]}' är inte ett tillåtet värde i "
-                         f"'{column}'. Välj ett av: {', '.join(map(str, options))}.")
+    return None, Problem("invalid-value", {"value": v, "options": options})
 
 
 def as_date(v: Any) -> tuple[dt.date | None, Problem | None]:
@@ -123,8 +119,7 @@ def as_date(v: Any) -> tuple[dt.date | None, Problem | None]:
             return dt.date.fromisoformat(v.strip()), None
         except ValueError:
             pass
-    return None, Problem("not-a-date", f"'{str(v)[:60]}' är inte ett datum. Skriv t.ex. "
-                         "2023-12-31.")
+    return None, Problem("not-a-date", {"value": v})
 
 
 def as_period(v: Any) -> tuple[Period | None, Problem | None]:
@@ -137,28 +132,26 @@ def as_period(v: Any) -> tuple[Period | None, Problem | None]:
     try:
         return Period.parse(text), None
     except ValueError:
-        return None, Problem("invalid-period", f"Perioden '{text[:60]}' är inte en månad "
-                             "ÅÅÅÅ-MM.")
+        return None, Problem("invalid-period", {"value": text})
 
 
-def indicator_kind(m: Mappings, indicator_id: str) -> str:
-    ind = next(i for i in m.indicators if i.id == indicator_id)
-    return "percent" if ind.is_percent else "count" if ind.whole_numbers else "nonneg"
+def convert(cell: Cell, row: Row, v: Any) -> tuple[Any, Problem | None]:
+    """A value (not None) of a cell by its declared rule (`rules.py`)."""
+    if cell.type == "number":
+        return as_number(v, cell.number_sort(row))
+    if cell.type == "choice":
+        return as_choice(v, cell.choices(row))
+    if cell.type == "date":
+        return as_date(v)
+    return as_text(v)
 
 
 def coerce(m: Mappings, table: str, row_id: str, field: str,
            v: Any) -> tuple[Any, Problem | None]:
-    """A value of `field` in `table` by the template's own rule (v is not None)."""
-    if table == "Indikatorer" and field in ("Utfall", "Prognos helår"):
-        return as_number(v, field, indicator_kind(m, row_id))
-    if table == "Ekonomi" and field in ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår"):
-        return as_number(v, field)
-    if field == "Status" and table in ("Aktiviteter", "Uppdrag"):
-        return as_choice(v, field, contract.WORK_STATUSES)
-    if field == "Slutdatum":
-        return as_date(v)
-    if table == "Projekt" and field in ("Tid", "Kostnad", "Resultat"):
-        return as_choice(v, field, contract.PROJECT_STATUSES)
-    if table == "Risker" and field in ("Sannolikhet", "Konsekvens"):
-        return as_choice(v, field, contract.SCALE_1_4)
-    return as_text(v)
+    """A value of `field` in `table` (v is not None) by the template's own rule for the
+    template's row `row_id`, as the history import reads it; text where none is declared."""
+    checks = CHECKS_BY_TABLE.get(table)
+    cell = None if checks is None else checks.cell(field)
+    if checks is None or cell is None:
+        return as_text(v)
+    return convert(cell, Row(m, None, row_id, checks.entries(m).get(row_id)), v)
