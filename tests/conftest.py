@@ -52,7 +52,11 @@ def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
     uno_python = "/usr/bin/python3"
     assert shutil.which(uno_python), "the system Python with LibreOffice's uno is needed"
     profile = dst.parent / f"lo-profile-{dst.stem}"
-    subprocess.run([uno_python, str(LO_UNO), str(src), str(dst), export_filter, str(profile)],
+    # LibreOffice opens a copy: its lock file (left behind when it fails) never lands beside
+    # the shipped examples, where it would fail every later edit of the same file.
+    copy = dst.parent / f"lo-source-{dst.stem}{src.suffix}"
+    shutil.copyfile(src, copy)
+    subprocess.run([uno_python, str(LO_UNO), str(copy), str(dst), export_filter, str(profile)],
                    input=json.dumps(edits), text=True, check=True, capture_output=True,
                    timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert dst.exists() and dst.stat().st_size > 0, f"LibreOffice wrote nothing for {src}"

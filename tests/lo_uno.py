@@ -17,6 +17,7 @@ XML").
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -40,7 +41,8 @@ def connect(profile):
     office = subprocess.Popen(
         ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
          "--nologo", "--norestore", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)  # its own process group: see stop()
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
         "com.sun.star.bridge.UnoUrlResolver", local)
@@ -51,9 +53,19 @@ def connect(profile):
             return office, ctx
         except Exception:
             if time.monotonic() > deadline or office.poll() is not None:
-                office.kill()
+                stop(office)
                 raise
             time.sleep(0.1)
+
+
+def stop(office):
+    """Kill the office and everything it started: `soffice` is a launcher whose soffice.bin
+    would outlive it (and pile up, one per failed test) if only the launcher were killed."""
+    try:
+        os.killpg(office.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    office.wait()
 
 
 def set_locale(ctx):
@@ -121,8 +133,7 @@ def main():
             pass
         office.wait(60)
     finally:
-        if office.poll() is None:
-            office.kill()
+        stop(office)
 
 
 if __name__ == "__main__":
