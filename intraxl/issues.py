@@ -63,6 +63,12 @@ CODES: dict[str, str] = {
     "overdue": "end date passed but not done or marked delayed",
     "negative-cost": "a negative cost",
     "forecast-far-from-budget": "a cost forecast more than 50 % from the annual budget",
+    # plausibility against the unit's stored history (intraxl.analyse.plausibility): warnings
+    "ytd-decreased": "a year-to-date flow lower than the unit's previous month (not in January)",
+    "outlier": "a value far outside the unit's own history for that row (median ± k·MAD)",
+    "forecast-jump": "a Prognos helår that moved more than a set share since last month, "
+                     "without a comment",
+    "budget-changed": "an Årsbudget that changed since last month",
 }
 
 
