@@ -177,6 +177,31 @@ def test_a_year_to_date_cost_lower_than_last_month(history, tmp_path):
     assert "1 plausibility warning(s) in 1 unit(s)" in text
 
 
+def test_collect_says_the_warnings_of_what_it_takes_in_without_storing_them(history,
+                                                                           mappings, tmp_path):
+    from .test_collect import eml
+
+    cell = history.cells["Ekonomi"][("kostnad.personal", "Utfall ack")]
+    march = month_values(3)
+    march["Ekonomi"]["kostnad.personal"]["Utfall ack"] = 4500
+    file = submission(history.base, history.two, "2023-03", march, "mailed")
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    (mails / "hr.eml").write_bytes(eml(mappings.unit(HR).reporters[0],
+                                       [(file.name, file.read_bytes())], 1))
+    db = tmp_path / "two.db"
+    shutil.copy(history.two, db)
+    result = run_cli("collect", mails, "--period", "2023-03", "--inbox", tmp_path / "inbox",
+                     "--quarantine", tmp_path / "q", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert f"rimlighet {file.name}: Ekonomi!{cell} ytd-decreased" in " ".join(
+        result.output.split())
+    status = json.loads(run_cli("status", "--period", "2023-03", "--db", db, "--json").output)
+    hr = next(u for u in status["units"] if u["unit_id"] == HR)
+    assert hr["warnings"] == 0 and all(i["code"] != "ytd-decreased" for i in hr["issues"])
+    assert [i["code"] for i in hr["plausibility"]] == ["ytd-decreased"]  # from the store
+
+
 def test_a_value_twenty_times_the_units_history_is_an_outlier(history):
     cell = history.cells["Ekonomi"][("kostnad.personal", "Utfall ack")]
     april = month_values(4)
@@ -268,7 +293,7 @@ def test_flows_are_judged_per_month_and_forecasts_by_share():
     assert jumped(100, 126, 0.25) and not jumped(100, 124, 0.25)
     assert jumped(-100, -70, 0.25) and not jumped(-100, -80, 0.25)
     assert jumped(0, 1, 0.25) and not jumped(0, 0, 0.25)
-    assert window(Period(2023, 2), 3) == [Period(2023, 1), Period(2022, 12), Period(2022, 11)]
+    assert window(Period(2023, 2), 3) == (Period(2023, 1), Period(2022, 12), Period(2022, 11))
 
 
 def _cells(table_rows: dict[str, dict[str, dict[str, Any]]]) -> dict[tuple[str, str, str], Any]:

@@ -33,6 +33,7 @@ import math
 import statistics
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -93,12 +94,13 @@ def changed(before: float, now: float) -> bool:
     return not math.isclose(before, now, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def window(period: Period, months: int) -> list[Period]:
+@lru_cache(maxsize=64)
+def window(period: Period, months: int) -> tuple[Period, ...]:
     """The `months` periods before `period`, latest first."""
     out = [period.previous()]
     while len(out) < months:
         out.append(out[-1].previous())
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ def _rows(m: Mappings, unit: Unit) -> list[_Row]:
 
 
 def _number(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    """A number (a stored one is a float), else None: a text, a date, a boolean."""
+    return v if type(v) is float else float(v) if type(v) is int else None
 
 
 def check(m: Mappings, unit: Unit, period: Period, now: Cells,
@@ -138,30 +141,31 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
     """The plausibility warnings of `unit`'s figures `now` for `period`, against its stored
     months `history` (periods before `period`), each at its cell of the unit's template."""
     settings = m.template.plausibility
-    ids = row_ids(m, unit)
+    ids: dict[str, list[str]] = {}
     previous = period.previous()
     before = history.get(previous) if period.month > 1 else None
-    months = [p for p in window(period, settings.outlier.months) if p in history]
+    months = [(p, history[p]) for p in window(period, settings.outlier.months) if p in history]
     last_month = swedish.month(previous)
     issues: list[Issue] = []
 
     def warn(code: str, row: _Row, column: str, message: str) -> None:
+        ids.update(ids or row_ids(m, unit))
         issues.append(Issue(code=code, severity=Severity.WARNING, message=message,
                             sheet=row.table, cell=cell_address(ids, row.table, row.id, column),
                             table=row.table, row_key=row.id, column=column))
 
     for row in _rows(m, unit):
-        key = (row.table, row.id)
-        value = _number(now.get((*key, row.outcome)))
+        key, outcome = (row.table, row.id), (row.table, row.id, row.outcome)
+        value = _number(now.get(outcome))
         if row.judged and value is not None:
-            prior = None if before is None else _number(before.get((*key, row.outcome)))
+            prior = None if before is None else _number(before.get(outcome))
             if row.flow and prior is not None and value < prior:
                 warn("ytd-decreased", row, row.outcome,
                      f"Utfallet {row.say(value)} är lägre än i {last_month} "
                      f"({row.say(prior)}), fast det räknas ackumulerat från januari. Har du "
                      "angett månadens värde i stället för ackumulerat?")
-            past = [per_month(v, p, row.flow) for p in months
-                    if (v := _number(history[p].get((*key, row.outcome)))) is not None]
+            past = [per_month(v, p, row.flow) for p, cells in months
+                    if (v := _number(cells.get(outcome))) is not None]
             band = robust_band(past, settings.outlier.k, settings.outlier.min_spread) \
                 if len(past) >= settings.outlier.min_months else None
             mine = per_month(value, period, row.flow)
@@ -196,39 +200,66 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
 
 # --- from the store --------------------------------------------------------------------------
 
-def _by_unit(columns: list[list[Any]],
-             into: dict[str, dict[Period, dict[tuple[str, str, str], Any]]]) -> None:
-    """Store.fact_columns' columns into unit -> period -> cells."""
-    parsed: dict[str, Period] = {}
-    for period, unit, table, rid, field, value in zip(*columns, strict=True):
-        p = parsed.get(period) or parsed.setdefault(period, Period.parse(period))
-        into.setdefault(unit, {}).setdefault(p, {})[(table, rid, field)] = value
+Stored = dict[str, dict[str, dict[tuple[str, str, str], Any]]]  # unit -> period -> cells
 
 
-def _stored(store: Store, periods: Iterable[Period], cells: Collection[tuple[str, str]],
-            units: Collection[str], into: dict[str, dict[Period, dict[Any, Any]]]) -> None:
-    _by_unit(store.fact_columns([str(p) for p in periods], cells, units), into)
+def _read(store: Store, periods: Iterable[Period], cells: Collection[tuple[str, str]],
+          units: Collection[str], into: Stored) -> None:
+    """The stored facts of `cells` for `periods` and `units`, into unit -> period -> cells."""
+    _add(store.fact_rows([str(p) for p in periods], cells, units), into)
 
 
-def stored_checks(m: Mappings, period: Period, store: Store,
-                  files: Mapping[str, str]) -> dict[str, list[Issue]]:
+def _add(rows: Iterable[tuple[Any, ...]], into: Stored) -> None:
+    """(period, unit, table, row id, field, value) rows into unit -> period -> cells."""
+    for period, unit, table, rid, field, value in rows:
+        months = into.get(unit)
+        if months is None:
+            months = into[unit] = {}
+        found = months.get(period)
+        if found is None:
+            found = months[period] = {}
+        found[(table, rid, field)] = value
+
+
+def _history(m: Mappings, period: Period, store: Store, units: Collection[str],
+             into: Stored) -> None:
+    """The months before `period` that the rules read: last month's figures, and the
+    outcomes of the rest of the outlier's window."""
+    months = window(period, m.template.plausibility.outlier.months)
+    _read(store, months[:1], FIGURES, units, into)
+    _read(store, months[1:], OUTCOMES, units, into)
+
+
+def _periods(months: Mapping[str, Any]) -> dict[Period, Any]:
+    return {_period(p): cells for p, cells in months.items()}
+
+
+_period = lru_cache(maxsize=256)(Period.parse)
+
+
+def stored_checks(m: Mappings, period: Period, store: Store, files: Mapping[str, str],
+                  facts: Iterable[tuple[Any, ...]] | None = None) -> dict[str, list[Issue]]:
     """The warnings of each unit's file in the report (`files`: unit id -> its file name),
-    its figures and its history read from the store; unit id -> its warnings, when any."""
-    history = window(period, m.template.plausibility.outlier.months)
-    found: dict[str, dict[Period, dict[Any, Any]]] = {}
-    _stored(store, [period, history[0]], FIGURES, files, found)
-    _stored(store, history[1:], OUTCOMES, files, found)
-    _stored(store, [period], COMMENTS, files, found)
+    its history read from the store, its figures too unless given as `facts` (the period's
+    (unit, table, row id, field, value), as the consolidation has read them); unit id -> its
+    warnings, when any."""
+    found: Stored = {}
+    _history(m, period, store, files, found)
+    if facts is None:
+        _read(store, [period], (*FIGURES, *COMMENTS), files, found)
+    else:
+        wanted = {*FIGURES, *COMMENTS}
+        _add(((str(period), *fact) for fact in facts if (fact[1], fact[3]) in wanted), found)
     out = {}
     for unit_id, file in files.items():
-        months = found.get(unit_id, {})
         try:
             unit = m.unit(unit_id)
         except KeyError:
             continue
-        now = months.pop(period, {})
+        months = found.get(unit_id, {})
+        now = months.pop(str(period), {})
         issues = [i.model_copy(update={"file": file})
-                  for i in check(m, unit, period, now, months)]
+                  for i in check(m, unit, period, now, _periods(months))]
         if issues:
             out[unit_id] = issues
     return out
@@ -244,20 +275,12 @@ def file_checks(report: FileReport, m: Mappings, store: Store) -> list[Issue]:
         unit, period = m.unit(sub.unit_id), Period.parse(sub.period)
     except (KeyError, ValueError):
         return []
-    history = window(period, m.template.plausibility.outlier.months)
-    found: dict[str, dict[Period, dict[Any, Any]]] = {}
-    _stored(store, history[:1], FIGURES, [unit.id], found)
-    _stored(store, history[1:], OUTCOMES, [unit.id], found)
+    found: Stored = {}
+    _history(m, period, store, [unit.id], found)
     now = {(table, rid, field): value for table, rid, field, value in sub.facts}
     return [i.model_copy(update={"file": Path(report.file).name})
-            for i in check(m, unit, period, now, found.get(unit.id, {}))]
-
-
-def with_file_checks(report: FileReport, m: Mappings, store: Store) -> FileReport:
-    """`report` with its plausibility warnings added to its issues."""
-    found = file_checks(report, m, store)
-    return report.model_copy(update={"issues": [*report.issues, *found]}) if found else report
+            for i in check(m, unit, period, now, _periods(found.get(unit.id, {})))]
 
 
 __all__ = ["CODES", "Band", "check", "file_checks", "jumped", "per_month", "robust_band",
-           "stored_checks", "window", "with_file_checks"]
+           "stored_checks", "window"]

@@ -273,7 +273,7 @@ class Outlier(Strict):
 
     k: Annotated[float, Field(gt=0)] = 5.0
     min_months: Annotated[int, Field(ge=1)] = 3
-    months: Annotated[int, Field(ge=1, le=36)] = 12
+    months: Annotated[int, Field(ge=1, le=36)] = 6
     min_spread: Annotated[float, Field(ge=0)] = 0.1
 
     @model_validator(mode="after")
