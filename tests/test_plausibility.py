@@ -341,3 +341,24 @@ def test_cell_addresses_are_the_templates(mappings, tmp_path):
         assert cells and all(cell_address(ids, table, rid, column) == address
                              for (rid, column), address in cells.items())
     assert cell_address(ids, "Ekonomi", "okänd", "Utfall ack") is None
+
+
+def test_the_store_reads_only_the_figures_asked_for(db_url):
+    """On SQLite and PostgreSQL: the stored facts of some (table, field) pairs and units."""
+    import csv
+
+    from intraxl.store import Store
+
+    history = ROOT / "workbooks/history/2022.csv"
+    assert run_cli("history", "import", history, "--db", db_url).exit_code == 0
+    with history.open(encoding="utf-8") as f:
+        expected = sorted((r["Period"], r["Enhet-ID"], r["Tabell"], r["ID"], r["Fält"],
+                           float(r["Värde"])) for r in csv.DictReader(f)
+                          if r["Enhet-ID"] == HR and r["Fält"] in ("Utfall ack", "Utfall"))
+    store = Store(db_url)
+    try:
+        rows = store.fact_rows(["2022-02", "2022-12"], [("Ekonomi", "Utfall ack"),
+                                                        ("Indikatorer", "Utfall")], [HR])
+    finally:
+        store.dispose()
+    assert len(expected) > 10 and sorted(rows) == expected

@@ -48,14 +48,13 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..validate.models import FileReport
 
-CODES = ("ytd-decreased", "outlier", "forecast-jump", "budget-changed")
 MAD_TO_SD = 1.4826  # MAD × this estimates the standard deviation of normal data
 
 ECONOMY, INDICATORS = contract.ECONOMY.name, contract.INDICATORS.name
 OUTCOME_YTD, OUTCOME, FORECAST = "Utfall ack", "Utfall", "Prognos helår"
 ANNUAL_BUDGET, COMMENT = "Årsbudget", "Kommentar"
-# The (table, field) pairs the rules read: the outcomes of every month of the history, the
-# rest of the period and the month before it.
+# The (table, field) pairs the rules read: the outcomes of every month of the outlier's
+# window; every figure of the period and of the month before; the period's comments.
 OUTCOMES = ((ECONOMY, OUTCOME_YTD), (INDICATORS, OUTCOME))
 FIGURES = (*OUTCOMES, (ECONOMY, ANNUAL_BUDGET), (ECONOMY, FORECAST), (INDICATORS, FORECAST))
 COMMENTS = ((ECONOMY, COMMENT), (INDICATORS, COMMENT))
@@ -149,7 +148,8 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
     issues: list[Issue] = []
 
     def warn(code: str, row: _Row, column: str, message: str) -> None:
-        ids.update(ids or row_ids(m, unit))
+        if not ids:  # the template's rows, looked up only for a warning
+            ids.update(row_ids(m, unit))
         issues.append(Issue(code=code, severity=Severity.WARNING, message=message,
                             sheet=row.table, cell=cell_address(ids, row.table, row.id, column),
                             table=row.table, row_key=row.id, column=column))
@@ -230,11 +230,12 @@ def _history(m: Mappings, period: Period, store: Store, units: Collection[str],
     _read(store, months[1:], OUTCOMES, units, into)
 
 
-def _periods(months: Mapping[str, Any]) -> dict[Period, Any]:
-    return {_period(p): cells for p, cells in months.items()}
-
-
 _period = lru_cache(maxsize=256)(Period.parse)
+
+
+def _periods(months: Mapping[str, Any]) -> dict[Period, Any]:
+    """period text -> cells, keyed by Period."""
+    return {_period(p): cells for p, cells in months.items()}
 
 
 def stored_checks(m: Mappings, period: Period, store: Store, files: Mapping[str, str],
@@ -282,5 +283,5 @@ def file_checks(report: FileReport, m: Mappings, store: Store) -> list[Issue]:
             for i in check(m, unit, period, now, _periods(found.get(unit.id, {})))]
 
 
-__all__ = ["CODES", "Band", "check", "file_checks", "jumped", "per_month", "robust_band",
+__all__ = ["Band", "check", "file_checks", "jumped", "per_month", "robust_band",
            "stored_checks", "window"]
