@@ -132,7 +132,7 @@ def _rows(m: Mappings, unit: Unit) -> list[_Row]:
 
 def _number(v: Any) -> float | None:
     """A number (a stored one is a float), else None: a text, a date, a boolean."""
-    return v if type(v) is float else float(v) if type(v) is int else None
+    return v if isinstance(v, float) else float(v) if type(v) is int else None
 
 
 def check(m: Mappings, unit: Unit, period: Period, now: Cells,
