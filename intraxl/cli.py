@@ -59,6 +59,15 @@ def _counts_line(counts: dict[str, int]) -> str:
                if later else ""))
 
 
+def _plausibility_lines(name: str, issues: list[dict[str, Any]]) -> None:
+    """One line per plausibility warning of a file: `rimlighet NAME: Ekonomi!C10 CODE: …`."""
+    from rich.markup import escape
+
+    for i in issues:
+        console.print(f"[yellow]rimlighet[/] {escape(name)}: {i['sheet']}!{i['cell']} "
+                      f"{i['code']}: {escape(i['message'])}")
+
+
 def _default_inbox(period: Period) -> Path:
     """Where a period's workbooks are collected and consolidated from unless told."""
     return Path("workbooks/inbox") / str(period)
@@ -234,14 +243,19 @@ def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path 
 @period_option("The period being collected, YYYY-MM: a file for another period is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report (stable shape).")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path), default=None,
-              help="Write a feedback workbook for each invalid file into this folder.")
+              help="Write a feedback workbook for each invalid file, and each file with "
+                   "plausibility warnings, into this folder.")
+@db_url_option("History database, when there is one: each file's figures are also checked "
+               "against its unit's stored months (plausibility warnings)")
 @mappings_option
 def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_json: bool,
-             feedback_dir: Path | None) -> None:
+             feedback_dir: Path | None, db_url: str | None) -> None:
     """Validate submitted workbooks (files or folders). Exit 0 all valid, 1 some invalid."""
     import json
 
+    from .analyse.plausibility import file_checks
     from .feedback import write_feedback
+    from .store import Store, database_exists
     from .validate import expand_paths, validate_file
 
     files = expand_paths(paths)
@@ -249,15 +263,25 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
     if missing:
         raise click.BadParameter(f"no such file or folder: {', '.join(map(str, missing))}",
                                  param_hint="PATHS")
+    if db_url is not None and not database_exists(db_url):
+        raise IntraxlError(f"no history database at {db_url}")
+    store = Store(db_url) if database_exists(db_url) else None  # the default one, if there
     reports = []
-    for f in files:
-        report = validate_file(f, m, period)
-        reports.append(report)
-        written = None
-        if feedback_dir is not None and not report.valid:
-            written = write_feedback(report, m, feedback_dir, period)
-        if not as_json:
-            _print_report(report, written)
+    try:
+        for f in files:
+            report = validate_file(f, m, period)
+            found = [] if store is None else file_checks(report, m, store)
+            if found:
+                report = report.model_copy(update={"issues": [*report.issues, *found]})
+            reports.append(report)
+            written = None
+            if feedback_dir is not None and (not report.valid or found):
+                written = write_feedback(report, m, feedback_dir, period)
+            if not as_json:
+                _print_report(report, written)
+    finally:
+        if store is not None:
+            store.dispose()
     if as_json:
         click.echo(json.dumps({"valid": all(r.valid for r in reports),
                                "files": [r.to_json() for r in reports]},
@@ -383,6 +407,10 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
                   f"budget {_tkr(costs['budget'])} tkr")
+    if report.plausibility:
+        n = sum(map(len, report.plausibility.values()))
+        console.print(f"plausibility: {n} warning(s) in {len(report.plausibility)} unit(s): "
+                      "see Inlämningar, or intraxl status")
     if result.revalidated:
         console.print(f"[yellow]note:[/] the mappings (or intraxl) changed since "
                       f"{result.revalidated} file(s) were validated: validated again")
@@ -486,6 +514,8 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
                       f"[{colour}]{where}[/]",
                       escape(f"{i.code}: {i.reason}") if i.code else escape(i.reason or ""))
     console.print(table)
+    for i in items:
+        _plausibility_lines(i.file_name, [p.model_dump() for p in i.plausibility])
     n = {s: sum(i.status == s for i in items) for s in shown}
     console.print(f"{n['inbox']} to {inbox}, {n['quarantine']} to {quarantine}, "
                   f"{n['seen']} collected before, {n['other-period']} for another period "
@@ -526,6 +556,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
                       str(u.warnings), str(u.superseded))
     console.print(table)
     for u in st.units:
+        _plausibility_lines(u.in_report or u.unit, u.plausibility)
+    for u in st.units:
         for q in u.quarantined:
             console.print(f"[red]karantän[/] {escape(u.unit)}: {escape(q.file_name)} från "
                           f"{escape(q.sender)}: {escape(q.reason)}")
@@ -533,6 +565,10 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
         console.print(f"[red]karantän[/] {escape(q.file_name)} från {escape(q.sender or '?')}:"
                       f" {escape(q.reason)}")
     console.print(_counts_line(st.counts()))
+    plausible = sum(len(u.plausibility) for u in st.units)
+    if plausible:
+        console.print(f"{plausible} plausibility warning(s) in "
+                      f"{sum(bool(u.plausibility) for u in st.units)} unit(s)")
     for d in drafts:
         console.print(f"wrote {d}")
 

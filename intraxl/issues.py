@@ -206,6 +206,22 @@ TYPES: tuple[IssueType, ...] = (
     IssueType("forecast-far-from-budget", WARNING, "Prognosen {forecast:tkr} avviker mer än "
               "50 % från årsbudgeten {budget:tkr}. Kommentera eller rätta.",
               "a cost forecast more than 50 % from the annual budget"),
+    # plausibility against the unit's stored months (intraxl.analyse.plausibility); the
+    # figures come said as their row says them (tkr, %, st)
+    IssueType("ytd-decreased", WARNING, "Utfallet {value} är lägre än i {last_month} ({prior}), "
+              "fast det räknas ackumulerat från januari. Har du angett månadens värde i stället "
+              "för ackumulerat?",
+              "a year-to-date flow lower than the unit's previous month (not in January)"),
+    IssueType("outlier", WARNING, "Utfallet {value} ligger långt från enhetens vanliga {median} "
+              "(medianen för de {months} senaste sparade månaderna). Stämmer värdet?",
+              "a value far outside the unit's own history for that row (median ± k·MAD)"),
+    IssueType("forecast-jump", WARNING, "Prognos helår har ändrats från {prior} i {last_month} "
+              "till {forecast}{share} utan kommentar. Förklara ändringen i kolumnen Kommentar.",
+              "a Prognos helår that moved more than a set share since last month, without a "
+              "comment"),
+    IssueType("budget-changed", WARNING, "Årsbudgeten har ändrats från {prior:tkr} i "
+              "{last_month} till {budget:tkr}. Årsbudgeten brukar inte ändras under året: "
+              "stämmer det?", "an Årsbudget that changed since last month"),
 )
 TYPES_BY_KEY: dict[tuple[str, str], IssueType] = {(t.code, t.variant): t for t in TYPES}
 # Every issue code, with what it means.

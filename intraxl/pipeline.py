@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
+from .analyse.plausibility import stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
@@ -207,6 +208,11 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         from .master import KEEP_PREVIOUS, write_master
 
         report = consolidated(m, period, store, {r.sha256 for r in reports})
+        data = report.data  # the period's facts, as read for the report: not read again
+        report.plausibility = stored_checks(m, period, store, {
+            u.unit_id: u.file for u in report.units if u.status == "godkänd" and u.file},
+            zip(*(data[c].tolist() for c in ("Enhet-ID", "Tabell", "ID", "Fält", "Värde")),
+                strict=True))
         master = write_master(report, out, created, pdf, force,
                               KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, plan.new, plan.changed,

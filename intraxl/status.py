@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .analyse.plausibility import stored_checks
 from .contract import UNIT_STATES, UnitState
 from .mappings import Mappings
 from .periods import Period
@@ -41,6 +42,8 @@ class UnitStatus(BaseModel):
     errors: int = 0
     warnings: int = 0
     issues: list[dict[str, Any]] = []  # the latest submission's issues
+    # the plausibility warnings of the file in the report, against the unit's stored months
+    plausibility: list[dict[str, Any]] = []
     superseded: int = 0  # earlier submissions of the period
     message_id: str | None = None  # the e-mail it came in, when it came by e-mail
     subject: str | None = None
@@ -77,10 +80,14 @@ def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
     held_of: dict[str, list[Quarantined]] = {}
     for a in quarantine:
         held_of.setdefault(a["unit_id"], []).append(q(a))
+    standings = {u.id: standing(subs_of.get(u.id, []), str(period), bool(held_of.get(u.id)))
+                 for u in m.units}
+    plausible = stored_checks(m, period, store, {
+        unit: st.in_report.file_name for unit, st in standings.items() if st.in_report})
     units = []
     for u in m.units:
         mine, held = subs_of.get(u.id, []), held_of.get(u.id, [])
-        st = standing(mine, str(period), bool(held))
+        st = standings[u.id]
         about: dict[str, Any] = {}
         if st.latest is not None:
             last = st.latest
@@ -93,6 +100,8 @@ def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
             unit_id=u.id, unit=u.name, state=st.state, label=st.label,
             later_rejected=st.later_rejected, needs_attention=st.needs_attention,
             in_report=st.in_report.file_name if st.in_report else None, quarantined=held,
+            plausibility=[i.model_dump(mode="json", exclude={"table", "row_key", "column"})
+                          for i in plausible.get(u.id, [])],
             **about))
     known = {u.id for u in m.units}
     return PeriodStatus(period=str(period), units=units,

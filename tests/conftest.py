@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
     profile = dst.parent / f"lo-profile-{dst.stem}"
     # LibreOffice opens a copy: its lock file (left behind when it fails) never lands beside
     # the shipped examples, where it would fail every later edit of the same file.
-    copy = dst.parent / f"lo-source-{dst.stem}{src.suffix}"
+    copy = Path(tempfile.mkdtemp(prefix="lo-source-")) / src.name  # not in dst's folder: an inbox
     shutil.copyfile(src, copy)
     subprocess.run([uno_python, str(LO_UNO), str(copy), str(dst), export_filter, str(profile)],
                    input=json.dumps(edits), text=True, check=True, capture_output=True,

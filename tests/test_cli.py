@@ -41,7 +41,7 @@ def test_every_period_and_db_option_is_the_shared_one():
         if db is not None:
             with_db += 1
             assert db.envvar == "INTRAXL_DB" and "intraxl.db" in db.help, path
-    assert with_period == 7 and with_db == 7
+    assert with_period == 7 and with_db == 8
 
 
 @pytest.mark.parametrize("args", [

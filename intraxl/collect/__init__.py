@@ -15,12 +15,13 @@ import hashlib
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..analyse.plausibility import file_checks
 from ..errors import IntraxlError
-from ..issues import message
+from ..issues import Issue, message
 from ..mappings import Mappings
 from ..periods import Period
 from ..reader.package import MAX_FILE_BYTES, too_large
@@ -62,6 +63,8 @@ class Collected:
     code: str | None = None
     reason: str | None = None
     report: FileReport | None = None
+    # an inbox file's warnings against its unit's stored months (not kept in its verdict)
+    plausibility: list[Issue] = field(default_factory=list)
 
 
 def _safe_name(name: str) -> str:
@@ -169,6 +172,7 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
         store.record([Received(report, source="email", sender=mail.sender,
                                received_at=mail.received_at)], rules=m.fingerprint)
         item.report = report
+        item.plausibility = file_checks(report, m, store)
     return item
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import pandas as pd
 
 from .. import contract
+from ..issues import Issue
 from ..mappings import Mappings
 from ..mappings.models import Indicator
 from ..periods import Period
@@ -66,6 +67,9 @@ class Report:
     sections: list[str] = field(default_factory=list)  # the comment sections, report order
     # each reporting unit's economy lines (Ekonomi per enhet), in organisation order
     unit_economy: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # unit id -> the plausibility warnings of its file in the report (set by the pipeline
+    # from the store: intraxl.analyse.plausibility)
+    plausibility: dict[str, list[Issue]] = field(default_factory=dict)
 
     def status_counts(self) -> dict[str, int]:
         """Units per state, and `senare fil avvisad`: accepted units whose newer file was

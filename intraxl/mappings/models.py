@@ -266,9 +266,35 @@ class Plan(Strict):
 
 # --- template.yaml -------------------------------------------------------------------------
 
+class Outlier(Strict):
+    """`outlier`: a value outside median ± k × spread of the unit's own stored months for that
+    row (spread: 1.4826 × MAD, at least `min_spread` × |median|), judged only with at least
+    `min_months` of the `months` before the period stored."""
+
+    k: Annotated[float, Field(gt=0)] = 5.0
+    min_months: Annotated[int, Field(ge=1)] = 3
+    months: Annotated[int, Field(ge=1, le=36)] = 6
+    min_spread: Annotated[float, Field(ge=0)] = 0.1
+
+    @model_validator(mode="after")
+    def _history_fits(self) -> "Outlier":
+        if self.min_months > self.months:
+            raise ValueError(f"min_months {self.min_months} is more than months {self.months}")
+        return self
+
+
+class Plausibility(Strict):
+    """Warnings against the unit's own history (intraxl.analyse.plausibility)."""
+
+    outlier: Outlier = Outlier()
+    # a Prognos helår that moved more than this share of last month's, without a comment
+    forecast_jump: Annotated[float, Field(gt=0)] = 0.25
+
+
 class TemplateSettings(Strict):
     version: str = Field(min_length=1)
     new_risk_rows: int = Field(5, ge=0, le=50)  # empty rows for a unit's new risks
     instructions: list[str] = []  # paragraphs on the Instruktioner sheet
     # The board report's Word template (docxtpl), relative to the mappings folder.
     report_template: Text | None = None
+    plausibility: Plausibility = Plausibility()

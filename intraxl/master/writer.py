@@ -412,15 +412,24 @@ def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(0, 0, f"Inlämningar – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Varje fil som tagits emot. Den senast mottagna godkända filen per "
                     "enhet används i rapporten. Karantän: e-postbilagor som inte släpptes in "
-                    "(se orsak).", fmt.subtitle)
+                    "(se orsak). Rimlighet: varningar mot enhetens egen historik för filen i "
+                    "rapporten, med cellerna att kontrollera.", fmt.subtitle)
     columns = [("Enhet-ID", 18), ("Enhet", 28), ("Fil", 40), ("Källa", 8), ("Avsändare", 28),
                ("Mottagen", 17), ("SHA-256", 20), ("Mallversion", 11), ("Status", 10),
-               ("Fel", 6), ("Varningar", 10), ("I rapporten", 11), ("Första felet", 60)]
+               ("Fel", 6), ("Varningar", 10), ("I rapporten", 11), ("Första felet", 60),
+               ("Rimlighet", 10), ("Att kontrollera", 40)]
+
+    def plausibility(f: dict[str, Any]) -> list[tuple[Any, Format | None]]:
+        found = report.plausibility.get(f["unit_id"], []) if f["in_report"] else []
+        return [(len(found) if f["in_report"] else None, fmt.get("int")),
+                ("\n".join(f"{i.location}: {i.code}" for i in found) or None, fmt.text)]
+
     rows = [[(f["unit_id"], None), (f["unit"], None), (f["file"], None), (f["source"], None),
              (f["sender"], None), (f["received_at"], fmt.get("datetime")), (f["sha256"], None),
              (f["template_version"], None), (f["status"], fmt.get(status=f["status"])),
              (f["errors"], fmt.get("int")), (f["warnings"], fmt.get("int")),
-             ("Ja" if f["in_report"] else "", None), (f["first_issue"], fmt.text)]
+             ("Ja" if f["in_report"] else "", None), (f["first_issue"], fmt.text),
+             *plausibility(f)]
             for f in _records(report.files)] if len(report.files) else []
     _table(ws, fmt, 3, "Inlamningar", columns, rows)
     _page_setup(ws, report, 3)

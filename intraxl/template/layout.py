@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from .. import contract
+from ..cells import a1
 from ..contract import TableSpec
 from ..mappings import Mappings
 from ..mappings.models import Indicator, Unit
@@ -113,6 +114,16 @@ def row_ids(m: Mappings, unit: Unit) -> dict[str, list[str]]:
         contract.RISKS.name: [r.id for r in m.risks_for(unit)],
         contract.COMMENTS.name: list(m.plan.comment_sections),
     }
+
+
+def cell_address(ids: dict[str, list[str]], table: str, row_id: str, column: str) -> str | None:
+    """The A1 address of a row's cell in a unit's template, from its pre-filled rows' ids
+    (`row_ids`); None when the template has no such row or column."""
+    rows = ids.get(table, [])
+    columns = contract.TABLES_BY_NAME[table].columns
+    if row_id not in rows or column not in columns:
+        return None
+    return a1(FIRST_DATA_ROW + rows.index(row_id), columns.index(column))
 
 
 def build_layout(m: Mappings, unit: Unit, period: Period,
