@@ -423,3 +423,52 @@ def test_words():
     assert [swedish.count(n) for n in (1, 2, 12, 13, 1000)] == [
         "en", "två", "tolv", "13", f"1{NB}000"]
     assert swedish.count(1, neuter=True) == "ett"
+
+
+# --- where the drafts go: the master, and the board report -----------------------------------
+
+def test_the_report_says_an_unreviewed_draft_and_warns(tmp_path):
+    """`intraxl report` uses a section's draft, without its mark, where the controller wrote
+    nothing, and warns once per such section; the controller's own text is used as written."""
+    import docx
+    from docx.text.paragraph import Paragraph
+
+    from .test_report import report, section
+
+    inbox, db, master = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, master).exit_code == 0
+    wb = openpyxl.load_workbook(master)
+    ws = wb["Kommentarer"]
+    admin = {r[0].value: r[2] for r in ws.iter_rows(min_row=5, max_row=12)}
+    admin["Sammanfattning"].value = "Controllerns sammanfattning."
+    drafted = {s: c.value for s, c in admin.items() if c.value and c.value.startswith("Utkast: ")}
+    wb.save(master)
+
+    out = tmp_path / "rapport.docx"
+    result = report(db, master, out)
+    assert result.exit_code == 0, result.output
+    warned = [line.split(":")[1].strip() for line in result.stderr.splitlines()
+              if line.startswith("warning:")]
+    assert warned == list(drafted) == ["Kund och ägare", "Medarbetare", "Ekonomi – utfall",
+                                       "Ekonomi – prognos", "Portfölj"]
+    doc = docx.Document(str(out))
+    text = [p.text for p in doc.paragraphs]
+    assert "Controllerns sammanfattning." in text
+    assert not any("Utkast" in t for t in text)
+    medarbetare = [b.text for b in section(doc, "2.2 Medarbetare")
+                   if isinstance(b, Paragraph) and b.text]
+    assert medarbetare[0] == drafted["Medarbetare"][len("Utkast: "):]
+    economy = [b for b in section(doc, "2.4 Ekonomi") if isinstance(b, Paragraph) and b.text]
+    assert any(p.text.startswith(f"Budgetavvikelsen per februari uppgår till 15,9{NB}mkr")
+               for p in economy)
+    bullets = [p.text for p in economy if p.style.name == "List Bullet"]
+    assert bullets[0].startswith(f"Digital infrastruktur (resultat förvaltning): {Q}")
+
+
+def test_the_readme_shows_the_february_drafts_as_made(texts):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("The drafts of the shipped February 2023 example")
+    top = readme.index("```\n", start) + 4
+    block = readme[top:readme.index("\n```", top)]
+    shown = dict(part.split("]\n", 1) for part in block.lstrip("[").split("\n\n["))
+    assert shown == texts
