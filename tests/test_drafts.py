@@ -314,9 +314,17 @@ def test_submission_status_all_in_or_who_is_missing():
         "Rapporten från Enhet C är avvisad och ingår inte.",
         "Från Enhet D har bara e-post som hamnat i karantän kommit.",
         "Från Enhet E har en senare fil avvisats; den tidigare godkända ingår."]
-    summary = d.drafts(small_report(units=("a", unit("b", "saknas"))))["Sammanfattning"]
-    assert summary.startswith("En av två enheter ingår i rapporten för mars 2023. "
-                              "Rapport saknas från Enhet B.\nViktigast denna månad:\n")
+    texts = d.drafts(small_report(units=("a", unit("b", "saknas")),
+                                  result=small_report().result.iloc[:1]))
+    assert texts["Sammanfattning"].startswith(
+        "En av två enheter ingår i rapporten för mars 2023. Rapport saknas från Enhet B.\n"
+        "Viktigast denna månad:\n")
+    # the economy's totals say whom they leave out
+    assert texts["Ekonomi – utfall"].startswith(
+        f"Budgetavvikelsen per mars uppgår till 2,5{NB}mkr, ett överskott mot budget. "
+        "Siffrorna omfattar inte Enhet B, vars rapport inte ingår.")
+    assert "Siffrorna omfattar inte Enhet B" in texts["Ekonomi – prognos"]
+    assert "Siffrorna" not in d.drafts(small_report())["Ekonomi – utfall"]
 
 
 def test_a_deficit_and_its_direction():

@@ -32,6 +32,7 @@ from ..consolidate import Report, UnitStatus, blank, records
 from ..periods import Period
 
 OFF_TARGET = ("Röd", "Gul")
+DIMENSIONS = ("Tid", "Kostnad", "Resultat")  # a project's
 MOST_UNITS = 3  # units named for a deviation or a forecast
 LEAD_SHARE = 0.5  # a unit is among the largest when at least this share of the largest
 COUNTER_SHARE = 0.1  # a unit pulling the other way is named from this share of the total
@@ -55,6 +56,10 @@ def quote(text: str) -> str:
     return f"{QUOTE}{text}{QUOTE}" + ("" if text[-1:] in ".!?" else ".")
 
 
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def lower_first(label: str) -> str:
     """A label inside a sentence: `personalkostnader`, but `IT-tjänster` stays."""
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
@@ -70,6 +75,11 @@ def cut(text: str, limit: int = NAME_CUT) -> str:
     return text if len(text) <= limit else text[:text.rfind(" ", 0, limit)].rstrip(",;:") + "…"
 
 
+def negligible(tkr: float) -> bool:
+    """An amount that says 0,0 mkr."""
+    return abs(tkr) < 100
+
+
 def value(v: float, unit_of_measure: str) -> str:
     """An indicator's figure: `322 577`, `5,9 %`, `571,5`."""
     return swedish.percent(v) if unit_of_measure == "%" else swedish.figure(v, 1)
@@ -77,6 +87,11 @@ def value(v: float, unit_of_measure: str) -> str:
 
 def _num(v: Any) -> float | None:
     return None if blank(v) else float(v)
+
+
+def _said(v: Any) -> str | None:
+    """A text a unit wrote, or None for an empty cell."""
+    return None if blank(v) or not str(v).strip() else str(v)
 
 
 def _column(df: pd.DataFrame, name: str) -> list[Any]:
@@ -89,12 +104,24 @@ def _column(df: pd.DataFrame, name: str) -> list[Any]:
 def deviation_sentence(total: float, period: Period) -> str:
     """The period's budget deviation (utfall − budget, tkr; positive is better) and its
     direction."""
-    if swedish.mkr(abs(total)) == swedish.mkr(0):
+    if negligible(total):
         return f"Utfallet per {month(period)} ligger i nivå med budget " \
                f"(avvikelse {swedish.tkr(total)})."
     word = "ett överskott" if total > 0 else "ett underskott"
     return f"Budgetavvikelsen per {month(period)} uppgår till {swedish.mkr(total)}, " \
            f"{word} mot budget."
+
+
+def outside_sentence(units: list[str]) -> str | None:
+    """The units whose figures are not in the totals (missing, rejected, quarantined)."""
+    if not units:
+        return None
+    whose = "vars rapport" if len(units) == 1 else "vars rapporter"
+    return f"Siffrorna omfattar inte {join(units)}, {whose} inte ingår."
+
+
+def _outside(report: Report) -> list[str]:
+    return [u.name for u in report.units if u.status != "godkänd"]
 
 
 def frames_sentence(frames: dict[str, float]) -> str | None:
@@ -161,7 +188,7 @@ def costs_sentence(total_costs: float | None, drivers: list[tuple[str, float]]) 
     """`Verksamhetens kostnader är 20,5 mkr lägre än budget, främst …`"""
     if total_costs is None:
         return None
-    if swedish.mkr(abs(total_costs)) == swedish.mkr(0):
+    if negligible(total_costs):
         head = "Verksamhetens kostnader ligger i nivå med budget"
     else:
         side = "lägre" if total_costs < 0 else "högre"
@@ -217,6 +244,7 @@ def economy_outcome(report: Report) -> list[str]:
     drivers = cost_drivers(lines, total)
     totals = _total_cost(report)
     sentences = [s for s in (deviation_sentence(total, report.period),
+                             outside_sentence(_outside(report)),
                              frames_sentence(_by_frame(report, "deviation")),
                              units_sentence(leading, total), counter_sentence(counter),
                              costs_sentence(_deviation(totals) if totals else None, drivers))
@@ -225,8 +253,7 @@ def economy_outcome(report: Report) -> list[str]:
     said = {label for label, _ in drivers}
     ue = report.unit_economy
     comments = sorted(((r["unit"], r["label"], r["comment"]) for r in records(ue)
-                       if r["unit"] in named and not blank(r["comment"])
-                       and str(r["comment"]).strip()
+                       if r["unit"] in named and _said(r["comment"])
                        and (r["line_id"] in contract.RESULT_ROWS or r["label"] in said)),
                       key=lambda c: named.index(c[0])) if len(ue) else []
     return [" ".join(sentences), *comment_lines(comments)]
@@ -243,7 +270,7 @@ def forecast_sentence(total: float, period: Period) -> str:
     """The year's forecast result (tkr; 0 = in balance)."""
     if not total:
         return f"Helårsprognosen per {month(period)} är en nollprognos, ett resultat i balans."
-    if swedish.mkr(abs(total)) == swedish.mkr(0):
+    if negligible(total):
         return f"Helårsprognosen per {month(period)} är ett resultat i nivå med balans " \
                f"({swedish.tkr(total)})."
     word = "ett överskott" if total > 0 else "ett underskott"
@@ -260,7 +287,7 @@ def off_balance_sentence(by_unit: dict[str, float]) -> str | None:
     """The units whose forecast is furthest from balance, deficits and surpluses."""
     def most(sign: int) -> list[tuple[str, float]]:
         return sorted(((u, v) for u, v in by_unit.items()
-                       if v * sign > 0 and swedish.mkr(abs(v)) != swedish.mkr(0)),
+                       if v * sign > 0 and not negligible(v)),
                       key=lambda x: (-abs(x[1]), x[0]))[:MOST_UNITS]
 
     parts: list[str] = []
@@ -268,16 +295,13 @@ def off_balance_sentence(by_unit: dict[str, float]) -> str | None:
         if units := most(sign):
             named = join(f"{u} ({swedish.mkr(abs(v))})" for u, v in units)
             parts.append(f"{word} {'prognostiseras av' if not parts else 'av'} {named}")
-    if not parts:
-        return None
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    return capital("; ".join(parts)) + "." if parts else None
 
 
 def change_sentence(change: float, previous: Period) -> str:
     """The forecast's change since last month (tkr, positive = better)."""
     since = f"sedan {month(previous)}"
-    if swedish.mkr(abs(change)) == swedish.mkr(0):
+    if negligible(change):
         return f"Prognosen är i stort sett oförändrad {since} ({swedish.tkr(change)})."
     word = "förbättrats" if change > 0 else "försämrats"
     return f"Prognosen har {word} med {swedish.mkr(abs(change))} {since}."
@@ -286,7 +310,7 @@ def change_sentence(change: float, previous: Period) -> str:
 def cost_change_sentence(change: float, previous: Period) -> str:
     """The cost forecast's change since last month (tkr)."""
     since = f"sedan {month(previous)}"
-    if swedish.mkr(abs(change)) == swedish.mkr(0):
+    if negligible(change):
         return f"Kostnadsprognosen är i stort sett oförändrad {since}."
     word = "ökat" if change > 0 else "minskat"
     return f"Kostnadsprognosen har {word} med {swedish.mkr(abs(change))} {since}."
@@ -294,7 +318,7 @@ def cost_change_sentence(change: float, previous: Period) -> str:
 
 def movers_sentence(by_unit: dict[str, float]) -> str | None:
     """The units whose forecast moved most since last month."""
-    moved = sorted(((u, v) for u, v in by_unit.items() if swedish.mkr(abs(v)) != swedish.mkr(0)),
+    moved = sorted(((u, v) for u, v in by_unit.items() if not negligible(v)),
                    key=lambda x: (-abs(x[1]), x[0]))[:MOST_UNITS]
     if not moved:
         return None
@@ -310,7 +334,7 @@ def cost_forecast_sentence(total: tuple[float, float] | None,
     if total is not None:
         forecast, annual = total
         gap = forecast - annual
-        where = "i nivå med" if swedish.mkr(abs(gap)) == swedish.mkr(0) else \
+        where = "i nivå med" if negligible(gap) else \
             f"{swedish.mkr(abs(gap))} {'under' if gap < 0 else 'över'}"
         parts.append(f"Verksamhetens kostnader prognostiseras till {swedish.mkr(forecast)}, "
                      f"{where} årsbudgeten.")
@@ -336,6 +360,7 @@ def economy_forecast(report: Report) -> list[str]:
     if not by_unit:
         return []
     sentences = [forecast_sentence(sum(by_unit.values()), report.period),
+                 outside_sentence(_outside(report)),
                  forecast_frames_sentence(_by_frame(report, "forecast")),
                  off_balance_sentence(by_unit)]
     previous = getattr(report, "previous_period", None)
@@ -351,7 +376,7 @@ def economy_forecast(report: Report) -> list[str]:
     over = [(r["label"], f - a) for r in _cost_lines(report)
             if (f := _num(r["forecast"])) is not None
             and (a := _num(r["annual_budget"])) is not None
-            and swedish.mkr(f - a) != swedish.mkr(0) and f > a]
+            and not negligible(f - a) and f > a]
     sentences.append(cost_forecast_sentence(total, over))
     if previous and totals and (c := _num(totals.get("forecast_change"))) is not None:
         sentences.append(cost_change_sentence(c, Period.parse(previous)))
@@ -372,7 +397,8 @@ def off_target_sentence(status: str, rows: list[dict[str, Any]]) -> str | None:
         if outcome is None or target is None:
             parts.append(r["name"])
             continue
-        goal = "periodens mål " if n == 0 else ""
+        goal = ("årsmålet " if r["frequency"] == "year" else "periodens mål ") if n == 0 \
+            else ""
         share = f" ({swedish.percent(outcome / target)}{' av målet' if n == 0 else ''})" \
             if u != "%" and target else ""
         parts.append(f"{r['name']} med {value(outcome, u)} mot {goal}{value(target, u)}{share}")
@@ -460,8 +486,8 @@ def late_sentence(kind: str, r: dict[str, Any]) -> str:
                                         and end else "") + "."
     else:
         text = f"{name} har passerat sitt slutdatum {end} utan att vara klar."
-    if not blank(r["comment"]) and str(r["comment"]).strip():
-        text += f" Kommentar: {quote(r['comment'])}"
+    if said := _said(r["comment"]):
+        text += f" Kommentar: {quote(said)}"
     return text
 
 
@@ -478,9 +504,6 @@ def _late(df: pd.DataFrame) -> list[dict[str, Any]]:
         if len(df) else []
 
 
-DIMENSIONS = ("Tid", "Kostnad", "Resultat")
-
-
 def project_sentence(r: dict[str, Any]) -> str:
     """A yellow or red project: its colours per dimension, cause and action."""
     def dims(status: str) -> list[str]:
@@ -490,9 +513,9 @@ def project_sentence(r: dict[str, Any]) -> str:
                                                                      ("Gul", "gul"))
                if dims(s)]
     text = f"Projektet {r['name']} ({r['portfolio']}) har {' och '.join(colours)}."
-    for label, col in (("Orsak", "Orsak"), ("Åtgärd", "Åtgärd")):
-        if not blank(r[col]) and str(r[col]).strip():
-            text += f" {label}: {quote(r[col])}"
+    for col in ("Orsak", "Åtgärd"):
+        if said := _said(r[col]):
+            text += f" {col}: {quote(said)}"
     return text
 
 
@@ -577,10 +600,6 @@ def status_sentences(units: list[UnitStatus], period: Period) -> list[str]:
         out.append(f"Från {join(later)} har en senare fil avvisats; den tidigare godkända "
                    "ingår.")
     return out
-
-
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def points(report: Report) -> list[str]:

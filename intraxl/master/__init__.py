@@ -103,6 +103,7 @@ def _edited(wb: pc.CalamineWorkbook, path: Path,
     written = fingerprint.read(wb)
     if written is None:
         return []
+
     def same(a: object, b: str) -> bool:  # a spreadsheet program may store line breaks its way
         return isinstance(a, str) and a.split() == b.split()
 

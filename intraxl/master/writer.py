@@ -401,7 +401,9 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork,
     ws.merge_range(1, 0, 1, 3, f"Först {report.administration}s text per avsnitt till "
                    "månadsrapporten (intraxl report), sedan enheternas texter. Förvaltningens "
                    "Text och kolumnen Controller är dina: de behålls när arbetsboken skapas på "
-                   "nytt.", fmt.long_subtitle)
+                   f"nytt. En text som börjar med {DRAFT_PREFIX} är intraxls utkast ur siffrorna "
+                   "och skrivs om varje gång: skriv över den, eller ändra i den, så blir den "
+                   "din.", fmt.long_subtitle)
     columns = [("Avsnitt", 14), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
     admin, sections = report.administration, report.sections
     rows = [[(s, fmt.bold), (admin, fmt.bold), _drafted(work.sections.get(s), drafted.get(s), fmt),

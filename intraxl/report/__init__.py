@@ -37,9 +37,9 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
                  pdf: Path | None = None) -> list[str]:
     """The board report of `report`'s period at `out` (.docx, written atomically), with the
     administration's texts from the `master` workbook; with `pdf`, also as PDF. Where the
-    controller has written no text for a section, the report says intraxl's draft of it
-    (as the master shows it, without its `Utkast:` mark). Returns those sections: drafts
-    nobody has reviewed, for the caller to warn about."""
+    controller has written no text for a section, the report says intraxl's draft of it,
+    made from the same figures as the master's, without its `Utkast:` mark. Returns those
+    sections: drafts nobody has reviewed, for the caller to warn about."""
     template = template_path(m)
     if not master.is_file():
         raise IntraxlError(f"master workbook not found: {master} (the controller's texts are "
