@@ -168,7 +168,15 @@ def _status_rule(name):
     return next(i for i in data["indicators"] if i["id"] == name)["status"]
 
 
-def test_area_indicators_february(texts):
+def indicator_comment(books, indicator):
+    """(unit name, comment) of the one unit that commented on an indicator."""
+    said = [(n, t["Indikatorer"][indicator]["Kommentar"]) for _, (n, t) in books.items()
+            if indicator in t["Indikatorer"] and t["Indikatorer"][indicator]["Kommentar"]]
+    assert len(said) == 1
+    return said[0]
+
+
+def test_area_indicators_february(texts, books):
     """Kund och ägare: SPEC §6's volumes judged by the mappings' rule (target ± tolerance
     green, then a yellow band), new SLA not measured, R12 against 2022's full year."""
     names = {"lonespecifikationer": "Lönespecifikationer", "lonearenden": "Löneärenden",
@@ -194,15 +202,20 @@ def test_area_indicators_february(texts):
         f"Röd status har Leverantörsfakturor med {sv(lf[1])} mot periodens mål {sv(lf[2])} "
         f"({pct(lf[1] / lf[2])} av målet) och Serviceärenden med {sv(se[1])} mot {sv(se[2])} "
         f"({pct(se[1] / se[2])}). Gul status har Kundfakturor med {sv(kf[1])} mot periodens "
-        f"mål {sv(kf[2])} ({pct(kf[1] / kf[2])} av målet). Efterlevnad SLA är en ny indikator "
-        "som ännu inte har något utfall. Rullande tolv månader (R12) jämfört med helåret 2022: "
+        f"mål {sv(kf[2])} ({pct(kf[1] / kf[2])} av målet). Om Leverantörsfakturor skriver "
+        "{}: {Q}{}{Q} Efterlevnad SLA är en ny indikator som ännu inte har något utfall. "
+        "Om Efterlevnad SLA skriver {}: {Q}{}{Q} "
+        .format(*indicator_comment(books, "leverantorsfakturor"),
+                *indicator_comment(books, "efterlevnad-sla"), Q=Q)
+        + "Rullande tolv månader (R12) jämfört med helåret 2022: "
         "högre för " + d.join(f"{n} ({pct(v)})" for v, n in higher) + "; lägre för "
         + d.join(f"{n} ({pct(-v)})" for v, n in lower) + ".")
     # Medarbetare: sick leave 5,9 % against 5 %, lower is better with a 20 % band: yellow
     assert 0.05 < 0.059 <= 0.05 * (1 + _status_rule("sjukfranvaro")["yellow_band"])
     assert texts["Medarbetare"] == (
-        f"Gul status har Sjukfrånvaro med 5,9{NB}% mot periodens mål 5,0{NB}%. Hållbart "
-        "medarbetarengagemang HME och Frisknärvaro mäts en gång om året och har ännu inget "
+        f"Gul status har Sjukfrånvaro med 5,9{NB}% mot periodens mål 5,0{NB}%. Om Sjukfrånvaro "
+        "skriver {}: {Q}{}{Q} Hållbart ".format(*indicator_comment(books, "sjukfranvaro"), Q=Q)
+        + "medarbetarengagemang HME och Frisknärvaro mäts en gång om året och har ännu inget "
         "utfall för 2023.")
 
 
@@ -418,6 +431,15 @@ def test_late_items_projects_and_risks():
     assert lines[2:] == ["Projektet har grön status.",
                          "Ny risk denna månad: Översvämning (R2, Enhet B, S×K 9).",
                          "Högst riskvärde (S×K 9) har Översvämning."]
+
+
+def test_indicator_comments_are_quoted_with_their_unit():
+    rows = [indicator("Fakturor", "Röd", comment="Enhet A: Fler kunder.\nEnhet B: \nUtan enhet")]
+    assert d.indicator_comments(rows, ["Enhet A", "Enhet B"]) == [
+        f"Om Fakturor skriver Enhet A: {Q}Fler kunder.{Q}", f"Om Fakturor: {Q}Utan enhet{Q}."]
+    text = d.drafts(small_report(indicators=rows))["Kund och ägare"]
+    assert text.endswith(f"(110,0{NB}% av målet). Om Fakturor skriver Enhet A: {Q}Fler "
+                         f"kunder.{Q} Om Fakturor: {Q}Utan enhet{Q}.")
 
 
 def test_words():

@@ -455,17 +455,35 @@ def _indicators(report: Report) -> list[dict[str, Any]]:
     return records(report.indicators) if len(report.indicators) else []
 
 
+def indicator_comments(rows: list[dict[str, Any]], units: list[str]) -> list[str]:
+    """The owners' comments on these indicators, quoted with their unit: `Om X skriver
+    Enhet: ”…”`. The report model holds them as lines `Enhet: text`."""
+    out = []
+    for r in rows:
+        for line in (_said(r["comment"]) or "").splitlines():
+            unit = next((u for u in units if line.startswith(f"{u}: ")), None)
+            if unit is None:
+                out.append(f"Om {r['name']}: {quote(line)}")
+            elif said := _said(line[len(unit) + 2:]):
+                out.append(f"Om {r['name']} skriver {unit}: {quote(said)}")
+    return out
+
+
 def area(report: Report, name: str) -> list[str]:
-    """An area: its indicators off target, not measured, and R12; one paragraph."""
+    """An area: its indicators off target and not measured, with their owners' comments,
+    and R12; one paragraph."""
     rows = [r for r in _indicators(report) if r["area"] == name]
+    units = [u.name for u in report.units]
     red = [r for r in rows if r["status"] == "Röd"]
     yellow = [r for r in rows if r["status"] == "Gul"]
     judged = [r for r in rows if r["status"] in ("Grön", "Gul", "Röd")]
-    sentences = [off_target_sentence("Röd", red), off_target_sentence("Gul", yellow)]
+    unmeasured = [r for r in rows if r["status"] == "Ej mätt"]
+    sentences = [off_target_sentence("Röd", red), off_target_sentence("Gul", yellow),
+                 *indicator_comments(red + yellow, units)]
     if judged and not red and not yellow:
         sentences.append("Alla indikatorer med utfall når sina mål.")
-    sentences += unmeasured_sentences([r for r in rows if r["status"] == "Ej mätt"],
-                                      report.period)
+    sentences += unmeasured_sentences(unmeasured, report.period)
+    sentences += indicator_comments(unmeasured, units)
     changes = [(r["name"], c) for r in rows
                if (r12 := _num(r["r12"])) is not None and (o := _num(r["outcome"])) is not None
                and (ly := _num(r["outcome_last_year"])) is not None
