@@ -445,6 +445,8 @@ def test_indicator_comments_are_quoted_with_their_unit():
 def test_words():
     assert d.join(["A"]) == "A" and d.join(["A", "B", "C"]) == "A, B och C"
     assert d.quote("Klart") == f"{Q}Klart{Q}." and d.quote("Klart?") == f"{Q}Klart?{Q}"
+    assert d.cut("Ett uppdrag, med en lång text", 16) == "Ett uppdrag…"
+    assert d.cut("Uppdragsbeskrivning", 6) == "Uppdra…"
     assert d.lower_first("Personalkostnader") == "personalkostnader"
     assert d.lower_first("IT-tjänster") == "IT-tjänster"
     assert d.green_sentence(5, 8) == "Övriga fem projekt har grön status."
@@ -502,3 +504,24 @@ def test_the_readme_shows_the_february_drafts_as_made(texts):
     block = readme[top:readme.index("\n```", top)]
     shown = dict(part.split("]\n", 1) for part in block.lstrip("[").split("\n\n["))
     assert shown == texts
+
+
+def test_the_summary_takes_the_three_weightiest_points_in_order():
+    late = {"id": "A1", "name": "Införa e-arkiv", "unit": "Enhet A", "status": "Försenad",
+            "end": dt.date(2023, 12, 31), "comment": None, "overdue": False}
+    project = {"name": "P1", "portfolio": "IT", "Tid": "Röd", "Kostnad": "Grön",
+               "Resultat": "Gul", "Orsak": "Resursbrist", "Åtgärd": None}
+    risks = [{"id": "R1", "risk": "Brand", "unit": "Enhet A", "new": False, "score": 6},
+             {"id": "R2", "risk": "Översvämning", "unit": "Enhet B", "new": True, "score": 9}]
+    report = small_report(result=[], activities=[late], projects=[project], risks=risks)
+    assert d.drafts(report)["Sammanfattning"].split("\n") == [
+        "Samtliga två enheter har lämnat godkända rapporter för mars 2023.",
+        "Viktigast denna månad:", "- Projektet P1 har röd status.",
+        "- Försenad är aktiviteten Införa e-arkiv.",
+        "- Högst riskvärde (S×K 9) har Översvämning."]
+    with_economy = small_report(activities=[late], projects=[project], risks=risks)
+    assert [line[2:12] for line in d.drafts(with_economy)["Sammanfattning"].split("\n")[2:]] \
+        == ["Budgetavvi", "Helårsprog", "Projektet "]
+    assert d.drafts(report)["Portfölj"].split("\n")[1] == (
+        f"Projektet P1 (IT) har röd status för tid och gul status för resultat. Orsak: "
+        f"{Q}Resursbrist{Q}.")

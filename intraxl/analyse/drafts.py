@@ -65,14 +65,13 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
-def month(period: Period | str) -> str:
-    return swedish.month(period if isinstance(period, Period) else Period.parse(period))
-
-
 def cut(text: str, limit: int = NAME_CUT) -> str:
     """A long name cut at a word, with `…`."""
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:text.rfind(" ", 0, limit)].rstrip(",;:") + "…"
+    if len(text) <= limit:
+        return text
+    at = text.rfind(" ", 0, limit)
+    return text[:at if at > 0 else limit].rstrip(",;:") + "…"
 
 
 def negligible(tkr: float) -> bool:
@@ -105,10 +104,10 @@ def deviation_sentence(total: float, period: Period) -> str:
     """The period's budget deviation (utfall − budget, tkr; positive is better) and its
     direction."""
     if negligible(total):
-        return f"Utfallet per {month(period)} ligger i nivå med budget " \
+        return f"Utfallet per {swedish.month(period)} ligger i nivå med budget " \
                f"(avvikelse {swedish.tkr(total)})."
     word = "ett överskott" if total > 0 else "ett underskott"
-    return f"Budgetavvikelsen per {month(period)} uppgår till {swedish.mkr(total)}, " \
+    return f"Budgetavvikelsen per {swedish.month(period)} uppgår till {swedish.mkr(total)}, " \
            f"{word} mot budget."
 
 
@@ -268,13 +267,13 @@ def _deviation(r: dict[str, Any]) -> float | None:
 
 def forecast_sentence(total: float, period: Period) -> str:
     """The year's forecast result (tkr; 0 = in balance)."""
+    head = f"Helårsprognosen per {swedish.month(period)} är"
     if not total:
-        return f"Helårsprognosen per {month(period)} är en nollprognos, ett resultat i balans."
+        return f"{head} en nollprognos, ett resultat i balans."
     if negligible(total):
-        return f"Helårsprognosen per {month(period)} är ett resultat i nivå med balans " \
-               f"({swedish.tkr(total)})."
+        return f"{head} ett resultat i nivå med balans ({swedish.tkr(total)})."
     word = "ett överskott" if total > 0 else "ett underskott"
-    return f"Helårsprognosen per {month(period)} är {word} på {swedish.mkr(abs(total))}."
+    return f"{head} {word} på {swedish.mkr(abs(total))}."
 
 
 def forecast_frames_sentence(frames: dict[str, float]) -> str | None:
@@ -300,7 +299,7 @@ def off_balance_sentence(by_unit: dict[str, float]) -> str | None:
 
 def change_sentence(change: float, previous: Period) -> str:
     """The forecast's change since last month (tkr, positive = better)."""
-    since = f"sedan {month(previous)}"
+    since = f"sedan {swedish.month(previous)}"
     if negligible(change):
         return f"Prognosen är i stort sett oförändrad {since} ({swedish.tkr(change)})."
     word = "förbättrats" if change > 0 else "försämrats"
@@ -309,7 +308,7 @@ def change_sentence(change: float, previous: Period) -> str:
 
 def cost_change_sentence(change: float, previous: Period) -> str:
     """The cost forecast's change since last month (tkr)."""
-    since = f"sedan {month(previous)}"
+    since = f"sedan {swedish.month(previous)}"
     if negligible(change):
         return f"Kostnadsprognosen är i stort sett oförändrad {since}."
     word = "ökat" if change > 0 else "minskat"
@@ -425,7 +424,7 @@ def unmeasured_sentences(rows: list[dict[str, Any]], period: Period) -> list[str
         out.append(f"{join(yearly)} mäts en gång om året och har ännu inget utfall för "
                    f"{period.year}.")
     if missing:
-        out.append(f"{join(missing)} saknar utfall för {month(period)}.")
+        out.append(f"{join(missing)} saknar utfall för {swedish.month(period)}.")
     return out
 
 
@@ -548,19 +547,23 @@ def green_sentence(n: int, of: int) -> str | None:
     return f"{which} {swedish.count(n, neuter=True)} projekt har grön status."
 
 
-def risk_sentences(risks: list[dict[str, Any]]) -> list[str]:
-    """New risks, and the risks with the highest S×K."""
-    out = []
+def new_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
+    """The risks the units added this month, with the ID the master gave them."""
     new = [r for r in risks if r["new"]]
-    if new:
-        named = join(f"{r['risk']} ({r['id']}, {r['unit']}, S×K {_score(r)})" for r in new)
-        out.append(f"{'Nya risker' if len(new) > 1 else 'Ny risk'} denna månad: {named}.")
+    if not new:
+        return None
+    named = join(f"{r['risk']} ({r['id']}, {r['unit']}, S×K {_score(r)})" for r in new)
+    return f"{'Nya risker' if len(new) > 1 else 'Ny risk'} denna månad: {named}."
+
+
+def highest_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
+    """The risks with the highest S×K."""
     scores = [s for r in risks if (s := _num(r["score"])) is not None]
-    if scores:
-        top = max(scores)
-        highest = [r["risk"] for r in risks if _num(r["score"]) == top]
-        out.append(f"Högst riskvärde (S×K {swedish.number(top)}) har {join(highest)}.")
-    return out
+    if not scores:
+        return None
+    top = max(scores)
+    highest = [r["risk"] for r in risks if _num(r["score"]) == top]
+    return f"Högst riskvärde (S×K {swedish.number(top)}) har {join(highest)}."
 
 
 def _score(r: dict[str, Any]) -> str:
@@ -588,7 +591,12 @@ def portfolio(report: Report) -> list[str]:
     green = sum(all(r[d] == "Grön" for d in DIMENSIONS) for r in projects)
     if (g := green_sentence(green, len(projects))) is not None:
         lines.append(g)
-    return lines + risk_sentences(records(report.risks) if len(report.risks) else [])
+    risks = _risks(report)
+    return lines + [s for s in (new_risks_sentence(risks), highest_risks_sentence(risks)) if s]
+
+
+def _risks(report: Report) -> list[dict[str, Any]]:
+    return records(report.risks) if len(report.risks) else []
 
 
 # --- Sammanfattning ----------------------------------------------------------------------------
@@ -629,8 +637,6 @@ def points(report: Report) -> list[str]:
     projects = [r["name"] for r in _red_projects(report)]
     late = [f"aktiviteten {cut(r['name'])}" for r in _late(report.activities)]
     late += [f"uppdraget {cut(r['name'])}" for r in _late(report.assignments)]
-    risks = risk_sentences([r for r in records(report.risks) if not r["new"]]) \
-        if len(report.risks) else []
     found = [
         deviation_sentence(sum(by_unit.values()), report.period) if by_unit else None,
         forecast_sentence(sum(forecasts), report.period) if forecasts else None,
@@ -639,7 +645,7 @@ def points(report: Report) -> list[str]:
         f"{'Projekten' if len(projects) > 1 else 'Projektet'} {join(projects)} har röd "
         "status." if projects else None,
         f"Försenad är {join(late)}." if late else None,
-        risks[-1] if risks else None,
+        highest_risks_sentence(_risks(report)),
     ]
     return [p for p in found if p][:POINTS]
 
