@@ -702,6 +702,7 @@ def test_a_drafted_text_is_not_carried_over_as_the_controllers(tmp_path):
     ws["C6"] = "Controllerns egen text."  # written over the draft
     ws["C7"] = drafts[7] + " HR följer upp sjukfrånvaron."  # the draft edited
     ws["C9"] = None  # emptied: drafted again
+    wb["Sammanfattning"]["B4"] = drafts[5] + "\nMin slutsats."  # the summary's draft edited
     wb.save(master)
     assert consolidate(inbox, db, master).exit_code == 0
     again = openpyxl.load_workbook(master)
@@ -710,7 +711,8 @@ def test_a_drafted_text_is_not_carried_over_as_the_controllers(tmp_path):
     assert ws["C6"].value == "Controllerns egen text." and not ws["C6"].font.i
     assert ws["C7"].value == drafts[7][len("Utkast: "):] + " HR följer upp sjukfrånvaron."
     assert ws["C9"].value == drafts[9]
-    assert again["Sammanfattning"]["B4"].value == drafts[5]
+    assert again["Sammanfattning"]["B4"].value == drafts[5][len("Utkast: "):] + "\nMin slutsats."
+    assert not again["Sammanfattning"]["B4"].font.i
     # and kept on the run after that, as any text of the controller's
     assert consolidate(inbox, db, master).exit_code == 0
     ws = openpyxl.load_workbook(master)["Kommentarer"]
