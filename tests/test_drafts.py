@@ -406,6 +406,8 @@ def test_the_forecast_change_is_said_only_when_known():
     report.result["forecast_change"] = [-700.0, None]  # one unit's last month unknown
     text = d.drafts(report)["Ekonomi – prognos"]
     assert "försämrats" not in text and f"Enhet A ({MINUS}0,7{NB}mkr)" in text
+    assert d.change_sentence("Prognosen", 40, Period(2023, 1)) == (
+        "Prognosen är i stort sett oförändrad sedan januari.")
     report.previous_period = None  # type: ignore[attr-defined]  # January, or no last month
     assert "sedan" not in d.drafts(report)["Ekonomi – prognos"]
 

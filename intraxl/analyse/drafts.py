@@ -297,22 +297,15 @@ def off_balance_sentence(by_unit: dict[str, float]) -> str | None:
     return capital("; ".join(parts)) + "." if parts else None
 
 
-def change_sentence(change: float, previous: Period) -> str:
-    """The forecast's change since last month (tkr, positive = better)."""
+def change_sentence(subject: str, change: float, previous: Period,
+                    words: tuple[str, str] = ("förbättrats", "försämrats")) -> str:
+    """A forecast's change since last month (tkr): `Prognosen har förbättrats med 1,2 mkr
+    sedan januari.`; `words` say a rise and a fall."""
     since = f"sedan {swedish.month(previous)}"
     if negligible(change):
-        return f"Prognosen är i stort sett oförändrad {since} ({swedish.tkr(change)})."
-    word = "förbättrats" if change > 0 else "försämrats"
-    return f"Prognosen har {word} med {swedish.mkr(abs(change))} {since}."
-
-
-def cost_change_sentence(change: float, previous: Period) -> str:
-    """The cost forecast's change since last month (tkr)."""
-    since = f"sedan {swedish.month(previous)}"
-    if negligible(change):
-        return f"Kostnadsprognosen är i stort sett oförändrad {since}."
-    word = "ökat" if change > 0 else "minskat"
-    return f"Kostnadsprognosen har {word} med {swedish.mkr(abs(change))} {since}."
+        return f"{subject} är i stort sett oförändrad {since}."
+    return f"{subject} har {words[0] if change > 0 else words[1]} med " \
+           f"{swedish.mkr(abs(change))} {since}."
 
 
 def movers_sentence(by_unit: dict[str, float]) -> str | None:
@@ -365,7 +358,8 @@ def economy_forecast(report: Report) -> list[str]:
     previous = getattr(report, "previous_period", None)
     if previous and changes:
         if known:
-            sentences.append(change_sentence(sum(changes.values()), Period.parse(previous)))
+            sentences.append(change_sentence("Prognosen", sum(changes.values()),
+                                             Period.parse(previous)))
         sentences.append(movers_sentence(changes))
     totals = _total_cost(report)
     total = None
@@ -378,7 +372,8 @@ def economy_forecast(report: Report) -> list[str]:
             and not negligible(f - a) and f > a]
     sentences.append(cost_forecast_sentence(total, over))
     if previous and totals and (c := _num(totals.get("forecast_change"))) is not None:
-        sentences.append(cost_change_sentence(c, Period.parse(previous)))
+        sentences.append(change_sentence("Kostnadsprognosen", c, Period.parse(previous),
+                                         ("ökat", "minskat")))
     return [" ".join(s for s in sentences if s)]
 
 
