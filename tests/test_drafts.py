@@ -1,6 +1,6 @@
 """The drafted Swedish texts (intraxl.analyse.drafts): every sentence of the February 2023
-drafts against figures computed here from the example workbooks and the 2022 history (SPEC §6),
-and the rules on small hand-made report models."""
+drafts against figures computed here from the example workbooks and SPEC §6's golden figures,
+and the rules on small hand-made report models; where the drafts go (master, board report)."""
 
 from __future__ import annotations
 
@@ -235,7 +235,6 @@ def new_risks():
 
 
 def test_portfolio_february(texts, books):
-    names = {u: n for u, (n, _) in books.items()}
     late = [(n, a) for u, (n, t) in books.items() for a in t["Aktiviteter"].values()
             if a["Status"] == "Försenad"]
     assert len(late) == 1
@@ -246,6 +245,7 @@ def test_portfolio_february(texts, books):
                                                  "Lansera digitala navet"]
     green = [p for p in projects.values() if (p["Tid"], p["Kostnad"], p["Resultat"])
              == ("Grön",) * 3]
+    assert len(green) == 5
     risks = sorted((r["Sannolikhet"] * r["Konsekvens"], str(k), r["Risk"])
                    for _, (_, t) in books.items() for k, r in t["Risker"].items()
                    if r["Sannolikhet"])
@@ -265,13 +265,12 @@ def test_portfolio_february(texts, books):
         f"styrning) har gul status för tid och kostnad. Orsak: "
         f"{Q}{projects['Införa stöd för politisk ärendehantering']['Orsak']}{Q} Åtgärd: "
         f"{Q}{projects['Införa stöd för politisk ärendehantering']['Åtgärd']}{Q}",
-        f"Övriga {['', '', 'två', 'tre', 'fyra', 'fem'][len(green)]} projekt har grön status.",
+        "Övriga fem projekt har grön status.",
         f"Ny risk denna månad: {new[0][1]['Risk']} (R14, {new[0][0]}, S×K "
         f"{new[0][1]['Sannolikhet'] * new[0][1]['Konsekvens']}).",
         f"Högst riskvärde (S×K {top}) har "
         + d.join(r for s, _, r in risks if s == top) + ".",
     ]
-    assert names  # every unit's workbook read
 
 
 def test_summary_february(texts):
