@@ -526,3 +526,25 @@ def test_the_summary_takes_the_three_weightiest_points_in_order():
     assert d.drafts(report)["Portfölj"].split("\n")[1] == (
         f"Projektet P1 (IT) har röd status för tid och gul status för resultat. Orsak: "
         f"{Q}Resursbrist{Q}.")
+
+
+def test_an_indicator_is_called_new_only_where_last_year_is_known():
+    unmeasured = indicator("SLA", "Ej mätt", None, outcome_last_year=None)
+    with_history = [unmeasured, indicator("Fakturor", "Grön", 100.0)]
+    assert "SLA är en ny indikator som ännu inte har något utfall." in \
+        d.drafts(small_report(indicators=with_history))["Kund och ägare"]
+    # no last year at all (history not loaded): only what is known is said
+    without = [unmeasured, indicator("Fakturor", "Ej mätt", None, outcome_last_year=None)]
+    assert d.drafts(small_report(indicators=without))["Kund och ägare"] == (
+        "SLA och Fakturor saknar utfall för mars.")
+
+
+def test_nobody_in_the_report_and_an_item_without_status():
+    units = (unit("a", "saknas"), unit("b", "saknas"))
+    overdue = {"id": "A1", "name": "Införa e-arkiv", "unit": "Enhet A", "status": None,
+               "end": dt.date(2023, 1, 31), "comment": None, "overdue": True}
+    texts = d.drafts(small_report(units=units, result=[], activities=[overdue]))
+    assert texts["Sammanfattning"].startswith(
+        "Ingen enhet ingår i rapporten för mars 2023. Rapport saknas från Enhet A och Enhet B.")
+    assert texts["Portfölj"] == ("Aktiviteten Införa e-arkiv (Enhet A) har passerat sitt "
+                                 "slutdatum 2023-01-31; status saknas.")

@@ -403,18 +403,22 @@ def _target(r: dict[str, Any]) -> float | None:
     return _num(r["annual_target"] if r["frequency"] == "year" else r["target"])
 
 
-def unmeasured_sentences(rows: list[dict[str, Any]], period: Period) -> list[str]:
-    """Indicators without an outcome: new ones (no history), yearly ones not yet due, and
-    monthly ones without a value this month."""
-    new = [r["name"] for r in rows if _num(r["outcome_last_year"]) is None]
-    yearly = [r["name"] for r in rows if _num(r["outcome_last_year"]) is not None
-              and r["frequency"] == "year"]
-    missing = [r["name"] for r in rows if _num(r["outcome_last_year"]) is not None
-               and r["frequency"] != "year"]
+def unmeasured_sentences(rows: list[dict[str, Any]], period: Period,
+                         history: bool) -> list[str]:
+    """Indicators without an outcome: new ones (no outcome last year, where the model has
+    last year's figures at all: `history`), yearly ones not yet due, and monthly ones
+    without a value this month."""
+    def new(r: dict[str, Any]) -> bool:
+        return history and _num(r["outcome_last_year"]) is None
+
+    fresh = [r["name"] for r in rows if new(r)]
+    yearly = [r["name"] for r in rows if not new(r) and r["frequency"] == "year"]
+    missing = [r["name"] for r in rows if not new(r) and r["frequency"] != "year"]
     out = []
-    if new:
-        out.append(f"{join(new)} är {'nya indikatorer' if len(new) > 1 else 'en ny indikator'}"
-                   " som ännu inte har något utfall.")
+    if fresh:
+        out.append(f"{join(fresh)} är "
+                   f"{'nya indikatorer' if len(fresh) > 1 else 'en ny indikator'} som ännu "
+                   "inte har något utfall.")
     if yearly:
         out.append(f"{join(yearly)} mäts en gång om året och har ännu inget utfall för "
                    f"{period.year}.")
@@ -476,7 +480,8 @@ def area(report: Report, name: str) -> list[str]:
                  *indicator_comments(red + yellow, units)]
     if judged and not red and not yellow:
         sentences.append("Alla indikatorer med utfall når sina mål.")
-    sentences += unmeasured_sentences(unmeasured, report.period)
+    history = any(_num(r["outcome_last_year"]) is not None for r in _indicators(report))
+    sentences += unmeasured_sentences(unmeasured, report.period, history)
     sentences += indicator_comments(unmeasured, units)
     changes = [(r["name"], c) for r in rows
                if (r12 := _num(r["r12"])) is not None and (o := _num(r["outcome"])) is not None
@@ -496,6 +501,8 @@ def late_sentence(kind: str, r: dict[str, Any]) -> str:
     if r["status"] == "Försenad":
         text = f"{name} är försenad" + (f"; slutdatum {end} har passerats" if r["overdue"]
                                         and end else "") + "."
+    elif _said(r["status"]) is None:
+        text = f"{name} har passerat sitt slutdatum {end}; status saknas."
     else:
         text = f"{name} har passerat sitt slutdatum {end} utan att vara klar."
     if said := _said(r["comment"]):
@@ -605,9 +612,11 @@ def status_sentences(units: list[UnitStatus], period: Period) -> list[str]:
     if len(inside) == n:
         out = [f"Samtliga {swedish.count(n)} enheter har lämnat godkända rapporter för {when}."
                if n > 1 else f"Enheten har lämnat godkänd rapport för {when}."]
-    else:
+    elif inside:
         out = [capital(f"{swedish.count(len(inside))} av {swedish.count(n)} enheter ingår i "
                        f"rapporten för {when}.")]
+    else:
+        out = [f"Ingen enhet ingår i rapporten för {when}."]
     by_state = {s: [u.name for u in units if u.status == s] for s in contract.UNIT_STATES}
     if missing := by_state["saknas"]:
         out.append(f"Rapport saknas från {join(missing)}.")
