@@ -25,6 +25,7 @@ from .test_master import _fresh_month, consolidate
 
 NB, MINUS, Q = "\xa0", "\u2212", "\u201d"
 FEB = Period(2023, 2)
+WORDS = {4: "Fyra", 5: "Fem", 6: "Sex", 7: "Sju", 8: "Åtta", 9: "Nio", 10: "Tio"}
 
 
 # --- Swedish figures, said here independently of intraxl.swedish -----------------------------
@@ -266,7 +267,7 @@ def test_portfolio_february(texts, books):
         f"{Q}{projects['Införa stöd för politisk ärendehantering']['Orsak']}{Q} Åtgärd: "
         f"{Q}{projects['Införa stöd för politisk ärendehantering']['Åtgärd']}{Q}",
         "Övriga fem projekt har grön status.",
-        f"Ny risk denna månad: {new[0][1]['Risk']} (R14, {new[0][0]}, S×K "
+        f"Ny risk i registret: {new[0][1]['Risk']} (R14, {new[0][0]}, S×K "
         f"{new[0][1]['Sannolikhet'] * new[0][1]['Konsekvens']}).",
         f"Högst riskvärde (S×K {top}) har "
         + d.join(r for s, _, r in risks if s == top) + ".",
@@ -282,7 +283,8 @@ def test_summary_february(texts, february):
         "Viktigast denna månad:",
         f"- Budgetavvikelsen per februari uppgår till 15,9{NB}mkr, ett överskott mot budget.",
         "- Helårsprognosen per februari är en nollprognos, ett resultat i balans.",
-        f"- Indikatorerna {d.join(red)} har röd status.",
+        f"- Indikatorerna {d.join(red)} har röd status." if len(red) <= 3 else
+        f"- {WORDS[len(red)]} indikatorer har röd status, bland dem {d.join(red[:3])}.",
     ]
 
 
@@ -433,7 +435,7 @@ def test_late_items_projects_and_risks():
     assert lines[1].startswith("Uppdraget Utred mycket") and "…" in lines[1]
     assert lines[1].endswith(f"(Enhet B) är försenad. Kommentar: {Q}Väntar på underlag{Q}.")
     assert lines[2:] == ["Projektet har grön status.",
-                         "Ny risk denna månad: Översvämning (R2, Enhet B, S×K 9).",
+                         "Ny risk i registret: Översvämning (R2, Enhet B, S×K 9).",
                          "Högst riskvärde (S×K 9) har Översvämning."]
 
 
@@ -444,6 +446,14 @@ def test_indicator_comments_are_quoted_with_their_unit():
     text = d.drafts(small_report(indicators=rows))["Kund och ägare"]
     assert text.endswith(f"(110,0{NB}% av målet). Om Fakturor skriver Enhet A: {Q}Fler "
                          f"kunder.{Q} Om Fakturor: {Q}Utan enhet{Q}.")
+
+
+def test_many_red_indicators_are_counted_and_some_named():
+    names = ["A", "B", "C", "D", "E"]
+    assert d.red_indicators_sentence(names) == (
+        "Fem indikatorer har röd status, bland dem A, B och C.")
+    assert d.red_indicators_sentence(names[:1]) == "Indikatorn A har röd status."
+    assert d.red_indicators_sentence([]) is None
 
 
 def test_words():

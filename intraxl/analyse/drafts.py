@@ -38,6 +38,7 @@ LEAD_SHARE = 0.5  # a unit is among the largest when at least this share of the 
 COUNTER_SHARE = 0.1  # a unit pulling the other way is named from this share of the total
 MOST_LINES = 3  # cost lines named as drivers
 POINTS = 3  # the summary's most important points
+MOST_NAMED = 3  # indicators named in a summary point
 NAME_CUT = 90  # an assignment's name (often a whole paragraph) is cut after this
 QUOTE = "\u201d"  # Swedish quotes: ”…”
 
@@ -555,7 +556,7 @@ def new_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
     if not new:
         return None
     named = join(f"{r['risk']} ({r['id']}, {r['unit']}, S×K {_score(r)})" for r in new)
-    return f"{'Nya risker' if len(new) > 1 else 'Ny risk'} denna månad: {named}."
+    return f"{'Nya risker' if len(new) > 1 else 'Ny risk'} i registret: {named}."
 
 
 def highest_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
@@ -632,6 +633,16 @@ def status_sentences(units: list[UnitStatus], period: Period) -> list[str]:
     return out
 
 
+def red_indicators_sentence(names: list[str]) -> str | None:
+    """The red indicators for the summary: all named when they are few."""
+    if not names:
+        return None
+    if len(names) > MOST_NAMED:
+        return f"{capital(swedish.count(len(names)))} indikatorer har röd status, bland dem " \
+               f"{join(names[:MOST_NAMED])}."
+    return f"{'Indikatorerna' if len(names) > 1 else 'Indikatorn'} {join(names)} har röd status."
+
+
 def points(report: Report) -> list[str]:
     """The summary's most important points, in a fixed order of weight: the budget
     deviation, the forecast, red indicators, red projects, late items, the highest risks."""
@@ -644,8 +655,7 @@ def points(report: Report) -> list[str]:
     found = [
         deviation_sentence(sum(by_unit.values()), report.period) if by_unit else None,
         forecast_sentence(sum(forecasts), report.period) if forecasts else None,
-        f"{'Indikatorerna' if len(red) > 1 else 'Indikatorn'} {join(red)} har röd status."
-        if red else None,
+        red_indicators_sentence(red),
         f"{'Projekten' if len(projects) > 1 else 'Projektet'} {join(projects)} har röd "
         "status." if projects else None,
         f"Försenad är {join(late)}." if late else None,
