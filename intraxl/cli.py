@@ -457,7 +457,11 @@ def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
         month = consolidated(m, period, store)
     finally:
         store.dispose()
-    write_report(month, m, master, out, out.with_suffix(".pdf") if pdf else None)
+    drafted = write_report(month, m, master, out, out.with_suffix(".pdf") if pdf else None)
+    for section in drafted:
+        click.echo(f"warning: {section}: the report has intraxl's draft of this text, which "
+                   "nobody has reviewed: write or accept it in the master's Kommentarer "
+                   "(delete `Utkast:` to make it yours)", err=True)
     console.print(f"wrote {out}")
     if pdf:
         console.print(f"wrote {out.with_suffix('.pdf')}")

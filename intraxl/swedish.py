@@ -90,6 +90,18 @@ def mkr(value_tkr: float | int | Decimal, decimals: int = 1) -> str:
     return f"{number(cut, decimals)}\xa0mkr"
 
 
+COUNT_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio",
+               "elva", "tolv")
+
+
+def count(n: int, neuter: bool = False) -> str:
+    """A count in running text as Swedish writes it: in words up to twelve (`sju enheter`,
+    `ett projekt` with `neuter`), in figures above (`13`, `1 000`)."""
+    if 0 <= n < len(COUNT_WORDS):
+        return "ett" if n == 1 and neuter else COUNT_WORDS[n]
+    return number(n)
+
+
 def month(period: Period) -> str:
     """`februari`."""
     return MONTHS_SV[period.month - 1]
@@ -105,5 +117,5 @@ def date(value: dt.date) -> str:
     return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
-__all__ = ["EXCEL_FORMATS", "LOCALE", "date", "figure", "mkr", "month", "month_year", "number",
-           "percent", "percent_points", "tkr"]
+__all__ = ["EXCEL_FORMATS", "LOCALE", "count", "date", "figure", "mkr", "month", "month_year",
+           "number", "percent", "percent_points", "tkr"]

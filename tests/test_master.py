@@ -655,6 +655,8 @@ def test_a_master_saved_by_libreoffice_is_not_changed(month, tmp_path):
     assert result.exit_code == 0, result.output
     again = openpyxl.load_workbook(out, data_only=True)
     assert again["Sammanfattning"]["B4"].value == "Månadens analys."
+    # the drafts as LibreOffice saved them are still intraxl's: written again, not adopted
+    assert again["Kommentarer"]["C5"].value.startswith("Utkast: ")
 
 
 def test_the_kept_areas_are_the_controllers():
@@ -675,21 +677,47 @@ def test_comments_have_an_administration_row_per_section_first(month, mappings):
     assert rows[0] == ["Avsnitt", "Enhet", "Text", "Controller"]
     sections = ["Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
                 "Ekonomi – prognos", "Hållbarhet", "Portfölj"]  # the report's order
-    assert [r[:3] for r in rows[1:9]] == [[s, "Intraservice", None] for s in sections]
+    assert [r[:2] for r in rows[1:9]] == [[s, "Intraservice"] for s in sections]
+    # the Text: intraxl's draft where the figures say something (tests/test_drafts.py)
+    drafted = {r[0] for r in rows[1:9] if r[2] and r[2].startswith("Utkast: ")}
+    assert drafted == set(sections) - {"Process", "Hållbarhet"}
+    assert not any(r[2] for r in rows[1:9] if r[0] not in drafted)
     assert {r[1] for r in rows[9:]} == {u.name for u in mappings.units}  # then the units
 
 
 def test_a_drafted_text_is_not_carried_over_as_the_controllers(tmp_path):
+    """intraxl's drafts (Utkast:) are written again from the figures on every run; a text the
+    controller wrote over a draft is theirs and kept, and so is a draft they edited, without
+    its mark; the analysis cell likewise."""
     inbox, db, master = _fresh_month(tmp_path)
     assert consolidate(inbox, db, master).exit_code == 0
     wb = openpyxl.load_workbook(master)
     ws = wb["Kommentarer"]
-    ws["C5"], ws["C6"] = "Utkast: intraxl skrev detta.", "Controllerns egen text."
+    assert [ws[f"A{r}"].value for r in (5, 6, 7, 9)] == [
+        "Sammanfattning", "Kund och ägare", "Medarbetare", "Ekonomi – utfall"]
+    drafts = {r: ws[f"C{r}"].value for r in (5, 6, 7, 9)}
+    assert all(t.startswith("Utkast: ") for t in drafts.values())
+    assert ws["C5"].font.i and wb["Sammanfattning"]["B4"].font.i  # styled as drafts
+    assert wb["Sammanfattning"]["B4"].value == drafts[5]  # the summary's draft
+    ws["C6"] = "Controllerns egen text."  # written over the draft
+    ws["C7"] = drafts[7] + " HR följer upp sjukfrånvaron."  # the draft edited
+    ws["C9"] = None  # emptied: drafted again
+    wb["Sammanfattning"]["B4"] = drafts[5] + "\nMin slutsats."  # the summary's draft edited
     wb.save(master)
     assert consolidate(inbox, db, master).exit_code == 0
+    again = openpyxl.load_workbook(master)
+    ws = again["Kommentarer"]
+    assert (ws["B5"].value, ws["C5"].value) == ("Intraservice", drafts[5])  # drafted again
+    assert ws["C6"].value == "Controllerns egen text." and not ws["C6"].font.i
+    assert ws["C7"].value == drafts[7][len("Utkast: "):] + " HR följer upp sjukfrånvaron."
+    assert ws["C9"].value == drafts[9]
+    assert again["Sammanfattning"]["B4"].value == drafts[5][len("Utkast: "):] + "\nMin slutsats."
+    assert not again["Sammanfattning"]["B4"].font.i
+    # and kept on the run after that, as any text of the controller's
+    assert consolidate(inbox, db, master).exit_code == 0
     ws = openpyxl.load_workbook(master)["Kommentarer"]
-    assert (ws["B5"].value, ws["C5"].value) == ("Intraservice", None)
     assert ws["C6"].value == "Controllerns egen text."
+    assert ws["C7"].value == drafts[7][len("Utkast: "):] + " HR följer upp sjukfrånvaron."
 
 
 def test_second_submission_replaces_first_and_rejected_never_reaches_report(tmp_path, mappings):

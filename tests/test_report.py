@@ -297,11 +297,12 @@ def test_administration_text_from_the_master_with_bullets_survives_consolidate(t
             if isinstance(b, Paragraph) and b.text]
     assert body == [("Månaden i korthet.", "Normal"), ("Nollprognos för helåret", "List Bullet"),
                     ("Hög personalomsättning", "List Bullet"), ("Delårsrapport i mars.", "Normal")]
-    # Sections without the administration's text show each unit's text under its name.
-    medarbetare = [b for b in section(doc, "2.2 Medarbetare") if isinstance(b, Paragraph)
-                   and b.text]
-    assert medarbetare[0].text == "Gemensamma tjänster – HR" and medarbetare[0].runs[0].bold
-    assert medarbetare[1].text.startswith("Resultatet av 2022 års medarbetarenkät")
+    # Sections with neither the administration's text nor a draft (tests/test_drafts.py)
+    # show each unit's text under its name.
+    process = [b for b in section(doc, "2.3 Process") if isinstance(b, Paragraph) and b.text]
+    assert process[0].text == "Gemensamma tjänster – Kommunikation, ledning och styrning"
+    assert process[0].runs[0].bold
+    assert process[1].text.startswith("Arbetet med att förtydliga strukturen")
 
 
 def test_replacement_template_changes_the_look_without_code(month, tmp_path):

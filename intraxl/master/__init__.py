@@ -26,6 +26,7 @@ from ..xlsx import MAX_ROWS
 from . import fingerprint
 from .writer import (
     ANALYSIS_CELL,
+    COMMENTS_SHEET,
     DRAFT_PREFIX,
     REPORT_SHEETS,
     SHEETS,
@@ -44,26 +45,43 @@ def _text(value: object) -> str | None:
 
 def read_controller_work(path: Path, administration: str) -> ControllerWork:
     """The controller's work in a previous master: the `Controller` column of `Kommentarer`
-    by (Avsnitt, Enhet), the `Text` of the administration's rows by Avsnitt (not a drafted
-    text, which starts with `Utkast:` and is intraxl's), and the analysis cell."""
+    by (Avsnitt, Enhet), the `Text` of the administration's rows by Avsnitt, and the analysis
+    cell. A drafted text (starting with `Utkast:`) is intraxl's and is left out, unless the
+    controller edited it: then it is theirs, without the mark."""
     if not path.exists():
         return ControllerWork()
     try:
         wb = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
-        table = wb.get_table_by_name("Kommentarer")
+        table = wb.get_table_by_name(COMMENTS_SHEET)
         cols = list(table.columns)
         work = ControllerWork()
-        for row in table.to_python():
+        drafts: dict[tuple[str, int, int], tuple[str | None, str]] = {}
+        start = table.start  # the first row's cell: where a drafted text was written
+        for i, row in enumerate(table.to_python()):
             rec = dict(zip(cols, row, strict=False))
             section, unit = str(rec.get("Avsnitt")), str(rec.get("Enhet"))
             if (note := _text(rec.get("Controller"))) is not None:
                 work.notes[(section, unit)] = note
             text = _text(rec.get("Text"))
-            if unit == administration and text and not text.startswith(DRAFT_PREFIX):
-                work.sections[section] = text
+            if unit == administration and text:
+                if text.startswith(DRAFT_PREFIX):
+                    if start is not None:
+                        cell = (COMMENTS_SHEET, start[0] + i, start[1] + cols.index("Text"))
+                        drafts[cell] = (section, text)
+                else:
+                    work.sections[section] = text
         rows = wb.get_sheet_by_name("Sammanfattning").to_python(skip_empty_area=False)
         r, c = ANALYSIS_CELL
         work.analysis = _text(rows[r][c] if len(rows) > r and len(rows[r]) > c else None)
+        if work.analysis and work.analysis.startswith(DRAFT_PREFIX):
+            drafts[("Sammanfattning", r, c)] = (None, work.analysis)
+            work.analysis = None
+        for where, text in _edited(wb, path, drafts):
+            mine = text[len(DRAFT_PREFIX):].strip()
+            if where is None:
+                work.analysis = mine
+            else:
+                work.sections[where] = mine
         return work
     except BaseException as e:  # noqa: BLE001 - calamine may panic; never lose the old file
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -72,6 +90,25 @@ def read_controller_work(path: Path, administration: str) -> ControllerWork:
             f"the existing master {path} cannot be read ({type(e).__name__}), so the "
             "controller's comments in it cannot be carried over. Move it aside and run again."
         ) from e
+
+
+def _edited(wb: pc.CalamineWorkbook, path: Path,
+            drafts: dict[tuple[str, int, int], tuple[str | None, str]],
+            ) -> list[tuple[str | None, str]]:
+    """The drafted texts the controller changed: those that differ from what intraxl wrote
+    in their cell (its record in the master). A master byte for byte as intraxl wrote it,
+    or one without a record, has none."""
+    if not drafts or fingerprint.sealed(str(path)):
+        return []
+    written = fingerprint.read(wb)
+    if written is None:
+        return []
+
+    def same(a: object, b: str) -> bool:  # a spreadsheet program may store line breaks its way
+        return isinstance(a, str) and a.split() == b.split()
+
+    return [(section, text) for (sheet, r, c), (section, text) in drafts.items()
+            if not same(written.get(sheet, ({}, None))[0].get((r, c)), text)]
 
 
 def previous_masters(path: Path) -> list[Path]:

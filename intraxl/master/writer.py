@@ -17,10 +17,12 @@ from typing import Any, Sequence
 from xlsxwriter.workbook import Format, Workbook
 
 from .. import __version__
+from ..analyse.drafts import drafts
 from ..cells import a1, area, col_name
 from ..consolidate import Report
 from ..consolidate import blank as _blank
 from ..consolidate import records as _records
+from ..contract import SECTION_SUMMARY
 from ..periods import MONTHS_SV
 from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
@@ -86,6 +88,9 @@ class Formats:
         self.bold = add({"bold": True, "valign": "top"})
         self.analysis = add({"text_wrap": True, "valign": "top", "border": 1,
                              "bg_color": "#FFF9E5"})
+        # a drafted text (Utkast:) where the controller has written none: grey, italic
+        self.draft = add({"text_wrap": True, "valign": "top", "border": 1, "bg_color": "#FFF9E5",
+                          "italic": True, "font_color": "#595959"})
         self._cache: dict[tuple, Format] = {}
 
     def get(self, num: str | None = None, bold: bool = False, status: str | None = None,
@@ -382,16 +387,26 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, top)
 
 
-def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) -> None:
+def _drafted(text: str | None, draft: str | None, fmt: Formats) -> tuple[str | None, Format]:
+    """The controller's text in their format, else intraxl's draft marked `Utkast:`."""
+    if text or not draft:
+        return text, fmt.analysis
+    return f"{DRAFT_PREFIX} {draft}", fmt.draft
+
+
+def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork,
+              drafted: dict[str, str]) -> None:
     ws = _add_sheet(wb, "Kommentarer")
     ws.write_string(0, 0, f"Kommentarer – {report.period.label_sv}", fmt.title)
     ws.merge_range(1, 0, 1, 3, f"Först {report.administration}s text per avsnitt till "
                    "månadsrapporten (intraxl report), sedan enheternas texter. Förvaltningens "
                    "Text och kolumnen Controller är dina: de behålls när arbetsboken skapas på "
-                   "nytt.", fmt.long_subtitle)
+                   f"nytt. En text som börjar med {DRAFT_PREFIX} är intraxls utkast ur siffrorna "
+                   "och skrivs om varje gång: skriv över den, eller ändra i den, så blir den "
+                   "din.", fmt.long_subtitle)
     columns = [("Avsnitt", 14), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
     admin, sections = report.administration, report.sections
-    rows = [[(s, fmt.bold), (admin, fmt.bold), (work.sections.get(s), fmt.analysis),
+    rows = [[(s, fmt.bold), (admin, fmt.bold), _drafted(work.sections.get(s), drafted.get(s), fmt),
              (work.notes.get((s, admin)), fmt.analysis)] for s in sections]
     said = [report.comments[c].tolist() if len(report.comments) else []
             for c in ("section", "unit", "text")]
@@ -451,24 +466,25 @@ def _data(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, 0)
 
 
-def _analysis_box(ws: Sheet, fmt: Formats, analysis: str | None) -> int:
+def _analysis_box(ws: Sheet, fmt: Formats, analysis: str | None, draft: str | None) -> int:
     """The controller's analysis, B4 merged across to H, labelled on its left, as tall as its
-    text (over several rows when one row, at most 409 pt, is not enough). Returns the row
-    after it and a blank one."""
+    text (over several rows when one row, at most 409 pt, is not enough); without one, the
+    drafted summary marked `Utkast:`. Returns the row after it and a blank one."""
     top, left = ANALYSIS_CELL
+    analysis, style = _drafted(analysis, draft, fmt)
     ws.write_string(top, 0, "Analys (controller)", fmt.bold)
     width = sum(column_px(ws, c) for c in range(left, 8))
     height = max(90.0, text_height(analysis or "", width))
     rows = math.ceil(height / MAX_ROW_PT)
-    ws.merge_range(top, left, top + rows - 1, 7, "", fmt.analysis)
-    write(ws, top, left, analysis, fmt.analysis)
+    ws.merge_range(top, left, top + rows - 1, 7, "", style)
+    write(ws, top, left, analysis, style)
     for r in range(top, top + rows):
         ws.set_row(r, math.ceil(height / rows))
     return top + rows + 1
 
 
 def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[str, Any],
-             analysis: str | None, generated: dt.datetime) -> None:
+             analysis: str | None, generated: dt.datetime, draft: str | None) -> None:
     counts = report.status_counts()
     # The blocks below share columns; these widths fit them all (unit names, texts).
     ws.set_column(0, 0, 36)
@@ -482,7 +498,7 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
                     + f", {counts['avvisad']} avvisade, "
                     + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
                     + f"{counts['saknas']} saknas.", fmt.subtitle)
-    row = _analysis_box(ws, fmt, analysis)
+    row = _analysis_box(ws, fmt, analysis, draft)
     wb.define_name(ANALYSIS_NAME, f"=Sammanfattning!${col_name(ANALYSIS_CELL[1])}$"
                                   f"{ANALYSIS_CELL[0] + 1}")
 
@@ -611,10 +627,12 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
     _work_items(wb, fmt, report, "Uppdrag")
     _projects(wb, fmt, report)
     _risks(wb, fmt, report)
-    _comments(wb, fmt, report, work)
+    drafted = drafts(report)
+    _comments(wb, fmt, report, work, drafted)
     _files(wb, fmt, report)
     _data(wb, fmt, report)
-    _summary(summary, wb, fmt, report, keys, work.analysis, generated)
+    _summary(summary, wb, fmt, report, keys, work.analysis, generated,
+             drafted.get(SECTION_SUMMARY))
     for name, cells in (carried or {}).items():
         _carried(wb, fmt, name, cells)
     fit_rows(wb)

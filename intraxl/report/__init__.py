@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analyse.drafts import drafts
 from ..consolidate import Report, consolidate
 from ..errors import IntraxlError
 from ..files import check_not_open, replaced_atomically
@@ -33,9 +34,12 @@ def template_path(m: Mappings) -> Path:
 
 
 def write_report(report: Report, m: Mappings, master: Path, out: Path,
-                 pdf: Path | None = None) -> ReportContext:
+                 pdf: Path | None = None) -> list[str]:
     """The board report of `report`'s period at `out` (.docx, written atomically), with the
-    administration's texts from the `master` workbook; with `pdf`, also as PDF."""
+    administration's texts from the `master` workbook; with `pdf`, also as PDF. Where the
+    controller has written no text for a section, the report says intraxl's draft of it,
+    made from the same figures as the master's, without its `Utkast:` mark. Returns those
+    sections: drafts nobody has reviewed, for the caller to warn about."""
     template = template_path(m)
     if not master.is_file():
         raise IntraxlError(f"master workbook not found: {master} (the controller's texts are "
@@ -45,7 +49,8 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
 
         soffice()  # say what to install before any work
     texts = read_controller_work(master, report.administration).sections
-    context = build_context(report, m, texts)
+    unreviewed = {s: t for s, t in drafts(report).items() if not (texts.get(s) or "").strip()}
+    context = build_context(report, m, {**texts, **unreviewed})
     check_not_open(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -58,7 +63,7 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
         from ..master.office import to_pdf
 
         to_pdf(out, pdf)
-    return context
+    return list(unreviewed)
 
 
 def check_template(m: Mappings) -> list[str]:
