@@ -175,7 +175,10 @@ def _load_report_modules() -> None:
 
 
 def history_periods(period: Period) -> list[str]:
-    return [str(period), str(period.same_month_last_year()), str(period.year_end(1))]
+    """The periods `consolidate` reads: the period, the same month last year, last year's
+    December, and the year's earlier months (month over month and the indicators' trend)."""
+    return [str(period), str(period.same_month_last_year()), str(period.year_end(1)),
+            *map(str, period.earlier_in_year())]
 
 
 def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str | Path,
