@@ -31,6 +31,9 @@ DONE = ("Klar", "Avbruten")
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
 FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
+# What month over month reads of the year's earlier months: the result's forecast (Prognos
+# helår), each indicator's outcome (Utfall; an economy one's from Utfall ack) for its trend.
+EARLIER_MONTHS_FIELDS = ("Utfall", "Utfall ack", "Prognos helår")
 
 
 @dataclass
@@ -220,12 +223,13 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                 records: list[SubmissionRecord],
                 quarantined: Sequence[Mapping[str, Any]] = ()) -> Report:
     """The report model for `period`. `facts` holds the latest accepted facts per unit for
-    the period and for the history periods (same month last year, last December, the
-    year's earlier months: `pipeline.history_periods`); `quarantined` the e-mail attachments of the
-    period that collect kept out (the store's attachments rows), listed among the files
-    seen."""
+    the period and for the history periods (same month last year, last December), and of
+    the year's earlier months at least their EARLIER_MONTHS_FIELDS; `quarantined` the e-mail
+    attachments of the period that collect kept out (the store's attachments rows), listed
+    among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
-    cur, last, full, *earlier = _Facts.of(facts, [p, ly, fy, *map(str, period.earlier_in_year())])
+    months = [str(month) for month in period.earlier_in_year()]
+    cur, last, full, *earlier = _Facts.of(facts, [p, ly, fy, *months])
     year = [*earlier, cur]  # January .. the period
     notes: list[str] = []
     prev = earlier[-1] if earlier else _Facts()  # January: nothing to compare with
@@ -383,7 +387,6 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                   indicators, activities, assignments, projects, risks, comments, data,
                   list(dict.fromkeys(notes)), previous_period,
                   list(m.plan.comment_sections), unit_economy)
-
 
 
 def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
