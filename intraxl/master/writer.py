@@ -345,7 +345,7 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
                (f"Utfall {_month_short(report)}", 8), (f"Mål {_month_short(report)}", 8),
                ("Prognos helår", 8), ("Årsmål", 8), (f"R12 {_month_short(report)}", 8),
                ("Status", 7), ("Trend", 6), ("Kommentar", 12), *[(m, 8) for m in months]]
-    top, first_month = 3, FIRST_MONTH_COL
+    top, last_month = 3, FIRST_MONTH_COL + len(months) - 1
     rows = []
     for r, i in enumerate(_records(report.indicators), start=top + 1):
         n = fmt.get(i["unit_of_measure"])
@@ -353,18 +353,16 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
         rows.append([
             (i["area"], fmt.text), (i["goal"], fmt.text), (i["name"], fmt.text),
             (i["unit_of_measure"], fmt.text), ("År" if yearly else "Månad", fmt.text),
-            (i["outcome_last_year"], n),
-            (i["outcome_previous"], n),
-            (i["outcome"], n), (i["target"], n),
-            (i["forecast"], n), (i["annual_target"], n), (i["r12"], n),
+            (i["outcome_last_year"], n), (i["outcome_previous"], n), (i["outcome"], n),
+            (i["target"], n), (i["forecast"], n), (i["annual_target"], n), (i["r12"], n),
             (i["status"], fmt.get(status=i["status"])), (None, None), (i["comment"], fmt.text),
             *[(v, n) for v in i["trend"]]])
         if any(not _blank(v) for v in i["trend"]):
             ws.add_sparkline(r, TREND_COL, {
-                "range": area(r, first_month, r, first_month + len(months) - 1),
+                "range": area(r, FIRST_MONTH_COL, r, last_month),
                 "markers": True, "show_hidden": True, "series_color": HEADER_BG})
     _table(ws, fmt, top, "Indikatorer", columns, rows)
-    ws.set_column(first_month, first_month + len(months) - 1, 8, None, {"hidden": True})
+    ws.set_column(FIRST_MONTH_COL, last_month, 8, None, {"hidden": True})
     _page_setup(ws, report, top)
 
 
