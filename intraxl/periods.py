@@ -34,6 +34,10 @@ class Period:
     def previous(self) -> "Period":
         return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
 
+    def earlier_in_year(self) -> list["Period"]:
+        """The year's months before this one: January .. the previous month."""
+        return [Period(self.year, n) for n in range(1, self.month)]
+
     def same_month_last_year(self) -> "Period":
         return Period(self.year - 1, self.month)
 

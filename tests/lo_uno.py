@@ -126,10 +126,10 @@ def main():
             apply(ctx, doc, edit)
         doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(dst)),
                        (prop("FilterName", export_filter),))
-        doc.close(True)
-        try:
+        try:  # the file is saved: the office may go before answering (or crash closing)
+            doc.close(True)
             desktop.terminate()
-        except Exception:  # the office may go before answering
+        except Exception:
             pass
         office.wait(60)
     finally:

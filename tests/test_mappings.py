@@ -68,6 +68,19 @@ def test_shipped_mappings_carry_the_references_subgoals_notes_and_closed_project
     assert mappings.report_template == mappings.directory / "rapportmall.docx"
 
 
+def test_the_status_rule_names_what_it_judges(mappings, broken):
+    """`on:` is the key `on` (YAML 1.1 would read it as True); the shipped cost indicators
+    judge outcome and forecast, the others the outcome; `no` is still false for a boolean."""
+    on = {i.id: i.status.on for i in mappings.indicators if i.status}
+    costs = {"verksamhetens-kostnader", "personalkostnader", "konsultkostnader",
+             "it-kostnader", "utvecklingsprojekt"}
+    assert {i for i, what in on.items() if what == "both"} == costs
+    assert set(on.values()) == {"both", "outcome"}
+    _edit(broken / "indicators.yaml", "    required: false\n", "    required: no\n")
+    assert not next(i for i in load_mappings(broken).indicators
+                    if i.id == "efterlevnad-sla").required
+
+
 def test_explicit_monthly_targets_win(broken):
     _edit(broken / "indicators.yaml", "    annual_target: 360000\n",
           "    annual_target: 360000\n    monthly_targets: [10000, 20000, 30000, 30000, 30000, "
@@ -101,6 +114,9 @@ def test_explicit_monthly_targets_win(broken):
      "plan.yaml: projects[8].closed: Input should be a valid date"),
     ("template.yaml", "report_template: rapportmall.docx", "report_template: saknas.docx",
      "template.yaml: report_template: no such file"),
+    ("indicators.yaml", "yellow_band: 0.05, on: both}", "yellow_band: 0.05, on: budget}",
+     "indicators.yaml: indicators[12].status.on: Input should be 'outcome', 'forecast' or "
+     "'both'"),
 ])
 def test_a_broken_mapping_gives_one_line_naming_file_and_key(broken, file, old, new, expected):
     _edit(broken / file, old, new)

@@ -186,12 +186,19 @@ def test_result_table_is_laid_out_as_the_reference(document):
     def label(unit):
         return f"- {unit.split(' – ')[1]}" if " – " in unit else unit
 
-    expected = [["Gemensamma tjänster", "", ""]]
+    expected = [["Förvaltning", "", ""], ["Gemensamma tjänster", "", ""]]
     expected += [[label(u), sv(f), sv(d)] for u, ((f, d), _) in RESULT.items()]
-    expected += [["Summa Förvaltning", sv(-3000), sv(17494)], ["Gemensamma tjänster", "", ""]]
+    expected += [["Summa Förvaltning", sv(-3000), sv(17494)], ["Utveckling", "", ""],
+                 ["Gemensamma tjänster", "", ""]]
     expected += [[label(u), sv(dev[0]), sv(dev[1])] for u, (_, dev) in RESULT.items() if dev]
     expected += [["Summa Utveckling", sv(3000), sv(-1513)], ["Resultat, tkr", "0", sv(15981)]]
     assert tab[1:] == expected
+    # A frame's heading in the accent colour, told from a group's name (bold, black).
+    word = next(b for b in section(document, "2.4 Ekonomi") if isinstance(b, Table)
+                and b.rows[0].cells[0].text == "Resultat, tkr")
+    frame, group = (word.rows[n].cells[0].paragraphs[0].runs[0] for n in (1, 2))
+    assert frame.bold and str(frame.font.color.rgb) == "1F4E79"
+    assert group.bold and group.font.color.rgb is None
 
 
 def test_cost_table_holds_spec_figures(document):

@@ -3,7 +3,9 @@ no file or database I/O: the caller hands in the facts and the submission record
 
 Figures follow SPEC §3: flows are year to date, R12 = YTD + last year's full year − last
 year's YTD, year over year comes from history, and what history lacks is left empty and
-noted, never guessed.
+noted, never guessed. Month over month compares with the previous month of the same year
+(January compares with nothing) and the year's monthly outcomes so far make each
+indicator's trend.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ DONE = ("Klar", "Avbruten")
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
 FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
+# What month over month reads of the year's earlier months: the result's forecast (Prognos
+# helår), each indicator's outcome (Utfall; an economy one's from Utfall ack) for its trend.
+EARLIER_MONTHS_FIELDS = ("Utfall", "Utfall ack", "Prognos helår")
 
 
 @dataclass
@@ -64,6 +69,9 @@ class Report:
     comments: pd.DataFrame
     data: pd.DataFrame  # the Data table of SPEC §5
     notes: list[str] = field(default_factory=list)  # what could not be computed, and why
+    # the month compared with: the previous month of the same year when any facts exist
+    # for it; None in January and when that month is missing (then a note says so)
+    previous_period: str | None = None
     sections: list[str] = field(default_factory=list)  # the comment sections, report order
     # each reporting unit's economy lines (Ekonomi per enhet), in organisation order
     unit_economy: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -93,8 +101,10 @@ class _Facts:
     @staticmethod
     def of(df: pd.DataFrame, periods: Sequence[str]) -> list[_Facts]:
         """The facts of each of `periods`, in one pass over the frame's column lists
-        (iterating pandas' text columns cell by cell is slow)."""
+        (iterating pandas' text columns cell by cell is slow); the rows themselves are kept
+        for the first period only (the Data table's)."""
         found = {p: _Facts() for p in periods}
+        first = found[periods[0]] if periods else None
         if len(df):
             columns = [df[c].tolist() for c in FACT_FIELDS]
             for row in zip(*columns, strict=True):
@@ -107,8 +117,9 @@ class _Facts:
                     by_unit = facts.cells[(t, r, f)] = {}
                 by_unit[u] = v  # the same key twice: the later value, as a dict keeps
                 facts.units.add(u)
-                for column, value in zip(facts.rows, row, strict=True):
-                    column.append(value)
+                if facts is first:
+                    for column, value in zip(facts.rows, row, strict=True):
+                        column.append(value)
         return [found[p] for p in periods]
 
     def column(self, table: str, rid: str, fld: str) -> dict[str, Any]:
@@ -166,6 +177,36 @@ def _status(ind: Indicator, value: float | None, target: float | None) -> str | 
     return "Grön" if gap <= tol else "Gul" if gap <= tol + band else "Röd"
 
 
+SEVERITY = {"Grön": 0, "Gul": 1, "Röd": 2}
+
+
+def _judged(ind: Indicator, outcome: float | None, target: float | None,
+            forecast: float | None, annual: float | None) -> str | None:
+    """The status on what the rule judges (`on`): the outcome against the period's target,
+    the forecast against the year's, or both (the worse of the two; without a forecast, the
+    outcome's status)."""
+    on = ind.status.on if ind.status else "outcome"
+    if on == "forecast":
+        return _status(ind, forecast, annual)
+    by_outcome = _status(ind, outcome, target)
+    if on == "outcome" or forecast is None:
+        return by_outcome
+    by_forecast = _status(ind, forecast, annual)
+    if by_outcome in SEVERITY and by_forecast in SEVERITY:
+        return max(by_outcome, by_forecast, key=SEVERITY.__getitem__)
+    return by_outcome
+
+
+def missing_previous_month(period: Period) -> str:
+    """The note of a month whose previous month has no facts in the store."""
+    return (f"Historik för {period.previous()} (föregående månad) saknas: jämförelsen med "
+            "föregående månad lämnas tom.")
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
 def _aggregate(ind: Indicator, f: _Facts, units: list[str], fld: str,
                m: Mappings) -> float | None:
     owners = units if ind.owners == "all" else [u for u in units if u in ind.owners]
@@ -188,12 +229,19 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                 records: list[SubmissionRecord],
                 quarantined: Sequence[Mapping[str, Any]] = ()) -> Report:
     """The report model for `period`. `facts` holds the latest accepted facts per unit for
-    the period and for the history periods (same month last year, last December);
-    `quarantined` the e-mail attachments of the period that collect kept out (the store's
-    attachments rows), listed among the files seen."""
+    the period and for the history periods (same month last year, last December), and of
+    the year's earlier months at least their EARLIER_MONTHS_FIELDS; `quarantined` the e-mail
+    attachments of the period that collect kept out (the store's attachments rows), listed
+    among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
-    cur, last, full = _Facts.of(facts, [p, ly, fy])
+    months = [str(month) for month in period.earlier_in_year()]
+    cur, last, full, *earlier = _Facts.of(facts, [p, ly, fy, *months])
+    year = [*earlier, cur]  # January .. the period
     notes: list[str] = []
+    prev = earlier[-1] if earlier else _Facts()  # January: nothing to compare with
+    previous_period = str(period.previous()) if prev.units else None
+    if earlier and not prev.units:
+        notes.append(missing_previous_month(period))
     unit_ids = [u.id for u in m.units]
     names = {u.id: u.name for u in m.units}
 
@@ -211,17 +259,20 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     for rid, frame in FRAMES.items():
         outcomes, budgets, forecasts = (cur.column("Ekonomi", rid, f) for f in (
             "Utfall ack", "Budget ack", "Prognos helår"))
+        previous = prev.column("Ekonomi", rid, "Prognos helår")
         for u in m.units:
             if rid == contract.RESULT_DEVELOPMENT and not u.development_frame:
                 continue
             outcome = _number(outcomes.get(u.id))
             budget = _number(budgets.get(u.id))
+            forecast = _number(forecasts.get(u.id))
+            forecast_previous = _number(previous.get(u.id))
             result_rows.append({
                 "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
                 "label": u.label, "group": groups.get(u.group or ""),
-                "forecast": _number(forecasts.get(u.id)),
-                "deviation": None if outcome is None or budget is None else outcome - budget,
-                "outcome": outcome, "budget": budget,
+                "forecast": forecast, "deviation": _difference(outcome, budget),
+                "outcome": outcome, "budget": budget, "forecast_previous": forecast_previous,
+                "forecast_change": _difference(forecast, forecast_previous),
             })
     result = pd.DataFrame(result_rows)
 
@@ -229,13 +280,18 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     lines = [(line.id, line.label, [line.id]) for line in m.economy.lines if line.kind == "cost"]
     lines.append(("verksamhetens-resultat", "Verksamhetens resultat", list(contract.RESULT_ROWS)))
     for lid, label, rids in lines:
+        outcome, budget, forecast, annual_budget, forecast_previous = (
+            facts_.total(unit_ids, "Ekonomi", rids, f) for facts_, f in (
+                (cur, "Utfall ack"), (cur, "Budget ack"), (cur, "Prognos helår"),
+                (cur, "Årsbudget"), (prev, "Prognos helår")))
         cost_rows.append({
             "line_id": lid, "label": label,
             "outcome_last_year": last.total(unit_ids, "Ekonomi", rids, "Utfall ack"),
-            "outcome": cur.total(unit_ids, "Ekonomi", rids, "Utfall ack"),
-            "budget": cur.total(unit_ids, "Ekonomi", rids, "Budget ack"),
-            "forecast": cur.total(unit_ids, "Ekonomi", rids, "Prognos helår"),
-            "annual_budget": cur.total(unit_ids, "Ekonomi", rids, "Årsbudget"),
+            "outcome": outcome, "budget": budget, "forecast": forecast,
+            "annual_budget": annual_budget, "forecast_previous": forecast_previous,
+            "forecast_change": _difference(forecast, forecast_previous),
+            "deviation": _difference(outcome, budget),  # Avvikelse utfall/mål
+            "forecast_vs_annual": _difference(forecast, annual_budget),  # Prognos − årsmål
         })
     costs = pd.DataFrame(cost_rows)
     unit_economy = _unit_economy(m, cur)
@@ -246,9 +302,12 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     ind_rows = []
     for ind in m.indicators:
         yearly = ind.frequency == "year"
-        outcome = _aggregate(ind, cur, unit_ids, "Utfall", m)
-        if ind.first_period and period < Period.parse(ind.first_period):
-            outcome = None
+        first = Period.parse(ind.first_period) if ind.first_period else None
+        trend = [_aggregate(ind, month, unit_ids, "Utfall", m)
+                 if first is None or Period(period.year, n) >= first else None
+                 for n, month in enumerate(year, start=1)]
+        outcome = trend[-1]
+        outcome_previous = trend[-2] if earlier else None
         last_year = _aggregate(ind, full if yearly else last, unit_ids, "Utfall", m)
         if ind.source == "economy":
             target = _aggregate(ind, cur, unit_ids, "Mål", m)
@@ -265,14 +324,16 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         said = cur.column("Indikatorer", ind.id, "Kommentar")
         comments = [f"{names[u]}: {c}" for u in unit_ids if said and (c := said.get(u))]
         goal = goals[ind.goal]
+        forecast = _aggregate(ind, cur, unit_ids, "Prognos helår", m)
         ind_rows.append({
             "area": areas[goal.area], "goal": goal.text, "indicator_id": ind.id,
             "name": ind.name, "unit_of_measure": ind.unit_of_measure,
             "frequency": ind.frequency, "outcome_last_year": last_year, "outcome": outcome,
-            "target": target, "forecast": _aggregate(ind, cur, unit_ids, "Prognos helår", m),
-            "annual_target": annual, "r12": r12,
-            "status": _status(ind, outcome, target if not yearly else annual),
+            "target": target, "forecast": forecast, "annual_target": annual, "r12": r12,
+            "status": _judged(ind, outcome, target if not yearly else annual, forecast,
+                              annual),
             "comment": "\n".join(comments) or None,
+            "outcome_previous": outcome_previous, "trend": trend,
         })
     indicators = pd.DataFrame(ind_rows)
 
@@ -330,8 +391,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
-                  list(dict.fromkeys(notes)), list(m.plan.comment_sections),
-                  unit_economy)
+                  list(dict.fromkeys(notes)), previous_period,
+                  list(m.plan.comment_sections), unit_economy)
 
 
 def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
@@ -466,4 +527,4 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
     return statuses, files
 
 
-__all__ = ["Report", "UnitStatus", "blank", "consolidate", "records"]
+__all__ = ["Report", "UnitStatus", "blank", "consolidate", "missing_previous_month", "records"]

@@ -7,6 +7,7 @@ collected before anything is raised.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -146,8 +147,19 @@ def _loc(loc: Iterable[Any]) -> str:
     return out or "(top level)"
 
 
-# libyaml's safe loader where PyYAML was built with it (same results, several times faster)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader where PyYAML was built with it (same results, several times
+    faster), with YAML 1.2's booleans: only true and false. YAML 1.1 also reads `on`, `off`,
+    `yes` and `no` as booleans, which would make the status rule's key `on` the key True;
+    as text, pydantic still reads them as booleans where a boolean belongs."""
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:

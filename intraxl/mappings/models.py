@@ -91,11 +91,14 @@ class StatusRule(Strict):
     higher: Grön at or above target, Gul within `yellow_band` (relative) below it, else Röd.
     lower: the mirror image. target: Grön within `tolerance` of target, Gul within
     `tolerance + yellow_band`, else Röd.
+    on: what is judged: the outcome against the period's target (the default), the full-year
+    forecast against the annual target, or both (the worse of the two statuses).
     """
 
     direction: Literal["higher", "lower", "target"]
     yellow_band: float = Field(0.05, ge=0, le=1)
     tolerance: float = Field(0.0, ge=0, le=1)
+    on: Literal["outcome", "forecast", "both"] = "outcome"
 
 
 class Indicator(Strict):

@@ -19,11 +19,11 @@ from xlsxwriter.workbook import Format, Workbook
 from .. import __version__
 from ..analyse.drafts import drafts
 from ..cells import a1, area, col_name
-from ..consolidate import Report
+from ..consolidate import Report, missing_previous_month
 from ..consolidate import blank as _blank
 from ..consolidate import records as _records
 from ..contract import SECTION_SUMMARY
-from ..periods import MONTHS_SV
+from ..periods import MONTHS_SV, Period
 from ..swedish import EXCEL_FORMATS
 from ..unit_state import LATER_REJECTED
 from ..xlsx import MAX_ROW_PT, column_px, fit_rows, text_height
@@ -166,25 +166,54 @@ def _month_short(report: Report, years_back: int = 0) -> str:
 
 # --- sheets --------------------------------------------------------------------------------
 
+def _previous_month(report: Report) -> str:
+    """The previous month's name for a heading (`jan 2023`), or what it stands for."""
+    if report.previous_period is None:
+        return "föreg. månad"
+    previous = Period.parse(report.previous_period)
+    return f"{MONTHS_SV[previous.month - 1][:3]} {previous.year}"
+
+
+def _comparison_note(report: Report) -> str | None:
+    """Why the month-over-month columns are empty, when they are."""
+    if report.previous_period is not None:
+        return None
+    if report.period.month == 1:
+        return "Januari: ingen föregående månad inom året att jämföra med."
+    return missing_previous_month(report.period)
+
+
 def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
-    """Result per unit grouped as in the reference, then the cost table and a chart.
-    Returns the addresses of the key figures, for the summary."""
+    """Result per unit grouped as in the reference under a heading per frame, with last
+    month's forecast and the change beside; then the cost table with its deviations, and a
+    chart. Returns the addresses of the key figures, for the summary."""
     ws = _add_sheet(wb, "Ekonomi")
     month = MONTHS_SV[report.period.month - 1]
     ws.write_string(0, 0, f"Ekonomi – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Belopp i tkr. Avvikelse = utfall − budget; positivt är bättre än "
-                    "budget.", fmt.subtitle)
+                    "budget. Förändring prognos = prognos − föregående månads prognos.",
+                    fmt.subtitle)
+    note = _comparison_note(report)
+    if note:
+        ws.write_string(2, 0, note, fmt.subtitle)
     ws.set_column(0, 0, 36)
-    ws.set_column(1, 5, 13)
+    ws.set_column(1, 7, 13)
     ws.set_row(3, 45)
     row = 3
     for c, h in enumerate(("Resultat, tkr", f"Prognos helår ({month})",
-                           f"Avvikelse utfall/budget jan–{month[:3]}")):
+                           f"Avvikelse utfall/budget jan–{month[:3]}",
+                           f"Prognos helår ({_previous_month(report)})", "Förändring prognos")):
         ws.write_string(row, c, h, fmt.header)
     row += 1
-    sums: dict[str, tuple[str, str, float, float]] = {}
+    # last month's forecast and the change: empty, with the note, when there is no month
+    # to compare with (never a 0)
+    figures = ("forecast", "deviation", "forecast_previous", "forecast_change")
+    shown = figures if report.previous_period is not None else figures[:2]
+    sums: dict[str, list[tuple[str, float]]] = {}  # per frame: (address, value) per figure
     num, bold = fmt.get("tkr"), fmt.get("tkr", bold=True, top_border=True)
     for frame in ("Förvaltning", "Utveckling"):
+        ws.write_string(row, 0, frame, fmt.heading)
+        row += 1
         part = report.result[report.result["frame"] == frame]
         first, shown_groups = row, set()
         for r in _records(part):
@@ -195,23 +224,23 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
                 row += 1
             label = f"- {r['label']}" if group else r["unit"]
             ws.write_string(row, 0, label)
-            write(ws, row, 1, r["forecast"], num)
-            write(ws, row, 2, r["deviation"], num)
+            ws.write_cells(row, 1, [(r[f], num) for f in shown])
             row += 1
-        forecast = float(part["forecast"].fillna(0).sum())
-        deviation = float(part["deviation"].fillna(0).sum())
         ws.write_string(row, 0, f"Summa {frame}", fmt.get(bold=True, top_border=True))
-        ws.write_formula(row, 1, f"=SUM({area(first, 1, row - 1, 1)})", bold, forecast)
-        ws.write_formula(row, 2, f"=SUM({area(first, 2, row - 1, 2)})", bold, deviation)
-        sums[frame] = (a1(row, 1), a1(row, 2), forecast, deviation)
+        sums[frame] = []
+        for c, f in enumerate(shown, start=1):
+            value = float(part[f].fillna(0).sum())
+            ws.write_formula(row, c, f"=SUM({area(first, c, row - 1, c)})", bold, value)
+            sums[frame].append((a1(row, c), value))
         row += 2
     ws.write_string(row, 0, "Resultat, tkr", fmt.get(bold=True, top_border=True))
-    total_f = sums["Förvaltning"][2] + sums["Utveckling"][2]
-    total_d = sums["Förvaltning"][3] + sums["Utveckling"][3]
-    ws.write_formula(row, 1, f"={sums['Förvaltning'][0]}+{sums['Utveckling'][0]}", bold, total_f)
-    ws.write_formula(row, 2, f"={sums['Förvaltning'][1]}+{sums['Utveckling'][1]}", bold, total_d)
+    totals = []
+    for c, (adm, dev) in enumerate(zip(sums["Förvaltning"], sums["Utveckling"], strict=True),
+                                   start=1):
+        totals.append(adm[1] + dev[1])
+        ws.write_formula(row, c, f"={adm[0]}+{dev[0]}", bold, totals[-1])
     keys = {"result_forecast": f"Ekonomi!{a1(row, 1)}", "result_deviation": f"Ekonomi!{a1(row, 2)}"}
-    keys["values"] = (total_f, total_d)  # type: ignore[assignment]
+    keys["values"] = (totals[0], totals[1])  # type: ignore[assignment]
     row += 3
 
     ws.write_string(row, 0, "Kostnader och verksamhetens resultat, tkr", fmt.heading)
@@ -219,16 +248,20 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     top = row
     columns = [("Indikator", 36), (f"Utfall {_month_short(report, 1)}", 13),
                (f"Utfall {_month_short(report)}", 13), (f"Mål {_month_short(report)}", 13),
-               ("Prognos helår", 13), ("Årsmål", 13)]
+               ("Prognos helår", 13), ("Årsmål", 13), ("Avvikelse utfall/mål", 13),
+               ("Prognos − årsmål", 13)]
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
-             (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num)]
-            for c in _records(report.costs)]
-    _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
+             (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num),
+             (_difference(r, 2, 3, c["deviation"]), num),
+             (_difference(r, 4, 5, c["forecast_vs_annual"]), num)]
+            for r, c in enumerate(_records(report.costs), start=top + 1)]
+    end = _table(ws, fmt, top, "Kostnader", columns, rows, freeze=False)
     ws.freeze_panes(4, 0)  # the result table's header
-    totals = report.costs.iloc[0]
+    cost_totals = report.costs.iloc[0]
     keys["cost_outcome"] = f"Ekonomi!{a1(top + 1, 2)}"
     keys["cost_budget"] = f"Ekonomi!{a1(top + 1, 3)}"
-    keys["cost_values"] = (totals["outcome"], totals["budget"])  # type: ignore[assignment]
+    keys["cost_values"] = (cost_totals["outcome"],  # type: ignore[assignment]
+                           cost_totals["budget"])
 
     chart = wb.add_chart({"type": "bar"})
     n_costs = len(report.costs) - 1  # without Verksamhetens resultat
@@ -238,14 +271,22 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
             "categories": ["Ekonomi", top + 1, 0, top + n_costs, 0],
             "values": ["Ekonomi", top + 1, col, top + n_costs, col],
             "fill": {"color": colour}})
+    # on a page of its own: its text as large as the tables' (8 pt or more when printed)
     chart.set_title({"name": "Kostnader: utfall mot budget (tkr)"})
-    chart.set_x_axis({"min": 0, "num_format": NUM["tkr"]})
-    chart.set_y_axis({"reverse": True})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 520, "height": 300})
-    ws.insert_chart(3, 3, chart, {"x_offset": 20})  # beside the result table: one page
+    chart.set_x_axis({"min": 0, "num_format": NUM["tkr"], "num_font": {"size": 11}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 11}})
+    chart.set_legend({"position": "bottom", "font": {"size": 11}})
+    chart.set_size({"width": 720, "height": 360})
+    # Under the cost table, on a page of its own when printed: the tables take the width.
+    ws.set_h_pagebreaks([end + 1])
+    ws.insert_chart(end + 2, 0, chart)
     _page_setup(ws, report, 3)
     return keys
+
+
+def _difference(row: int, left: int, right: int, value: Any) -> Formula | None:
+    """`left − right` of the row as a formula with its value; empty when it is unknown."""
+    return None if _blank(value) else Formula(f"={a1(row, left)}-{a1(row, right)}", value)
 
 
 def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
@@ -282,29 +323,52 @@ def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
     _page_setup(ws, report, top)
 
 
+# Indikatorer's columns by position: Status (counted on Sammanfattning), Trend (the
+# sparklines) and the first of the hidden monthly outcomes they are drawn from.
+STATUS_COL, TREND_COL, FIRST_MONTH_COL = 12, 13, 15
+INDICATOR_STATUS_COLUMN = col_name(STATUS_COL)
+
+
 def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
+    """Every indicator with last month's outcome beside this month's, its status, and its
+    trend over the year's months so far: a sparkline over the monthly outcomes, which are
+    columns of the table at its right, hidden (sorting the table keeps them on their row)."""
     ws = _add_sheet(wb, "Indikatorer")
     ws.write_string(0, 0, f"Indikatorer – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Flöden ackumulerat januari–månaden; andelar och antal som månadens "
-                    "värde. R12 = rullande tolv månader. Status enligt stadens skala.",
-                    fmt.subtitle)
-    columns = [("Område", 9), ("Centralt mål", 16), ("Indikator", 19), ("Enhet", 5),
+                    "värde. R12 = rullande tolv månader. Status enligt stadens skala. Trend: "
+                    "årets månader hittills.", fmt.subtitle)
+    note = _comparison_note(report)
+    if note:
+        ws.write_string(2, 0, note, fmt.subtitle)
+    year = report.period.year
+    months = [f"{MONTHS_SV[n][:3]} {year}" for n in range(report.period.month)]
+    # as wide as A4 landscape at 8 pt holds
+    columns = [("Område", 8), ("Centralt mål", 14), ("Indikator", 16), ("Enhet", 5),
                ("Frekvens", 7), (f"Utfall {_month_short(report, 1)}", 8),
+               (f"Utfall {_previous_month(report)}", 8),
                (f"Utfall {_month_short(report)}", 8), (f"Mål {_month_short(report)}", 8),
                ("Prognos helår", 8), ("Årsmål", 8), (f"R12 {_month_short(report)}", 8),
-               ("Status", 7), ("Kommentar", 22)]
+               ("Status", 7), ("Trend", 6), ("Kommentar", 12), *[(m, 8) for m in months]]
+    top, last_month = 3, FIRST_MONTH_COL + len(months) - 1
     rows = []
-    for i in _records(report.indicators):
+    for r, i in enumerate(_records(report.indicators), start=top + 1):
         n = fmt.get(i["unit_of_measure"])
         yearly = i["frequency"] == "year"
         rows.append([
             (i["area"], fmt.text), (i["goal"], fmt.text), (i["name"], fmt.text),
             (i["unit_of_measure"], fmt.text), ("År" if yearly else "Månad", fmt.text),
-            (i["outcome_last_year"], n), (i["outcome"], n), (i["target"], n),
-            (i["forecast"], n), (i["annual_target"], n), (i["r12"], n),
-            (i["status"], fmt.get(status=i["status"])), (i["comment"], fmt.text)])
-    _table(ws, fmt, 3, "Indikatorer", columns, rows)
-    _page_setup(ws, report, 3)
+            (i["outcome_last_year"], n), (i["outcome_previous"], n), (i["outcome"], n),
+            (i["target"], n), (i["forecast"], n), (i["annual_target"], n), (i["r12"], n),
+            (i["status"], fmt.get(status=i["status"])), (None, None), (i["comment"], fmt.text),
+            *[(v, n) for v in i["trend"]]])
+        if any(not _blank(v) for v in i["trend"]):
+            ws.add_sparkline(r, TREND_COL, {
+                "range": area(r, FIRST_MONTH_COL, r, last_month),
+                "markers": True, "show_hidden": True, "series_color": HEADER_BG})
+    _table(ws, fmt, top, "Indikatorer", columns, rows)
+    ws.set_column(FIRST_MONTH_COL, last_month, 8, None, {"hidden": True})
+    _page_setup(ws, report, top)
 
 
 def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
@@ -532,7 +596,7 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     for r, a in enumerate(dict.fromkeys(report.indicators["area"]), start=row + 2):
         part = report.indicators[report.indicators["area"] == a]
         rows.append([(a, None)] + [
-            (Formula(f'=COUNTIFS({rng("A")},{a1(r, 0)},{rng("L")},"{s}")',
+            (Formula(f'=COUNTIFS({rng("A")},{a1(r, 0)},{rng(INDICATOR_STATUS_COLUMN)},"{s}")',
                      int((part["status"] == s).sum())), fmt.get("int", status=s))
             for s in statuses])
     row = _table(ws, fmt, row + 1, "Statusoversikt", [("Område", 36)] + [

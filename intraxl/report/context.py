@@ -63,6 +63,7 @@ class ResultRow(Model):
     forecast: str
     deviation: str
     bold: bool = False  # a group's name, a sum, the total
+    heading: bool = False  # a frame's heading: Förvaltning, Utveckling
 
 
 class CostRow(Model):
@@ -267,12 +268,13 @@ def _indicator_rows(report: Report, m: Mappings, area: str,
 
 
 def _result_rows(report: Report) -> list[ResultRow]:
-    """The result table as the reference lays it out: each frame's units (a group's units
-    indented under its name), the frame's sum, then the total."""
+    """The result table as the reference lays it out: under each frame's heading its units
+    (a group's units indented under its name) and the frame's sum, then the total."""
     rows: list[ResultRow] = []
     totals: list[tuple[Any, Any]] = []
     for frame in ("Förvaltning", "Utveckling"):
         part = report.result[report.result["frame"] == frame]
+        rows.append(ResultRow(label=frame, forecast="", deviation="", bold=True, heading=True))
         shown: set[str] = set()
         for r in _records(part):
             group = None if _blank(r["group"]) else r["group"]

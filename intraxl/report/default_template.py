@@ -30,6 +30,7 @@ from docx.table import Table, _Cell
 DEFAULT = Path(__file__).resolve().parents[2] / "mappings" / "rapportmall.docx"
 TEXT_WIDTH_CM = 17.0  # A4 (21 cm) less two 2 cm margins
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 HEADER_FILL = "1F4E79"
 TABLE_TEXT = "Tabelltext"
 MIN_PT = 9  # no text smaller
@@ -103,8 +104,8 @@ def _row_flags(row_xml: CT_Row, header: bool) -> None:
         tr_pr.append(OxmlElement("w:tblHeader"))  # repeated at the top of every page
 
 
-def _write(cell: _Cell, text: str, bold: bool = False, white: bool = False, right: bool = False,
-           ) -> None:
+def _write(cell: _Cell, text: str, bold: bool = False, colour: RGBColor | None = None,
+           right: bool = False) -> None:
     par = cell.paragraphs[0]
     par.style = TABLE_TEXT
     if right:
@@ -112,20 +113,26 @@ def _write(cell: _Cell, text: str, bold: bool = False, white: bool = False, righ
     if text:
         run = par.add_run(text)
         run.bold = bold or None
-        if white:
-            run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        if colour is not None:
+            run.font.color.rgb = colour
 
 
 def _table(doc: DocumentObject, columns: list[tuple[str, float]], loop: str,
-           cells: list[str], bold_if: str | None = None, numbers_from: int = 99) -> Table:
+           cells: list[str], bold_if: str | None = None, numbers_from: int = 99,
+           heading_if: str | None = None) -> Table:
     """A table with a repeated header row and one row per item of `loop` ("r in rows");
     `cells` are each column's content for an item. With `bold_if`, an item for which it is
-    true gets a bold row. Columns from `numbers_from` on are right-aligned."""
+    true gets a bold row; with `heading_if` (tested first), a bold row in the accent colour,
+    heading the rows under it. Columns from `numbers_from` on are right-aligned."""
     widths = [w for _, w in columns]
     assert sum(widths) <= TEXT_WIDTH_CM + 1e-9, (columns, sum(widths))
-    variants = [(f"if {bold_if}", True), ("else", False)] if bold_if else [(None, False)]
+    tests = [t for t in (heading_if, bold_if) if t]
+    variants: list[tuple[str | None, bool, RGBColor | None]] = [
+        (f"{'elif' if n else 'if'} {t}", True, ACCENT if t == heading_if else None)
+        for n, t in enumerate(tests)]
+    variants.append(("else", False, None) if tests else (None, False, None))
     # header, for, (condition, data) per variant, endif when conditional, endfor
-    n_rows = 2 + sum(2 if condition else 1 for condition, _ in variants) + (2 if bold_if else 1)
+    n_rows = 2 + sum(2 if condition else 1 for condition, *_ in variants) + (2 if tests else 1)
     table = doc.add_table(rows=n_rows, cols=len(columns))
     table.style = doc.styles["Table Grid"]
     table.autofit = False
@@ -143,21 +150,21 @@ def _table(doc: DocumentObject, columns: list[tuple[str, float]], loop: str,
             cell.width = Cm(w)
     rows = table.rows
     for c, (header, _) in enumerate(columns):
-        _write(rows[0].cells[c], header, bold=True, white=True, right=c >= numbers_from)
+        _write(rows[0].cells[c], header, bold=True, colour=WHITE, right=c >= numbers_from)
         _shade(rows[0].cells[c]._tc, HEADER_FILL)
     _row_flags(rows[0]._tr, header=True)
     r = 1
     _write(rows[r].cells[0], f"{{%tr for {loop} %}}")
     r += 1
-    for condition, bold in variants:
+    for condition, bold, colour in variants:
         if condition:
             _write(rows[r].cells[0], f"{{%tr {condition} %}}")
             r += 1
         for c, text in enumerate(cells):
-            _write(rows[r].cells[c], text, bold=bold, right=c >= numbers_from)
+            _write(rows[r].cells[c], text, bold=bold, colour=colour, right=c >= numbers_from)
         _row_flags(rows[r]._tr, header=False)
         r += 1
-    if bold_if:
+    if tests:
         _write(rows[r].cells[0], "{%tr endif %}")
         r += 1
     _write(rows[r].cells[0], "{%tr endfor %}")
@@ -227,7 +234,7 @@ def build() -> DocumentObject:
     _table(doc, [("Resultat, tkr", 8.0), ("{{ columns.result_forecast }}", 4.5),
                  ("{{ columns.result_deviation }}", 4.5)], "r in a.economy.result",
            ["{{ r.label }}", "{{ r.forecast }}", "{{ r.deviation }}"], bold_if="r.bold",
-           numbers_from=1)
+           numbers_from=1, heading_if="r.heading")
     doc.add_paragraph().add_run("Prognos").bold = True
     _text_block(doc, "a.economy.forecast_text")
     _tag(doc, "endif")

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Sequence
 
 from sqlalchemy import and_, create_engine, event, select, text, tuple_
 from sqlalchemy.engine import Engine
@@ -355,15 +355,16 @@ class Store:
                 latest[unit] = sid  # ordered by received time: the last one wins
         return {sid: (period, unit) for unit, sid in latest.items()}
 
-    def facts(self, periods: Iterable[str]) -> pd.DataFrame:
+    def facts(self, periods: Iterable[str], fields: Sequence[str] = ()) -> pd.DataFrame:
         """The facts of each unit's latest accepted submission for each period, in long form
-        (FACT_COLUMNS), in the order they were stored. Every column holds Python objects: a
-        text that repeats (a period, a unit, a table, a row id, a field) is one object
-        however many rows hold it, so 500,000 facts take tens of megabytes, not hundreds."""
+        (FACT_COLUMNS), in the order they were stored; only those of `fields` (column
+        headers such as `Utfall`) when given. Every column holds Python objects: a text that
+        repeats (a period, a unit, a table, a row id, a field) is one object however many
+        rows hold it, so 500,000 facts take tens of megabytes, not hundreds."""
         import pandas as pd
 
         keys = {k: v for p in set(periods) for k, v in self._latest_accepted_keys(p).items()}
-        columns = self._fact_columns(keys)
+        columns = self._fact_columns(keys, list(fields))
         return pd.DataFrame(dict(zip(FACT_COLUMNS, columns, strict=True)), columns=FACT_COLUMNS,
                             dtype=object)
 
@@ -377,14 +378,16 @@ class Store:
         ids = sorted(keys)
         rows: list[tuple[Any, ...]] = []
         for batch in (ids[i:i + FACT_BATCH] for i in range(0, len(ids), FACT_BATCH)):
-            for part in self._fact_parts(batch, sorted(cells), ordered=False):
+            for part in self._fact_parts(batch, cells=sorted(cells), ordered=False):
                 rows += [(*keys[sid], table, rid, field,
                           num if num is not None else date if date is not None else text_)
                          for _, sid, table, rid, field, num, text_, date in part]
         return rows
 
-    def _fact_columns(self, keys: dict[int, tuple[str, str]]) -> list[list[Any]]:
-        """The facts of the submissions `keys` (id -> (period, unit)) as six columns,
+    def _fact_columns(self, keys: dict[int, tuple[str, str]],
+                      fields: list[str]) -> list[list[Any]]:
+        """The facts of the submissions `keys` (id -> (period, unit)), of `fields` only when
+        any are given, as six columns,
         fetched a batch at a time through the driver's own cursor (SQLAlchemy's rows cost
         twice the time), texts interned, in the order they were stored."""
         columns: list[list[Any]] = [[] for _ in FACT_COLUMNS]
@@ -392,7 +395,7 @@ class Store:
         texts: dict[str, str] = {}
         ids = sorted(keys)
         for batch in (ids[i:i + FACT_BATCH] for i in range(0, len(ids), FACT_BATCH)):
-            for part in self._fact_parts(batch):
+            for part in self._fact_parts(batch, fields):
                 fid, sid, *names, num, text_, date = zip(*part, strict=True)
                 order += fid
                 periods_units = [keys[i] for i in sid]
@@ -407,14 +410,17 @@ class Store:
             columns = [[column[i] for i in by_id] for column in columns]
         return columns
 
-    def _fact_parts(self, ids: list[int], cells: Collection[tuple[str, str]] = (),
+    def _fact_parts(self, ids: list[int], fields: Collection[str] = (),
+                    cells: Collection[tuple[str, str]] = (),
                     ordered: bool = True) -> Iterator[list[tuple[Any, ...]]]:
         """(id, submission id, table, row id, field, number, text, date) of the submissions'
-        facts (only those of the (table, field) pairs `cells`, when any), ordered by id
-        unless not `ordered`, in parts of at most 10,000."""
+        facts (only those of `fields`, and of the (table, field) pairs `cells`, when any),
+        ordered by id unless not `ordered`, in parts of at most 10,000."""
         query = select(facts.c.id, facts.c.submission_id, facts.c.table_name,
                        facts.c.row_id, facts.c.field, facts.c.value_num, facts.c.value_text,
                        facts.c.value_date).where(facts.c.submission_id.in_(ids))
+        if fields:
+            query = query.where(facts.c.field.in_(fields))
         if cells:
             query = query.where(tuple_(facts.c.table_name, facts.c.field).in_(cells))
         if ordered:
@@ -432,12 +438,13 @@ class Store:
             cursor = driver.cursor()
             pairs = " OR ".join([f"(table_name = {mark} AND field = {mark})"] * len(cells))
             try:
+                only = f" AND field IN ({', '.join([mark] * len(fields))})" if fields else ""
                 cursor.execute(
                     "SELECT id, submission_id, table_name, row_id, field, value_num, "
                     f"value_text, value_date FROM facts WHERE submission_id IN "
-                    f"({', '.join([mark] * len(ids))}){f' AND ({pairs})' if cells else ''}"
+                    f"({', '.join([mark] * len(ids))}){only}{f' AND ({pairs})' if cells else ''}"
                     f"{' ORDER BY id' if ordered else ''}",
-                    [*ids, *(x for pair in cells for x in pair)])
+                    [*ids, *fields, *(x for pair in cells for x in pair)])
                 while part := cursor.fetchmany(10_000):
                     yield list(part) if to_date is None else [
                         r if r[7] is None else (*r[:7], to_date(r[7])) for r in part]
