@@ -83,6 +83,17 @@ def pdf_pages(pdf: Path) -> list[list[tuple[tuple[float, float, float, float], s
     return pages
 
 
+def pdf_words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every page's words as pdftotext places them: (xMin, yMin, xMax, yMax, text)."""
+    from lxml import etree
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    root = etree.fromstring(xml, etree.XMLParser(recover=True))
+    return [[(*(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")), w.text or "")
+             for w in page.iter("{*}word")] for page in root.iter("{*}page")]
+
+
 def overlapping_lines(pdf: Path) -> list[tuple[int, str, str]]:
     """(page, line, line) of text printed over other text: boxes that cross by more than
     a point across and 40 % of a line's height (the lines of one wrapped paragraph touch)."""

@@ -315,7 +315,7 @@ def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
                ("Kommentar", 34 if goal_cols else 48)]
     rows = []
     for a in _records(df):
-        late = fmt.get(status="Röd") if a["overdue"] else None
+        late = fmt.get(status="Röd") if a["overdue"] else fmt.text
         goal = [(a["area"], fmt.text), (a["goal"], fmt.text)] if goal_cols else []
         rows.append([(a["id"], late), *goal, (a["name"], fmt.text), (a["unit"], fmt.text),
                      (a["status"], fmt.get(status=a["status"])),
@@ -331,7 +331,7 @@ def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(1, 0, "Status per dimension: Grön, Gul eller Röd.", fmt.subtitle)
     columns = [("ID", 5), ("Portfölj", 14), ("Projekt", 24), ("Enhet", 14), ("Tid", 7),
                ("Kostnad", 8), ("Resultat", 8), ("Orsak", 27), ("Åtgärd", 27)]
-    rows = [[(p["id"], None), (p["portfolio"], fmt.text), (p["name"], fmt.text),
+    rows = [[(p["id"], fmt.text), (p["portfolio"], fmt.text), (p["name"], fmt.text),
              (p["unit"], fmt.text),
              *[(p[d], fmt.get(status=p[d])) for d in ("Tid", "Kostnad", "Resultat")],
              (p["Orsak"], fmt.text), (p["Åtgärd"], fmt.text)]
@@ -353,11 +353,11 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
         score = None if _blank(x["score"]) else int(x["score"])
         level = None if score is None else \
             "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
-        rows.append([(x["id"], None), (x["area"], fmt.text), (x["risk"], fmt.text),
+        rows.append([(x["id"], fmt.text), (x["area"], fmt.text), (x["risk"], fmt.text),
                      (x["probability"], fmt.get("int")), (x["consequence"], fmt.get("int")),
                      (Formula(f"={a1(r, 3)}*{a1(r, 4)}", score), fmt.get("int", status=level)),
                      (x["action"], fmt.text), (x["owner"], fmt.text), (x["unit"], fmt.text),
-                     ("Ja" if x["new"] else "", None)])
+                     ("Ja" if x["new"] else "", fmt.text)])
     end = _table(ws, fmt, top, "Risker", columns, rows)
     # The 4×4 heat map: the number of risks in each (S, K) cell, as COUNTIFS with values.
     left = len(columns) + 1

@@ -1,0 +1,63 @@
+"""The master's PDF as the board reads it, made once on an English-locale machine (as CI
+is) and read back word by word with pdftotext: where each cell's text sits, and what it
+says."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import openpyxl
+import pytest
+
+from .conftest import EXAMPLES, pdf_words
+from .test_master import HISTORY, consolidate, run_cli
+
+ID = re.compile(r"^(A|U|PR|R)\d\d$")  # the example's activities, assignments, projects, risks
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """The example month consolidated with --pdf: the master, and the PDF's words by page
+    with the sheet each page prints (its header's right part)."""
+    d = tmp_path_factory.mktemp("printed")
+    inbox, db, out = d / "2023-02", d / "intraxl.db", d / "master.xlsx"
+    shutil.copytree(EXAMPLES, inbox)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("LANG", "LC_ALL", "LC_NUMERIC", "LANGUAGE"):
+            mp.setenv(name, "en_US.UTF-8")
+        assert run_cli("history", "import", HISTORY, "--db", db).exit_code == 0
+        result = consolidate(inbox, db, out, "--pdf")
+    assert result.exit_code == 0, result.output
+    sheets = openpyxl.load_workbook(out).sheetnames
+    pages = []
+    for words in pdf_words(out.with_suffix(".pdf")):
+        top = min((w[1] for w in words), default=0)
+        header = sorted((w for w in words if w[1] - top < 2), key=lambda w: w[0])
+        name = next((s for s in sheets if " ".join(w[4] for w in header).endswith(s)), None)
+        pages.append((name, words))
+    return {"out": out, "pages": pages}
+
+
+def _level(a: tuple, b: tuple) -> bool:
+    return abs(a[1] - b[1]) < 1.0
+
+
+def test_ids_and_flags_print_at_the_top_of_their_row(printed):
+    """An ID (and a risk's `Ny` flag) sits on its row's first line, level with the row's
+    one-line cells (a status, a risk's S), not at the bottom of a tall row."""
+    anchors = {"Aktiviteter": {"Klar", "Pågående", "Ej", "Försenad", "Avbruten"},
+               "Uppdrag": {"Klar", "Pågående", "Ej", "Försenad", "Avbruten"},
+               "Projekt": {"Grön", "Gul", "Röd"}, "Risker": set("1234")}
+    checked = {sheet: 0 for sheet in anchors}
+    for sheet, words in printed["pages"]:
+        if sheet not in anchors:
+            continue
+        level_with = [w for w in words if w[4] in anchors[sheet]]
+        ids = [w for w in words if ID.match(w[4])]
+        flags = [w for w in words if w[4] == "Ja" and sheet == "Risker"]
+        for w in ids + flags:
+            assert any(_level(w, a) and a[0] > w[2] if w in ids else _level(w, a)
+                       for a in level_with), (sheet, w[4])
+            checked[sheet] += 1
+    assert all(n >= 5 for n in checked.values()), checked
