@@ -61,3 +61,39 @@ def test_ids_and_flags_print_at_the_top_of_their_row(printed):
                        for a in level_with), (sheet, w[4])
             checked[sheet] += 1
     assert all(n >= 5 for n in checked.values()), checked
+
+
+def _words_on(printed, sheet: str) -> set[str]:
+    return {w[4] for name, words in printed["pages"] if name == sheet for w in words}
+
+
+def _column_words(ws, header: str) -> set[str]:
+    """The words of a table's column, its header included."""
+    rows = list(ws.iter_rows(values_only=True))
+    top = next(r for r, row in enumerate(rows) if header in row)
+    c = rows[top].index(header)
+    texts = [str(row[c]) for row in rows[top:] if c < len(row) and row[c] is not None]
+    return {w for t in texts for w in t.split()}
+
+
+def test_no_header_or_name_is_broken_inside_a_word(printed):
+    """Every header word of the lists, the risk areas and owners, and Kommentarer's
+    sections print whole: no column narrower than its longest word. (An owner's title longer
+    than 20 letters, Informationssäkerhetsansvarig, would need a column the page has no
+    room for at 8 pt.)"""
+    wb = openpyxl.load_workbook(printed["out"])
+    checked = 0
+    for sheet in ("Aktiviteter", "Uppdrag", "Projekt", "Risker", "Kommentarer"):
+        ws, printed_words = wb[sheet], _words_on(printed, sheet)
+        wanted = {w for c in ws[4] if c.value for w in str(c.value).split()}  # the header
+        if sheet == "Risker":
+            wanted |= _column_words(ws, "Riskområde") | {
+                w for w in _column_words(ws, "Ansvarig") if len(w) <= 20}
+        if sheet == "Kommentarer":
+            wanted |= _column_words(ws, "Avsnitt")
+        # (a line may break after a hyphen: `IT-säkerhet` prints as `IT-` and `säkerhet`)
+        broken = {w for w in wanted if w not in printed_words
+                  and not set(filter(None, re.split(r"(?<=-)", w))) <= printed_words}
+        assert broken == set(), sheet
+        checked += len(wanted)
+    assert checked > 60

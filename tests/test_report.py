@@ -275,6 +275,14 @@ def test_pdf_has_the_chapters_and_figures_and_renders(month, tmp_path):
     assert all(p.stat().st_size > 2000 for p in pngs)
 
 
+def test_the_project_tables_headers_print_whole(month):
+    """Each column of a portfolio's project table is as wide as its header word."""
+    lines = [line.split() for line in pdf_text(month["pdf"]).splitlines()]
+    headers = [words for words in lines if words[:2] == ["Projekt", "Tid"]]
+    assert headers and all(words == ["Projekt", "Tid", "Kostnad", "Resultat", "Orsak",
+                                     "Åtgärd"] for words in headers), headers
+
+
 def test_administration_text_from_the_master_with_bullets_survives_consolidate(tmp_path):
     inbox, db, master = _month(tmp_path)
     wb = openpyxl.load_workbook(master)

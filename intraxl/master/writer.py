@@ -345,8 +345,10 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(0, 0, f"Riskregister – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "S = sannolikhet, K = konsekvens (1–4). Sorterat på S×K.",
                     fmt.subtitle)
-    columns = [("ID", 5), ("Riskområde", 12), ("Risk", 20), ("S", 4), ("K", 4), ("S×K", 5),
-               ("Åtgärd", 22), ("Ansvarig", 12), ("Enhet", 14), ("Ny", 4)]
+    # As wide as the page has room for at 8 pt with the map beside: a risk area and an owner's
+    # title of up to 20 letters (Förvaltningsdirektör) print whole.
+    columns = [("ID", 5), ("Riskområde", 15), ("Risk", 17), ("S", 4), ("K", 4), ("S×K", 5),
+               ("Åtgärd", 21), ("Ansvarig", 16), ("Enhet", 13), ("Ny", 4)]
     rows = []
     top = 3
     for r, x in enumerate(_records(report.risks), start=top + 1):
@@ -362,14 +364,14 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     # The 4×4 heat map: the number of risks in each (S, K) cell, as COUNTIFS with values.
     left = len(columns) + 1
     ws.set_column(left - 1, left - 1, 2)  # a narrow gap between the register and the map
-    ws.set_column(left, left, 6)
+    ws.set_column(left, left, 5)
     ws.merge_range(top - 1, left, top - 1, left + 4, "Riskkarta: antal risker", fmt.heading)
     ws.write_string(top, left, "S \\ K", fmt.header)
     s_range = f"${col_name(3)}${top + 2}:${col_name(3)}${end}"
     k_range = f"${col_name(4)}${top + 2}:${col_name(4)}${end}"
     for k in range(1, 5):
         ws.write_number(top, left + k, k, fmt.header)
-        ws.set_column(left + k, left + k, 5)
+        ws.set_column(left + k, left + k, 4)
     for i, s in enumerate(range(4, 0, -1), start=1):
         ws.write_number(top + i, left, s, fmt.header)
         for k in range(1, 5):
@@ -389,7 +391,7 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork) 
                    "månadsrapporten (intraxl report), sedan enheternas texter. Förvaltningens "
                    "Text och kolumnen Controller är dina: de behålls när arbetsboken skapas på "
                    "nytt.", fmt.long_subtitle)
-    columns = [("Avsnitt", 14), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
+    columns = [("Avsnitt", 19), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
     admin, sections = report.administration, report.sections
     rows = [[(s, fmt.bold), (admin, fmt.bold), (work.sections.get(s), fmt.analysis),
              (work.notes.get((s, admin)), fmt.analysis)] for s in sections]
