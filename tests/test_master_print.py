@@ -97,3 +97,29 @@ def test_no_header_or_name_is_broken_inside_a_word(printed):
         assert broken == set(), sheet
         checked += len(wanted)
     assert checked > 60
+
+
+def test_the_summary_chart_reads_in_swedish_with_its_labels_on_light_bars(printed):
+    """The deviation chart's value axis groups thousands the Swedish way on an English
+    machine; its value labels (dark text) stand on light bars, over no other text."""
+    import zipfile
+
+    from lxml import etree
+
+    page = next(words for name, words in printed["pages"]
+                if name == "Sammanfattning" and any(w[4] == "(tkr)" for w in words))
+    text = " ".join(w[4] for w in sorted(page, key=lambda w: (round(w[1]), w[0])))
+    assert re.search(r"[−-]5 000 0 5 000 10 000", text.replace("\u00a0", " ")), text
+    assert [(a[4], b[4]) for i, a in enumerate(page) for b in page[i + 1:]
+            if min(a[2], b[2]) - max(a[0], b[0]) > 1
+            and min(a[3], b[3]) - max(a[1], b[1]) > 0.4 * min(a[3] - a[1], b[3] - b[1])] == []
+    with zipfile.ZipFile(printed["out"]) as z:
+        charts = [etree.fromstring(z.read(n)) for n in z.namelist()
+                  if n.startswith("xl/charts/chart")]
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+          "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    chart = next(c for c in charts if "Avvikelse per enhet" in "".join(c.itertext()))
+    assert chart.xpath("//c:ser/c:dLbls/c:showVal/@val", namespaces=ns) == ["1"]
+    fill = chart.xpath("//c:ser/c:spPr/a:solidFill/a:srgbClr/@val", namespaces=ns)[0]
+    red, green, blue = (int(fill[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    assert 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5  # light: dark text reads

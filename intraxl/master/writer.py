@@ -31,6 +31,7 @@ from .data_sheet import DataSheet
 from .sheet import Sheet
 
 HEADER_BG = "#1F4E79"
+LIGHT_BAR = "#9DC3E6"  # a bar with its value label written on it
 STATUS_COLOURS = {  # the city's scale: fill, font
     "Grön": ("#C6EFCE", "#006100"), "Gul": ("#FFEB9C", "#9C5700"),
     "Röd": ("#FFC7CE", "#9C0006"), "Lila": ("#E4DFEC", "#5B3F86"),
@@ -527,11 +528,13 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
                       "values": ["Sammanfattning", top + 1, 1, top + len(per_unit), 1],
-                      "fill": {"color": HEADER_BG}, "invert_if_negative": False,
+                      # light bars: their value labels (dark text) read on them
+                      "fill": {"color": LIGHT_BAR}, "invert_if_negative": False,
                       "data_labels": {"value": True, "num_format": NUM["tkr"],
                                       "position": "inside_base"}})
     chart.set_title({"name": "Avvikelse per enhet (tkr)"})
     chart.set_legend({"none": True})
+    chart.set_x_axis({"num_format": NUM["tkr"]})  # the value axis: 10 000, not 10000
     chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_size({"width": 500, "height": 300})
     ws.insert_chart(top, 3, chart)
