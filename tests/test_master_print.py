@@ -123,3 +123,12 @@ def test_the_summary_chart_reads_in_swedish_with_its_labels_on_light_bars(printe
     fill = chart.xpath("//c:ser/c:spPr/a:solidFill/a:srgbClr/@val", namespaces=ns)[0]
     red, green, blue = (int(fill[i:i + 2], 16) / 255 for i in (0, 2, 4))
     assert 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5  # light: dark text reads
+
+
+def test_negative_figures_print_with_the_minus_sign(printed):
+    """A negative amount prints as the texts write it, −3 373 (U+2212, a no-break space
+    between thousands), not -3 373 with a hyphen-minus, whatever the machine's locale."""
+    words = [w[4] for _, page in printed["pages"] for w in page]
+    text = " ".join(words).replace("\u00a0", " ")
+    assert "\u22123 373" in text and "\u22123 000" in text
+    assert not [w for w in words if re.fullmatch(r"-\d[\d\u00a0 ]*", w)]
