@@ -8,8 +8,10 @@ import subprocess
 
 import openpyxl
 
-from .conftest import soffice
-from .test_master import _fresh_month, _recalc_profile, consolidate
+from intraxl.master import fingerprint
+
+from .conftest import schema_check, soffice
+from .test_master import _fresh_month, _recalc_profile, consolidate, run_cli
 
 
 def _with_my_sheet(tmp_path):
@@ -50,3 +52,17 @@ def test_a_recalculated_formula_of_an_added_sheet_is_no_change(tmp_path):
     result = consolidate(inbox, db, out)
     assert result.exit_code == 1
     assert "error:   Min analys!B2: 24 → (empty)" in result.output.splitlines()
+
+
+def test_refresh_keeps_the_record_very_hidden(tmp_path):
+    """Recalculated and saved through LibreOffice (which saves a very hidden sheet only
+    hidden), the record sheet is very hidden again: not in Excel's Unhide list."""
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    result = run_cli("refresh", out)
+    assert result.exit_code == 0 and "with LibreOffice" in result.output, result.output
+    states = {ws.title: ws.sheet_state for ws in openpyxl.load_workbook(out).worksheets}
+    assert states[fingerprint.SHEET] == "veryHidden"
+    assert {s for s, state in states.items() if state != "visible"} == {fingerprint.SHEET}
+    assert schema_check(out).returncode == 0
+    assert consolidate(inbox, db, out).exit_code == 0  # nothing changed by the refresh
