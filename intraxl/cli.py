@@ -241,7 +241,7 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
     """Validate submitted workbooks (files or folders). Exit 0 all valid, 1 some invalid."""
     import json
 
-    from .feedback import write_feedback
+    from .feedback import make_feedback
     from .validate import expand_paths, validate_file
 
     files = expand_paths(paths)
@@ -255,7 +255,7 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
         reports.append(report)
         written = None
         if feedback_dir is not None and not report.valid:
-            written = write_feedback(report, m, feedback_dir, period)
+            written = make_feedback(report, m, feedback_dir, period)
         if not as_json:
             _print_report(report, written)
     if as_json:
@@ -269,7 +269,7 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
         sys.exit(1)
 
 
-def _print_report(report: Any, feedback: Path | None) -> None:
+def _print_report(report: Any, feedback: Path | str | None) -> None:
     from rich.markup import escape
 
     name = escape(Path(report.file).name)
@@ -281,14 +281,17 @@ def _print_report(report: Any, feedback: Path | None) -> None:
             mark = "[red]fel[/red]" if i.severity == "error" else "[yellow]varning[/yellow]"
             table.add_row(mark, i.code, escape(i.location or "-"), escape(i.message))
         console.print(table)
-    unit = f" ({report.unit_id} {report.period})" if report.unit_id else ""
+    known = " ".join(str(x) for x in (report.unit_id, report.period) if x)
+    unit = f" ({known})" if known else ""
     counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
     if report.valid:
         console.print(f"[green]VALID[/green]   {name}{escape(unit)}: {counts}")
     else:
         console.print(f"[red]INVALID[/red] {name}{escape(unit)}: {counts}")
-    if feedback:
+    if isinstance(feedback, Path):
         console.print(f"        feedback workbook: {escape(str(feedback))}")
+    elif feedback:
+        console.print(f"        ingen återkopplingsfil: {escape(feedback)}")
 
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
