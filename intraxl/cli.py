@@ -585,8 +585,11 @@ def history_import(m: Mappings, store: Any, file: Path) -> None:
     if errors:
         click.echo(f"error: {file}: {len(errors)} error(s); nothing was imported", err=True)
         sys.exit(1)
-    console.print(f"imported {file}: {summary['fakta']} facts, {summary['perioder']} period(s), "
-                  f"{summary['enheter']} unit(s); {summary['nya']} new submission(s) stored")
+    new, stored = summary["nya fakta"], summary["fakta"] - summary["nya fakta"]
+    console.print(f"{escape(str(file))}: {summary['fakta']} fakta, {summary['perioder']} "
+                  f"period(er), {summary['enheter']} enhet(er)")
+    console.print(f"importerade {new} nya fakta ({summary['nya']} inlämningar); {stored} "
+                  "fanns redan och lades inte till igen")
 
 
 @history.command("export")

@@ -165,13 +165,15 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
 
 def import_history(path: str | Path, m: Mappings,
                    store: Store) -> tuple[list[Issue], dict[str, int]]:
-    """Import a tidy file into the store unless it has errors. Returns (issues, summary)."""
+    """Import a tidy file into the store unless it has errors. Returns (issues, summary):
+    its facts, periods and units, the submissions (a unit's period) stored as new and the
+    facts in them (a file imported before adds none)."""
     path = Path(path)
     if not path.is_file():
         raise IntraxlError(f"{path}: no such file")
     grouped, issues = check_tidy(path, m)
     summary = {"perioder": len({p for p, _ in grouped}), "enheter": len({u for _, u in grouped}),
-               "fakta": sum(map(len, grouped.values())), "nya": 0}
+               "fakta": sum(map(len, grouped.values())), "nya": 0, "nya fakta": 0}
     if any(i.severity == Severity.ERROR for i in issues):
         return issues, summary
     sha = sha256_of(path)
@@ -184,6 +186,8 @@ def import_history(path: str | Path, m: Mappings,
     with store.run_lock():
         results = store.record(items)
     summary["nya"] = sum(new for _, new in results)
+    summary["nya fakta"] = sum(len(facts) for (_, facts), (_, new) in zip(
+        sorted(grouped.items()), results, strict=True) if new)
     return issues, summary
 
 

@@ -164,3 +164,16 @@ def test_strict_says_what_it_counts():
     strict = next(line for line in result.output.splitlines() if "--strict" in line)
     assert all(word in strict for word in ("missing", "rejected", "quarantined",
                                            "a later file rejected")), strict
+
+
+def test_history_import_again_says_nothing_was_added(tmp_path):
+    """Importing the same file twice: the second run says its facts were already stored,
+    and stores nothing."""
+    db = tmp_path / "intraxl.db"
+    runs = [CliRunner().invoke(main, ["history", "import", str(HISTORY), "--db", str(db)])
+            for _ in range(2)]
+    assert [r.exit_code for r in runs] == [0, 0]
+    assert "importerade 85 nya fakta (14 inlämningar); 0 fanns redan" in runs[0].output
+    assert "importerade 0 nya fakta (0 inlämningar); 85 fanns redan" in runs[1].output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from facts").fetchone()[0] == 85
