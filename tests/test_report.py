@@ -380,6 +380,22 @@ def test_missing_master_or_store_is_one_error_line(month, tmp_path):
         assert not (tmp_path / "r.docx").exists() and not (tmp_path / "ingen.db").exists()
 
 
+def test_an_unreadable_master_gives_the_reports_own_advice(month, tmp_path):
+    """A --master that is no workbook: the error says the report's texts cannot be taken
+    from it and where earlier masters are, not consolidate's advice to move it aside."""
+    broken = tmp_path / "master.xlsx"
+    broken.write_bytes(b"not a workbook")
+    result = CliRunner().invoke(main, [
+        "report", "--period", "2023-02", "--db", str(month["db"]), "--master", str(broken),
+        "--out", str(tmp_path / "r.docx")])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: ")
+    assert f"{broken} cannot be read" in lines[0] and "texts for the report" in lines[0]
+    assert "--master" in lines[0] and "föregående" in lines[0]
+    assert "carried over" not in lines[0] and "Move it aside" not in lines[0]
+    assert not (tmp_path / "r.docx").exists()
+
+
 def test_open_report_is_left_intact(month, tmp_path):
     out = tmp_path / "rapport.docx"
     out.write_bytes(b"the report the controller has open")

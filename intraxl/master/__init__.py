@@ -20,7 +20,7 @@ from pathlib import Path
 import python_calamine as pc
 
 from ..consolidate import Report
-from ..errors import IntraxlError, MasterChangedError
+from ..errors import IntraxlError, MasterChangedError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
 from ..xlsx import MAX_ROWS
 from . import fingerprint
@@ -45,7 +45,8 @@ def _text(value: object) -> str | None:
 def read_controller_work(path: Path, administration: str) -> ControllerWork:
     """The controller's work in a previous master: the `Controller` column of `Kommentarer`
     by (Avsnitt, Enhet), the `Text` of the administration's rows by Avsnitt (not a drafted
-    text, which starts with `Utkast:` and is intraxl's), and the analysis cell."""
+    text, which starts with `Utkast:` and is intraxl's), and the analysis cell.
+    UnreadableMasterError when it cannot be read."""
     if not path.exists():
         return ControllerWork()
     try:
@@ -68,10 +69,8 @@ def read_controller_work(path: Path, administration: str) -> ControllerWork:
     except BaseException as e:  # noqa: BLE001 - calamine may panic; never lose the old file
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
-        raise IntraxlError(
-            f"the existing master {path} cannot be read ({type(e).__name__}), so the "
-            "controller's comments in it cannot be carried over. Move it aside and run again."
-        ) from e
+        raise UnreadableMasterError(
+            f"the master {path} cannot be read ({type(e).__name__})") from e
 
 
 def previous_masters(path: Path) -> list[Path]:
@@ -138,7 +137,11 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
             "--out FILE.parquet` (or .csv) for a BI tool.")
     check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    work = read_controller_work(path, report.administration)
+    try:
+        work = read_controller_work(path, report.administration)
+    except UnreadableMasterError as e:
+        raise IntraxlError(f"{e}, so the controller's comments in it cannot be carried over. "
+                           "Move it aside and run again.") from e
     carried = _sheets_added(path, force, report.administration) if path.exists() else {}
     try:
         with replaced_atomically(path) as tmp:
@@ -169,6 +172,6 @@ def export_pdf(report: Report, pdf: Path, work: ControllerWork,
         return to_pdf(printable, pdf)
 
 
-__all__ = ["KEEP_PREVIOUS", "REPORT_SHEETS", "SHEETS", "ControllerWork", "check_not_open",
-           "export_pdf", "keep_previous", "previous_masters", "read_controller_work",
-           "write_master"]
+__all__ = ["KEEP_PREVIOUS", "PREVIOUS_FOLDER", "REPORT_SHEETS", "SHEETS", "ControllerWork",
+           "check_not_open", "export_pdf", "keep_previous", "previous_masters",
+           "read_controller_work", "write_master"]
