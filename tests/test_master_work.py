@@ -10,7 +10,7 @@ import openpyxl
 
 from intraxl.master import fingerprint
 
-from .conftest import schema_check, soffice
+from .conftest import pdf_text, schema_check, soffice
 from .test_master import _fresh_month, _recalc_profile, consolidate, run_cli
 
 
@@ -22,6 +22,7 @@ def _with_my_sheet(tmp_path):
     wb = openpyxl.load_workbook(out)
     mine = wb.create_sheet("Min analys")
     mine["A1"], mine["B1"], mine["B2"] = "Summa", 12, "=B1*2"
+    mine["A3"] = "Egen kommentar om personalkostnaderna"
     wb.save(out)
     result = consolidate(inbox, db, out, "--force")
     assert result.exit_code == 0, result.output
@@ -66,3 +67,15 @@ def test_refresh_keeps_the_record_very_hidden(tmp_path):
     assert {s for s, state in states.items() if state != "visible"} == {fingerprint.SHEET}
     assert schema_check(out).returncode == 0
     assert consolidate(inbox, db, out).exit_code == 0  # nothing changed by the refresh
+
+
+def test_the_pdf_prints_the_sheets_the_controller_added(tmp_path):
+    """`consolidate --pdf` prints the controller's own sheets after the report's: their
+    work is part of what they hand over."""
+    inbox, db, out = _with_my_sheet(tmp_path)
+    result = consolidate(inbox, db, out, "--pdf")
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(out.with_suffix(".pdf")).split())
+    assert "Egen kommentar om personalkostnaderna" in text
+    assert text.index("Egen kommentar") > text.index("Kommentarer – februari 2023")
+    assert "manadsuppfoljning_2023-02_gt-hr.xlsx" not in text  # Inlämningar still left out

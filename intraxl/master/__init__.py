@@ -154,21 +154,23 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
             f"{path} cannot be replaced ({e.strerror}); it may be open in Excel. Close it and "
             "run again; the existing file was not changed.") from e
     if pdf is not None:
-        export_pdf(report, Path(pdf), work, created)
+        export_pdf(report, Path(pdf), work, created, carried)
     return path
 
 
 def export_pdf(report: Report, pdf: Path, work: ControllerWork,
-               created: dt.datetime | None = None) -> Path:
-    """The report sheets as a PDF: the master written once more with the file log and the
-    data hidden (LibreOffice prints no hidden sheet), converted by LibreOffice headless."""
+               created: dt.datetime | None = None,
+               carried: dict[str, fingerprint.Carried] | None = None) -> Path:
+    """The report sheets and the sheets the controller added (`carried`, their work) as a
+    PDF: the master written once more with the file log and the data hidden (LibreOffice
+    prints no hidden sheet), converted by LibreOffice headless."""
     from .office import soffice, to_pdf
 
     soffice()  # a clear message before any work when LibreOffice is not there
     with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
         printable = Path(d) / f"{pdf.stem}.xlsx"
         write_workbook(str(printable), report, work, created,
-                       hidden=[s for s in SHEETS if s not in REPORT_SHEETS])
+                       hidden=[s for s in SHEETS if s not in REPORT_SHEETS], carried=carried)
         return to_pdf(printable, pdf)
 
 
