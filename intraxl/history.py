@@ -36,6 +36,7 @@ VALUE_COL = COLUMNS.index("Värde")
 # so that reading the export back strips exactly what was added.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_MARK = "'"
+CSV_SEPARATOR = ";"  # the list separator of Excel in Swedish (the decimal point is a comma)
 
 
 def csv_text(text: str) -> str:
@@ -211,10 +212,13 @@ def export_history(store: Store, m: Mappings, out: str | Path,
             if isinstance(v, float) else str(v))
         tidy.to_parquet(out, index=False)
     elif out.suffix.lower() == ".csv":
+        # As Excel set to Swedish reads a CSV file: UTF-8 with a BOM (else åäö come out
+        # garbled), `;` between fields and a decimal comma.
         tidy["Värde"] = tidy["Värde"].map(
-            lambda v: v.isoformat() if isinstance(v, dt.date) else f"{v:.15g}"
-            if isinstance(v, float) else csv_text(str(v)))
-        tidy.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+            lambda v: v.isoformat() if isinstance(v, dt.date) else
+            f"{v:.15g}".replace(".", ",") if isinstance(v, float) else csv_text(str(v)))
+        tidy.to_csv(out, index=False, sep=CSV_SEPARATOR, encoding="utf-8-sig",
+                    lineterminator="\n")
     else:
         raise IntraxlError(f"{out}: export writes .csv or .parquet")
     return len(tidy)

@@ -29,11 +29,13 @@ def soffice() -> str:
     return exe
 
 
-def libreoffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
-    """Convert `src` with LibreOffice headless in a throw-away profile; return the output."""
+def libreoffice_convert(src: Path, fmt: str, outdir: Path, infilter: str | None = None) -> Path:
+    """Convert `src` with LibreOffice headless in a throw-away profile (reading it with the
+    import filter `infilter` when given); return the output."""
     profile = outdir / "lo-profile"
     subprocess.run(
         [soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
+         *([f"--infilter={infilter}"] if infilter else []),
          "--convert-to", fmt, "--outdir", str(outdir), str(src)],
         check=True, capture_output=True, timeout=180)
     out = outdir / (src.stem + "." + fmt.split(":")[0])
