@@ -66,7 +66,8 @@ def test_history_export_of_some_periods(tmp_path):
     result = CliRunner().invoke(main, ["history", "export", "--out", str(out), "--db", str(db),
                                        "--period", "2022-12", "--period", "2022-02"])
     assert result.exit_code == 0, result.output
-    periods = {line.split(",")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]}
+    lines = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    periods = {line.split(";")[0] for line in lines}
     assert periods == {"2022-12", "2022-02"}
 
 
