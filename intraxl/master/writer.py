@@ -560,11 +560,13 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
 
 
 def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) -> None:
-    """A sheet the controller added to the previous master, with its values and formulas."""
+    """A sheet the controller added to the previous master, with its values and formulas: a
+    formula with the value last computed, or none (not a made-up 0) when the program that
+    saved it stored none; Excel computes it on opening."""
     ws = _add_sheet(wb, name)
     for (r, c), (content, value) in sorted(cells.items()):
         if isinstance(content, fingerprint.Formula):
-            ws.write_formula(r, c, content.text, None, 0 if value is None else value)
+            ws.write_formula(r, c, content.text, None, "" if value is None else value)
         else:
             write(ws, r, c, content, fmt.get("date") if isinstance(content, dt.date) else None)
 
