@@ -384,9 +384,9 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                      pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
     table = _terminal_table(f"{escape(m.organisation.administration)} {period}: "
-                         f"{len(result.reports)} filer, {result.new} nya, {result.changed} "
-                         f"ändrade, {result.unchanged} oförändrade",
-                         "enhet och fil", "läge", "fel", "varn.")
+                            f"{len(result.reports)} filer, {result.new} nya, {result.changed} "
+                            f"ändrade, {result.unchanged} oförändrade",
+                            "enhet och fil", "läge", "fel", "varn.")
     for u in _listed(table, report.units):
         table.add_row(_with_details(u.name, u.file), _state(u.status, u.label, u.needs_attention),
                       str(u.errors), str(u.warnings))
@@ -523,7 +523,6 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
            inbox: Path | None) -> None:
     """One row per unit: received (when, from whom), accepted or rejected, quarantined,
     missing."""
-
     from .status import period_status, write_drafts
 
     st = period_status(m, period, store)
@@ -533,7 +532,7 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
         click.echo(st.model_dump_json(indent=2))
         return
     table = _terminal_table(f"{escape(m.organisation.administration)} {period}",
-                         "enhet och senaste fil", "läge", "mottagen", "fel", "varn.")
+                            "enhet och senaste fil", "läge", "mottagen", "fel", "varn.")
     for u in _listed(table, st.units):
         superseded = f"\n{u.superseded} ersatta" if u.superseded else ""
         table.add_row(_with_details(u.unit, u.file, u.sender and f"från {u.sender}"),
