@@ -125,7 +125,7 @@ def months(tmp_path_factory, mappings: Mappings):
         written[unit.id] = tables_of(inbox / name)[0]  # as the files hold them
     march = run_cli("consolidate", inbox, "--db", db, "--out", d / "mar.xlsx")
     assert march.exit_code == 0, march.output
-    assert "units: 7 accepted, 0 rejected" in march.output
+    assert "enheter: 7 godkända, 0 avvisade" in march.output
     assert "föregående månad" not in march.output  # February is there
     with zipfile.ZipFile(inbox / f"manadsuppfoljning_2023-03_{LIBREOFFICE_UNIT}.xlsx") as z:
         assert b"<Application>LibreOffice" in z.read("docProps/app.xml")
