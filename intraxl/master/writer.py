@@ -345,8 +345,8 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
     year = report.period.year
     months = [f"{MONTHS_SV[n][:3]} {year}" for n in range(report.period.month)]
     # as wide as A4 landscape at 8 pt holds
-    columns = [("Område", 8), ("Centralt mål", 14), ("Indikator", 16), ("Enhet", 5),
-               ("Frekvens", 7), (f"Utfall {_month_short(report, 1)}", 8),
+    columns = [("Område", 8), ("Centralt mål", 12), ("Indikator", 16), ("Enhet", 5),
+               ("Frekvens", 9), (f"Utfall {_month_short(report, 1)}", 8),
                (f"Utfall {_previous_month(report)}", 8),
                (f"Utfall {_month_short(report)}", 8), (f"Mål {_month_short(report)}", 8),
                ("Prognos helår", 8), ("Årsmål", 8), (f"R12 {_month_short(report)}", 8),
