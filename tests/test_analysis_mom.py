@@ -183,7 +183,7 @@ def test_the_cost_table_carries_its_deviations(months, mappings):
     wb = openpyxl.load_workbook(months["mar"], data_only=True)
     rows = [[c.value for c in r] for r in wb["Ekonomi"].iter_rows()]
     header = next(r for r in rows if r[0] == "Indikator")
-    assert header[6:8] == ["Avvikelse utfall/mål", "Prognos − årsmål"]
+    assert header[6:8] == ["Utfall − mål", "Prognos − årsmål"]
     by_label = {r[0]: dict(zip(header, r, strict=True)) for r in rows[rows.index(header) + 1:]
                 if r[0]}
     for line in mappings.economy.lines:
@@ -195,7 +195,7 @@ def test_the_cost_table_carries_its_deviations(months, mappings):
                        if line_id in w["Ekonomi"])
 
         row = by_label[line.label]
-        assert row["Avvikelse utfall/mål"] == total("Utfall ack") - total("Budget ack")
+        assert row["Utfall − mål"] == total("Utfall ack") - total("Budget ack")
         assert row["Prognos − årsmål"] == total("Prognos helår") - total("Årsbudget")
     formulas = openpyxl.load_workbook(months["mar"])["Ekonomi"]
     top = rows.index(header) + 2  # the first line's row, one-based

@@ -249,7 +249,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     top = row
     columns = [("Indikator", 36), (f"Utfall {_month_short(report, 1)}", 13),
                (f"Utfall {_month_short(report)}", 13), (f"Mål {_month_short(report)}", 13),
-               ("Prognos helår", 13), ("Årsmål", 13), ("Avvikelse utfall/mål", 13),
+               ("Prognos helår", 13), ("Årsmål", 13), ("Utfall − mål", 13),
                ("Prognos − årsmål", 13)]
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
              (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num),
