@@ -120,6 +120,12 @@ def test_a_database_before_the_facts_cell_index_upgrades_and_reads_a_cell_by_it(
                 "AND table_name = 'Ekonomi' AND field = 'Utfall ack'").all()
         assert "ix_facts_submission_cell (submission_id=? AND table_name=? AND field=?)" in \
             str(plan)
+        # A driver of another parameter style is read through SQLAlchemy: the same rows.
+        fast = sorted(store.fact_rows(["2023-02"], cell), key=str)
+        store.engine.dispose()
+        store.engine = sa.create_engine(db_url, paramstyle="named")
+        assert sorted(store.fact_rows(["2023-02"], cell), key=str) == fast
+        assert list(store.fact_rows(["2023-02"], cell, numbers=True)) == fast[1:]
     store.dispose()
 
 

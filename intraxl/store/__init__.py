@@ -421,16 +421,17 @@ class Store:
         columns = [facts.c.submission_id, facts.c.row_id, facts.c.value_num] if numbers else [
             facts.c.id, facts.c.submission_id, facts.c.table_name, facts.c.row_id,
             facts.c.field, facts.c.value_num, facts.c.value_text, facts.c.value_date]
-        query = select(*columns).where(facts.c.submission_id.in_(ids))
-        if cell:
-            query = query.where(facts.c.table_name == cell[0], facts.c.field == cell[1])
-        if numbers:
-            query = query.where(facts.c.value_num.is_not(None))
-        if ordered:
-            query = query.order_by(facts.c.id)
         with self.engine.connect() as conn:
             style = conn.dialect.paramstyle
             if style not in ("qmark", "format", "pyformat"):  # a driver of another kind
+                query = select(*columns).where(facts.c.submission_id.in_(ids))
+                if cell:
+                    query = query.where(facts.c.table_name == cell[0],
+                                        facts.c.field == cell[1])
+                if numbers:
+                    query = query.where(facts.c.value_num.is_not(None))
+                if ordered:
+                    query = query.order_by(facts.c.id)
                 for rows in conn.execution_options(yield_per=10_000).execute(query).partitions():
                     yield [tuple(r) for r in rows]
                 return
