@@ -579,7 +579,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
         superseded = f"\n{u.superseded} ersatta" if u.superseded else ""
         table.add_row(_with_details(u.unit, u.file, u.sender and f"från {u.sender}"),
                       _state(u.state, u.label, u.needs_attention) + superseded,
-                      f"{u.received_at:%Y-%m-%d\n%H:%M}" if u.received_at else "-",
+                      f"{swedish.local_time(u.received_at):%Y-%m-%d\n%H:%M}"
+                      if u.received_at else "-",
                       str(u.errors), str(u.warnings))
     console.print(table)
     for u in st.units:
@@ -594,8 +595,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     console.print(_counts_line(st.counts()))
     plausible = sum(len(u.plausibility) for u in st.units)
     if plausible:
-        console.print(f"{plausible} plausibility warning(s) in "
-                      f"{sum(bool(u.plausibility) for u in st.units)} unit(s)")
+        console.print(f"rimlighet: {plausible} varning(ar) i "
+                      f"{sum(bool(u.plausibility) for u in st.units)} enhet(er)")
     for d in drafts:
         console.print(f"wrote {d}")
 
