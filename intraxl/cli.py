@@ -73,7 +73,8 @@ def _counts_line(counts: dict[str, int]) -> str:
     from .unit_state import LATER_REJECTED
 
     later = counts[LATER_REJECTED]
-    return (f"enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
+    return (f"enheter: {swedish.counted(counts['godkänd'], 'godkänd', 'godkända')}, "
+            f"{swedish.counted(counts['avvisad'], 'avvisad', 'avvisade')}, "
             f"{counts['karantän']} i karantän, {counts['saknas']} saknas"
             + (f"\n  varav {later} godkända med {LATER_REJECTED}" if later else ""))
 

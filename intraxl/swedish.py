@@ -127,11 +127,16 @@ def date(value: dt.date) -> str:
     return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """A count with its word in the right number: `1 godkänd`, `7 godkända`, `0 varningar`."""
+    return f"{number(n)} {one if n == 1 else many}"
+
+
 def local_time(utc: dt.datetime) -> dt.datetime:
     """A time intraxl stores (UTC, without a zone) on the administration's clock, as a person
     reads it (Swedish summer and winter time), without a zone, as spreadsheets hold times."""
     return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZONE).replace(tzinfo=None)
 
 
-__all__ = ["EXCEL_FORMATS", "LOCALE", "count", "date", "figure", "local_time", "mkr", "month",
-           "month_year", "number", "percent", "percent_points", "tkr"]
+__all__ = ["EXCEL_FORMATS", "LOCALE", "count", "counted", "date", "figure", "local_time", "mkr",
+           "month", "month_year", "number", "percent", "percent_points", "tkr"]

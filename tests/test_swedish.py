@@ -45,3 +45,11 @@ def test_stored_times_are_shown_on_the_swedish_clock():
 
     assert local_time(dt.datetime(2023, 3, 6, 7, 0, 5)) == dt.datetime(2023, 3, 6, 8, 0, 5)
     assert local_time(dt.datetime(2023, 7, 1, 7, 0)) == dt.datetime(2023, 7, 1, 9, 0)
+
+
+def test_a_count_takes_its_word_in_the_right_number():
+    from intraxl.swedish import counted
+
+    assert counted(1, "godkänd", "godkända") == "1 godkänd"
+    assert [counted(n, "varning", "varningar") for n in (0, 2, 1234)] == [
+        "0 varningar", "2 varningar", "1\xa0234 varningar"]

@@ -566,10 +566,10 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     ws.write_string(0, 0, f"Månadsuppföljning {report.period.label_sv} – "
                     f"{report.administration}", fmt.title)
     ws.write_string(1, 0, f"Skapad {generated:%Y-%m-%d %H:%M} av intraxl {__version__}. "
-                    f"Enheter: {counts['godkänd']} godkända"
+                    f"Enheter: {swedish.counted(counts['godkänd'], 'godkänd', 'godkända')}"
                     + (f" ({counts[LATER_REJECTED]} med {LATER_REJECTED})"
                        if counts[LATER_REJECTED] else "")
-                    + f", {counts['avvisad']} avvisade, "
+                    + f", {swedish.counted(counts['avvisad'], 'avvisad', 'avvisade')}, "
                     + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
                     + f"{counts['saknas']} saknas.", fmt.subtitle)
     row = _analysis_box(ws, fmt, analysis, draft)

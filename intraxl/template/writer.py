@@ -13,7 +13,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .. import __version__, contract
+from .. import __version__, contract, swedish
 from ..cells import a1
 from ..files import replaced_atomically
 from ..issues import Issue, Severity
@@ -231,9 +231,11 @@ def _write_issues_sheet(wb: Workbook, fmt: _Formats, issues: list[Issue],
     ws = wb.add_worksheet(FEEDBACK_SHEET)
     ws.write_string(0, 0, f"Att åtgärda i {source}", fmt.title)
     errors = sum(i.severity == Severity.ERROR for i in issues)
-    ws.write_string(1, 0, f"{errors} fel (måste rättas) och {len(issues) - errors} varningar. "
-                    "Rätta i din ifyllda fil och skicka den igen; markerade celler nedan "
-                    "visar var.", fmt.hint)
+    warnings = swedish.counted(len(issues) - errors, "varning", "varningar")
+    ask = "Rätta i din ifyllda fil och skicka den igen" if errors else \
+        "Kontrollera värdena, och rätta och skicka filen igen om något är fel"
+    ws.write_string(1, 0, f"{errors} fel (måste rättas) och {warnings}. {ask}; markerade "
+                    "celler nedan visar var.", fmt.hint)
     headers = ("Allvarlighet", "Kod", "Cell", "Meddelande")
     for col, w in enumerate((12, 24, 22, 110)):
         ws.set_column(col, col, w)
