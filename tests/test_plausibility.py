@@ -167,6 +167,11 @@ def test_a_year_to_date_cost_lower_than_last_month(history, tmp_path):
                 .iter_rows(min_row=4, values_only=True))
     found = dict(zip(rows[0], next(r for r in rows if r[2] == march.name), strict=True))
     assert found["Rimlighet"] == 1 and found["Att kontrollera"] == f"Ekonomi!{cell}: ytd-decreased"
+    summary = openpyxl.load_workbook(master, data_only=True)["Sammanfattning"]
+    ref = summary.tables["Inlamningsstatus"].ref
+    table = [[c.value for c in r] for r in summary[ref]]
+    by_unit = {r[0]: dict(zip(table[0], r, strict=True)) for r in table[1:]}
+    assert by_unit["Gemensamma tjänster – HR"]["Rimlighet"] == 1  # printed for the board too
     status = json.loads(run_cli("status", "--period", "2023-03", "--db", db, "--json").output)
     hr = next(u for u in status["units"] if u["unit_id"] == HR)
     assert [(i["code"], i["cell"], i["file"]) for i in hr["plausibility"]] == [

@@ -592,11 +592,12 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     # Files and times are on Inlämningar, not in what the board reads.
     status_rows = [[(u.name, fmt.text), (u.label, fmt.get(
                         status="Gul" if u.label != u.status else u.status, wrap=True)),
-                    (u.errors, fmt.get("int")), (u.warnings, fmt.get("int"))]
+                    (u.errors, fmt.get("int")), (u.warnings, fmt.get("int")),
+                    (len(report.plausibility.get(u.unit_id, [])), fmt.get("int"))]
                    for u in report.units]
     row = _table(ws, fmt, row + 1, "Inlamningsstatus",
-                 [("Enhet", 36), ("Status", 14), ("Fel", 14), ("Varningar", 14)], status_rows,
-                 freeze=False) + 1
+                 [("Enhet", 36), ("Status", 14), ("Fel", 14), ("Varningar", 14),
+                  ("Rimlighet", 14)], status_rows, freeze=False) + 1
 
     ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
     statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
