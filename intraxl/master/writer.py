@@ -14,11 +14,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 from xlsxwriter.workbook import Format, Workbook
 
 from .. import __version__, swedish
 from ..analyse.drafts import drafts
-from ..cells import a1, area, col_name
+from ..cells import a1, area
 from ..consolidate import Report, missing_previous_month
 from ..consolidate import blank as _blank
 from ..consolidate import records as _records
@@ -290,6 +291,13 @@ def _difference(row: int, left: int, right: int, value: Any) -> Formula | None:
     return None if _blank(value) else Formula(f"={a1(row, left)}-{a1(row, right)}", value)
 
 
+def _rows_of(col: int, first: int, last: int) -> str:
+    """A column's rows `first`..`last` (0-based), the rows fixed and the column not: `C$5:C$9`
+    (a formula copied sideways sums the next column)."""
+    return (f"{xl_rowcol_to_cell(first, col, row_abs=True)}:"
+            f"{xl_rowcol_to_cell(last, col, row_abs=True)}")
+
+
 def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
     """Each unit's economy lines as it reported them, its comment on each line, and the sums
     per line over the units (SUMIFS on the table, with their values)."""
@@ -314,8 +322,8 @@ def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
     for r, label in enumerate(dict.fromkeys(report.unit_economy["label"]), start=first):
         part = report.unit_economy[report.unit_economy["label"] == label]
         sums.append([("Alla enheter", fmt.text), (label, fmt.text)] + [
-            (Formula(f"=SUMIFS({col_name(c)}${top + 2}:{col_name(c)}${last + 1},"
-                     f"$B${top + 2}:$B${last + 1},{a1(r, 1)})",
+            (Formula(f"=SUMIFS({_rows_of(c, top + 1, last)},"
+                     f"{xl_range_abs(top + 1, 1, last, 1)},{a1(r, 1)})",
                      part[key].sum(min_count=1)), fmt.get("tkr", bold=True))
             for c, (_, key) in enumerate(figures, start=2)])
     _table(ws, fmt, end + 2, "EkonomiPerRad",
@@ -327,7 +335,6 @@ def _unit_economy(wb: Workbook, fmt: Formats, report: Report) -> None:
 # Indikatorer's columns by position: Status (counted on Sammanfattning), Trend (the
 # sparklines) and the first of the hidden monthly outcomes they are drawn from.
 STATUS_COL, TREND_COL, FIRST_MONTH_COL = 12, 13, 15
-INDICATOR_STATUS_COLUMN = col_name(STATUS_COL)
 
 
 def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
@@ -437,8 +444,7 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.set_column(left, left, 5)
     ws.merge_range(top - 1, left, top - 1, left + 4, "Riskkarta: antal risker", fmt.heading)
     ws.write_string(top, left, "S \\ K", fmt.header)
-    s_range = f"${col_name(3)}${top + 2}:${col_name(3)}${end}"
-    k_range = f"${col_name(4)}${top + 2}:${col_name(4)}${end}"
+    s_range, k_range = (xl_range_abs(top + 1, c, end - 1, c) for c in (3, 4))
     for k in range(1, 5):
         ws.write_number(top, left + k, k, fmt.header)
         ws.set_column(left + k, left + k, 4)
@@ -573,8 +579,8 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
                     + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
                     + f"{counts['saknas']} saknas.", fmt.subtitle)
     row = _analysis_box(ws, fmt, analysis, draft)
-    wb.define_name(ANALYSIS_NAME, f"=Sammanfattning!${col_name(ANALYSIS_CELL[1])}$"
-                                  f"{ANALYSIS_CELL[0] + 1}")
+    wb.define_name(ANALYSIS_NAME, "=Sammanfattning!" + xl_rowcol_to_cell(
+        *ANALYSIS_CELL, row_abs=True, col_abs=True))
 
     ws.write_string(row, 0, "Ekonomi, tkr", fmt.heading)
     total_f, total_d = keys["values"]
@@ -602,12 +608,12 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
     statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
     n_ind = len(report.indicators)
-    rng = lambda c: f"Indikatorer!${c}$5:${c}${4 + max(n_ind, 1)}"  # noqa: E731
+    rng = lambda c: "Indikatorer!" + xl_range_abs(4, c, 3 + max(n_ind, 1), c)  # noqa: E731
     rows = []
     for r, a in enumerate(dict.fromkeys(report.indicators["area"]), start=row + 2):
         part = report.indicators[report.indicators["area"] == a]
         rows.append([(a, None)] + [
-            (Formula(f'=COUNTIFS({rng("A")},{a1(r, 0)},{rng(INDICATOR_STATUS_COLUMN)},"{s}")',
+            (Formula(f'=COUNTIFS({rng(0)},{a1(r, 0)},{rng(STATUS_COL)},"{s}")',
                      int((part["status"] == s).sum())), fmt.get("int", status=s))
             for s in statuses])
     row = _table(ws, fmt, row + 1, "Statusoversikt", [("Område", 36)] + [
