@@ -22,6 +22,7 @@ import python_calamine as pc
 from ..consolidate import Report
 from ..errors import IntraxlError, MasterChangedError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
+from ..reader import is_calamine_panic
 from ..xlsx import MAX_ROWS
 from . import fingerprint
 from .writer import (
@@ -84,8 +85,8 @@ def read_controller_work(path: Path, administration: str) -> ControllerWork:
             else:
                 work.sections[where] = mine
         return work
-    except BaseException as e:  # noqa: BLE001 - calamine may panic; never lose the old file
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+    except BaseException as e:  # calamine may panic (a BaseException): never lose the old file
+        if not (isinstance(e, Exception) or is_calamine_panic(e)):
             raise
         raise UnreadableMasterError(
             f"the master {path} cannot be read ({type(e).__name__})") from e
