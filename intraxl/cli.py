@@ -215,24 +215,16 @@ def check_mappings(m: Mappings) -> None:
 def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path | None,
              db_url: str | None) -> None:
     """Write one pre-filled template per unit for PERIOD."""
-    from .store import Store, database_exists
-    from .template import history_periods, prefill_values, write_templates
+    from .pipeline import write_period_templates
 
-    values = {}
-    if database_exists(db_url):
-        store = Store(db_url)
-        try:
-            facts = store.facts(history_periods(period))
-        finally:
-            store.dispose()
-        values = {u.id: prefill_values(facts, u.id, period) for u in m.units}
-        carried = sorted({p for p in facts["period"]})
-        console.print(f"pre-filled from {store.safe_url}: "
-                      f"{', '.join(carried) if carried else 'no stored periods to carry'}")
+    out_dir = out_dir or Path("workbooks/templates") / str(period)
+    written = write_period_templates(m, period, out_dir, units, db_url)
+    if written.history is not None:
+        console.print(f"pre-filled from {written.history}: "
+                      f"{', '.join(written.carried) or 'no stored periods to carry'}")
     else:
         console.print("no history database yet: the templates are not pre-filled")
-    out_dir = out_dir or Path("workbooks/templates") / str(period)
-    paths = write_templates(m, period, out_dir, units, values=values)
+    paths = written.paths
     for p in paths:
         console.print(f"wrote {p}")
     console.print(f"{len(paths)} template(s) for {period}, version {m.template.version}")
@@ -401,8 +393,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         console.print(f"[red]rejected[/] {Path(r.file).name}: "
                       f"{r.errors[0].message if r.errors else 'okänd enhet'}")
     counts = report.status_counts()
-    total = report.result[["forecast", "deviation"]].sum(min_count=1)
-    costs = report.costs.iloc[0]
+    total, costs = report.totals()
     console.print(f"units: {_counts_line(counts)}")
     console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
                   f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "

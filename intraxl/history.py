@@ -23,10 +23,10 @@ from .cells import a1
 from .errors import IntraxlError
 from .issues import Issue, Severity, make
 from .mappings import Mappings
+from .models import Fact, FileReport, Submission
 from .periods import Period
 from .reader import sha256_of
 from .store import Received, Store
-from .validate.models import Fact, FileReport, Submission
 from .validate.values import coerce
 
 COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")

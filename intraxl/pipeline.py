@@ -1,6 +1,8 @@
-"""The month's run, stage after stage: validate the inbox -> store -> consolidate -> master.
+"""The month's run, stage after stage: validate the inbox -> store -> consolidate -> master;
+and the month's templates, pre-filled from the store.
 
-The CLI's `consolidate` is a thin shell over `run`; it can be called from Python the same way.
+The CLI's `consolidate` is a thin shell over `run`, its `template` over `write_period_templates`;
+they can be called from Python the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .analyse.plausibility import stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
-from .store import Received, Store
+from .store import Received, Store, database_exists
 from .validate import FileReport, expand_paths, validate_file
 
 if TYPE_CHECKING:
@@ -41,6 +43,13 @@ class RunResult:
     changed: int  # new content under the name of a file stored for the period before
     unchanged: int  # stored before under the same mappings: not read again
     revalidated: int  # stored before under other mappings (or intraxl version): read again
+
+
+@dataclass
+class TemplatesResult:
+    paths: list[Path]  # the templates written
+    history: str | None  # the database they were pre-filled from (its URL without a password)
+    carried: list[str]  # the stored periods whose values they carry
 
 
 @dataclass
@@ -242,3 +251,22 @@ def consolidated(m: Mappings, period: Period, store: Store,
                           ignore_index=True)
     quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]
     return consolidate(m, period, facts, records, quarantined)
+
+
+def write_period_templates(m: Mappings, period: Period, out_dir: str | Path,
+                           unit_ids: Collection[str] = (),
+                           db_url: str | None = None) -> TemplatesResult:
+    """One template per unit (all when `unit_ids` is empty) for `period` in `out_dir`,
+    pre-filled from the history database at `db_url` (None: the default one) when it exists."""
+    from .template import history_periods, prefill_values, write_templates
+
+    if not database_exists(db_url):
+        return TemplatesResult(write_templates(m, period, out_dir, unit_ids), None, [])
+    store = Store(db_url)
+    try:
+        facts = store.facts(history_periods(period))
+    finally:
+        store.dispose()
+    values = {u.id: prefill_values(facts, u.id, period) for u in m.units}
+    paths = write_templates(m, period, out_dir, unit_ids, values=values)
+    return TemplatesResult(paths, store.safe_url, sorted(set(facts["period"])))

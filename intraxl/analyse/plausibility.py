@@ -45,8 +45,8 @@ from ..periods import Period
 from ..template.layout import cell_address, row_ids
 
 if TYPE_CHECKING:
+    from ..models import FileReport
     from ..store import Store
-    from ..validate.models import FileReport
 
 MAD_TO_SD = 1.4826  # MAD × this estimates the standard deviation of normal data
 

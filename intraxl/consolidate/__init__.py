@@ -86,6 +86,11 @@ class Report:
         counts[LATER_REJECTED] = sum(u.label != u.status for u in self.units)
         return counts
 
+    def totals(self) -> tuple[pd.Series, pd.Series]:
+        """The result's forecast and deviation summed over the units and frames (NaN where
+        no unit has a figure), and the cost table's first line (`kostnad.totalt`)."""
+        return self.result[["forecast", "deviation"]].sum(min_count=1), self.costs.iloc[0]
+
 
 class _Facts:
     """Fast lookups in a long facts frame: (unit, table, id, field) -> value, kept per

@@ -15,13 +15,7 @@ from typing import Callable, Iterable
 from .. import contract
 from ..issues import Issue
 from ..mappings import Mappings
-from ..periods import Period
-from ..reader import RawWorkbook, read_workbook
-from ..rules import CHECKS
-from .checker import Checker
-from .engine import CheckedRow, check_table
-from .info import Info, check_info, unit_of_rows
-from .models import (
+from ..models import (
     EconomyRow,
     FileReport,
     IndicatorRow,
@@ -30,6 +24,12 @@ from .models import (
     Submission,
     WorkItemRow,
 )
+from ..periods import Period
+from ..reader import RawWorkbook, read_workbook
+from ..rules import CHECKS
+from .checker import Checker
+from .engine import CheckedRow, check_table
+from .info import Info, check_info, unit_of_rows
 
 
 def validate_file(path: str | Path, m: Mappings, period: Period | None = None,
