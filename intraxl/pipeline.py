@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
+from . import contract
 from .analyse.plausibility import stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
@@ -221,10 +222,11 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
 
         report = consolidated(m, period, store, {r.sha256 for r in reports})
         data = report.data  # the period's facts, as read for the report: not read again
+        facts = zip(*(data[c].tolist() for c in (
+            contract.DATA_UNIT_ID, contract.DATA_TABLE, contract.DATA_ID, contract.DATA_FIELD,
+            contract.DATA_VALUE)), strict=True)
         report.plausibility = stored_checks(m, period, store, {
-            u.unit_id: u.file for u in report.units if u.status == "godkänd" and u.file},
-            zip(*(data[c].tolist() for c in ("Enhet-ID", "Tabell", "ID", "Fält", "Värde")),
-                strict=True))
+            u.unit_id: u.file for u in report.units if u.status == "godkänd" and u.file}, facts)
         master = write_master(report, out, created, pdf, force,
                               KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, plan.new, plan.changed,

@@ -32,7 +32,7 @@ from ..consolidate import Report, UnitStatus, blank, records
 from ..periods import Period
 
 OFF_TARGET = ("Röd", "Gul")
-DIMENSIONS = ("Tid", "Kostnad", "Resultat")  # a project's
+DIMENSIONS = (contract.TIME, contract.COST, contract.RESULT)  # a project's
 MOST_UNITS = 3  # units named for a deviation or a forecast
 LEAD_SHARE = 0.5  # a unit is among the largest when at least this share of the largest
 COUNTER_SHARE = 0.1  # a unit pulling the other way is named from this share of the total
@@ -533,7 +533,7 @@ def project_sentence(r: dict[str, Any]) -> str:
                                                                      ("Gul", "gul"))
                if dims(s)]
     text = f"Projektet {r['name']} ({r['portfolio']}) har {' och '.join(colours)}."
-    for col in ("Orsak", "Åtgärd"):
+    for col in (contract.CAUSE, contract.ACTION):
         if said := _said(r[col]):
             text += f" {col}: {quote(said)}"
     return text

@@ -25,7 +25,7 @@ CARRIED: dict[str, tuple[str, ...]] = {
     **{t.name: contract.INPUT_COLUMNS[t.name] for t in (
         contract.ACTIVITIES, contract.ASSIGNMENTS, contract.PROJECTS, contract.COMMENTS)},
     contract.RISKS.name: contract.NEW_RISK_COLUMNS,
-    contract.ECONOMY.name: ("Årsbudget",),
+    contract.ECONOMY.name: (contract.ANNUAL_BUDGET,),
 }
 
 

@@ -295,9 +295,9 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
             "company": m.organisation.administration, "comments": f"intraxl {__version__}",
             "created": created or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
         })
-        wb.set_custom_property("Mallversion", m.template.version)
-        wb.set_custom_property("Period", str(period))
-        wb.set_custom_property("Enhet-ID", unit.id)
+        wb.set_custom_property(contract.INFO_VERSION, m.template.version)
+        wb.set_custom_property(contract.INFO_PERIOD, str(period))
+        wb.set_custom_property(contract.INFO_UNIT_ID, unit.id)
         fmt = _Formats(wb)
         sheets = build_layout(m, unit, period, values)
         marks: Marks = {}
