@@ -185,7 +185,7 @@ def _load_report_modules() -> None:
     from . import consolidate, master  # noqa: F401
 
 
-def history_periods(period: Period) -> list[str]:
+def consolidation_periods(period: Period) -> list[str]:
     """The periods whose facts `consolidate` reads whole: the period, the same month last
     year and last year's December (the year's earlier months are read in part:
     `consolidated`)."""
@@ -246,7 +246,7 @@ def consolidated(m: Mappings, period: Period, store: Store,
     p = str(period)
     records = [s for s in store.submissions()
                if s.period == p or (s.sha256 in also_files and s.period != p)]
-    facts = store.facts(history_periods(period))
+    facts = store.facts(consolidation_periods(period))
     earlier = [str(month) for month in period.earlier_in_year()]
     if earlier:
         facts = pd.concat([facts, store.facts(earlier, EARLIER_MONTHS_FIELDS)],
@@ -260,13 +260,13 @@ def write_period_templates(m: Mappings, period: Period, out_dir: str | Path,
                            db_url: str | None = None) -> TemplatesResult:
     """One template per unit (all when `unit_ids` is empty) for `period` in `out_dir`,
     pre-filled from the history database at `db_url` (None: the default one) when it exists."""
-    from .template import history_periods, prefill_values, write_templates
+    from .template import prefill_periods, prefill_values, write_templates
 
     if not database_exists(db_url):
         return TemplatesResult(write_templates(m, period, out_dir, unit_ids), None, [])
     store = Store(db_url)
     try:
-        facts = store.facts(history_periods(period))
+        facts = store.facts(prefill_periods(period))
     finally:
         store.dispose()
     values = {u.id: prefill_values(facts, u.id, period) for u in m.units}

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .. import contract, swedish
-from ..consolidate import Report, UnitStatus, blank, records
+from ..consolidate import Report, ReportUnit, blank, records
 from ..periods import Period
 
 OFF_TARGET = ("Röd", "Gul")
@@ -495,9 +495,9 @@ def area(report: Report, name: str) -> list[str]:
 
 # --- Portfölj: activities, assignments, projects, risks --------------------------------------
 
-def late_sentence(kind: str, r: dict[str, Any]) -> str:
+def late_sentence(what: str, r: dict[str, Any]) -> str:
     """One delayed or overdue activity or assignment, with the unit's comment."""
-    name = f"{kind} {cut(r['name'])} ({r['unit']})"
+    name = f"{what} {cut(r['name'])} ({r['unit']})"
     end = _date(r["end"])
     if r["status"] == "Försenad":
         text = f"{name} är försenad" + (f"; slutdatum {end} har passerats" if r["overdue"]
@@ -604,7 +604,7 @@ def _risks(report: Report) -> list[dict[str, Any]]:
 
 # --- Sammanfattning ----------------------------------------------------------------------------
 
-def status_sentences(units: list[UnitStatus], period: Period) -> list[str]:
+def status_sentences(units: list[ReportUnit], period: Period) -> list[str]:
     """Who is in the report: all units, or how many and who is missing and why."""
     if not units:
         return []

@@ -40,7 +40,10 @@ EARLIER_MONTHS_FIELDS = (contract.OUTCOME, contract.OUTCOME_YTD, contract.FORECA
 
 
 @dataclass
-class UnitStatus:
+class ReportUnit:
+    """A unit as the month's report shows it (the master's Inlämningar); `intraxl status`
+    has its own, fuller row per unit: `status.UnitStatus`."""
+
     unit_id: str
     name: str
     status: str  # godkänd | avvisad | karantän | saknas (unit_state.standing)
@@ -57,7 +60,7 @@ class UnitStatus:
 class Report:
     period: Period
     administration: str
-    units: list[UnitStatus]
+    units: list[ReportUnit]
     files: pd.DataFrame  # every file seen for the period (Inlämningar)
     result: pd.DataFrame  # result per unit and frame
     costs: pd.DataFrame  # the cost table
@@ -504,7 +507,7 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
 
 def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
                  quarantined: Sequence[Mapping[str, Any]],
-                 ) -> tuple[list[UnitStatus], pd.DataFrame]:
+                 ) -> tuple[list[ReportUnit], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
     held = {a["unit_id"] for a in quarantined}
     by_unit: dict[str, list[SubmissionRecord]] = {}
@@ -516,7 +519,7 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
         shown = st.in_report or st.latest
         if st.in_report is not None:
             used.add(st.in_report.id)
-        unit = UnitStatus(u.id, u.name, st.state, st.label, st.needs_attention,
+        unit = ReportUnit(u.id, u.name, st.state, st.label, st.needs_attention,
                           files_seen=st.files)
         if shown is not None:
             unit.file, unit.received_at = shown.file_name, shown.received_at
@@ -540,4 +543,4 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
     return statuses, files
 
 
-__all__ = ["Report", "UnitStatus", "blank", "consolidate", "missing_previous_month", "records"]
+__all__ = ["Report", "ReportUnit", "blank", "consolidate", "missing_previous_month", "records"]

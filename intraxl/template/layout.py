@@ -18,7 +18,8 @@ from ..mappings import Mappings
 from ..mappings.models import Indicator, Unit
 from ..periods import Period
 
-Kind = Literal["text", "longtext", "tkr", "integer", "number", "percent", "date", "list"]
+# What a template cell holds: its number format, its data validation and its input message.
+ValueType = Literal["text", "longtext", "tkr", "integer", "number", "percent", "date", "list"]
 
 HEADER_ROW = 3  # zero-based row of each table's header row on its sheet
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -32,7 +33,7 @@ LAST_YEAR_COLUMN = {contract.INDICATORS.name: contract.OUTCOME,
 class Cell:
     value: Any = None
     input: bool = False  # white and unlocked; otherwise grey and locked
-    kind: Kind = "text"
+    value_type: ValueType = "text"
     options: tuple[Any, ...] = ()  # the closed list of a "list" cell
     title: str = ""  # input message shown by Excel when the cell is selected (Swedish)
     message: str = ""
@@ -70,28 +71,28 @@ class TemplateValues(BaseModel):
 
 
 def _text(value: Any = None, title: str = "", message: str = "") -> Cell:
-    return Cell(value, input=True, kind="longtext", title=title, message=message)
+    return Cell(value, input=True, value_type="longtext", title=title, message=message)
 
 
 def _status(options: tuple[Any, ...], value: Any = None, what: str = "status") -> Cell:
-    return Cell(value, input=True, kind="list", options=options, title="Välj i listan",
+    return Cell(value, input=True, value_type="list", options=options, title="Välj i listan",
                 message=f"Välj {what} i rullistan: {', '.join(map(str, options))}.")
 
 
 def _date(value: Any) -> Cell:
-    return Cell(value, input=True, kind="date", title="Datum",
+    return Cell(value, input=True, value_type="date", title="Datum",
                 message="Ange ett datum, t.ex. 2023-12-31.")
 
 
-def _indicator_kind(ind: Indicator) -> Kind:
+def _indicator_value_type(ind: Indicator) -> ValueType:
     return "percent" if ind.is_percent else "integer" if ind.whole_numbers else "number"
 
 
 def _indicator_input(ind: Indicator, what: str) -> Cell:
-    kind = _indicator_kind(ind)
-    if kind == "percent":
+    value_type = _indicator_value_type(ind)
+    if value_type == "percent":
         message = f"Ange {what} i procent, t.ex. 5,9 %. Högst 100 %."
-    elif kind == "integer":
+    elif value_type == "integer":
         message = f"Ange {what} som ett heltal (antal), inte negativt."
     else:
         message = f"Ange {what} som ett tal, inte negativt."
@@ -99,7 +100,8 @@ def _indicator_input(ind: Indicator, what: str) -> Cell:
         message += " Ackumulerat januari–rapportmånaden."
     if ind.frequency == "year":
         message += " Årsindikator: fylls i vid årets slut."
-    return Cell(None, input=True, kind=kind, title=what.capitalize()[:32], message=message)
+    return Cell(None, input=True, value_type=value_type, title=what.capitalize()[:32],
+                message=message)
 
 
 def row_ids(m: Mappings, unit: Unit) -> dict[str, list[str]]:
@@ -143,7 +145,8 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
     for f in contract.INFO_FIELDS:
         value = Cell(prefilled[f]) if f in prefilled else _text(
             title=f, message=f"Ange {f.lower()} för den som lämnar uppgifterna.")
-        info.rows.append({contract.FIELD: Cell(f), contract.VALUE: replace(value, kind="text")})
+        info.rows.append({contract.FIELD: Cell(f),
+                          contract.VALUE: replace(value, value_type="text")})
     sheets.append(info)
 
     ind = SheetLayout(
@@ -151,14 +154,14 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
         "Flöden (antal) anges ackumulerat för året, andelar och antal anställda som "
         "månadens värde.", widths=(22, 42, 8, 14, 14, 14, 14, 60))
     for i in m.indicators_for(unit):
-        kind = _indicator_kind(i)
+        value_type = _indicator_value_type(i)
         target = i.period_target(month) if i.unit_target_applies else None
         annual = i.annual_target if i.unit_target_applies else None
         ind.rows.append({
             contract.INDICATOR_ID: Cell(i.id), contract.INDICATOR: Cell(i.name),
             contract.MEASURE: Cell(i.unit_of_measure),
-            contract.PERIOD_TARGET: Cell(target, kind=kind),
-            contract.ANNUAL_TARGET: Cell(annual, kind=kind),
+            contract.PERIOD_TARGET: Cell(target, value_type=value_type),
+            contract.ANNUAL_TARGET: Cell(annual, value_type=value_type),
             contract.OUTCOME: _indicator_input(i, "utfall"),
             contract.FORECAST: _indicator_input(i, "prognos för helåret"),
             contract.COMMENT: _text(title=contract.COMMENT,
@@ -176,7 +179,7 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
         sign = "Resultat: positivt är överskott." if result else "Kostnad, anges positivt."
 
         def amount(what: str, _sign: str = sign) -> Cell:
-            return Cell(None, input=True, kind="tkr", title=what[:32],
+            return Cell(None, input=True, value_type="tkr", title=what[:32],
                         message=f"{what} i tkr (hela tusental kronor). {_sign}")
 
         eco.rows.append({
@@ -248,14 +251,14 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
             contract.CONSEQUENCE: scale(contract.CONSEQUENCE, r.consequence),
             contract.ACTION: _text(r.action, contract.ACTION, "Åtgärd som minskar risken."),
             contract.OWNER: replace(_text(r.owner, contract.OWNER, "Ansvarig roll."),
-                                    kind="text"),
+                                    value_type="text"),
         })
     new_risks = list((values.new_risks if values else []))
     new_risks += [{}] * max(0, m.template.new_risk_rows - len(new_risks))
     for new in new_risks:
         rsk.rows.append({
             contract.RISK_ID: Cell(None),
-            contract.RISK_AREA: Cell(new.get(contract.RISK_AREA), input=True, kind="list",
+            contract.RISK_AREA: Cell(new.get(contract.RISK_AREA), input=True, value_type="list",
                                      options=area_names, title=contract.RISK_AREA,
                                      message="Ny risk: välj riskområde i listan."),
             contract.RISK: _text(new.get(contract.RISK), "Ny risk", "Beskriv risken kort."),
@@ -264,7 +267,7 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
             contract.ACTION: _text(new.get(contract.ACTION), contract.ACTION,
                                    "Åtgärd som minskar risken."),
             contract.OWNER: replace(_text(new.get(contract.OWNER), contract.OWNER,
-                                          "Ansvarig roll."), kind="text"),
+                                          "Ansvarig roll."), value_type="text"),
         })
     sheets.append(rsk)
 

@@ -29,7 +29,7 @@ CARRIED: dict[str, tuple[str, ...]] = {
 }
 
 
-def history_periods(period: Period) -> list[str]:
+def prefill_periods(period: Period) -> list[str]:
     """The periods a template for `period` is pre-filled from."""
     return [str(period.previous()), str(period.same_month_last_year())]
 
@@ -66,4 +66,4 @@ def prefill_values(facts: pd.DataFrame, unit_id: str, period: Period) -> Templat
     return values
 
 
-__all__ = ["CARRIED", "history_periods", "prefill_values"]
+__all__ = ["CARRIED", "prefill_periods", "prefill_values"]
