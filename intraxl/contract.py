@@ -7,7 +7,7 @@ tests. Every stage that reads or writes a template takes them from here and nowh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Final, Literal, get_args
 
 TEMPLATE_SHEETS_FIRST = "Instruktioner"
 
@@ -102,6 +102,8 @@ PROJECT_GREEN, PROJECT_YELLOW, PROJECT_RED = PROJECT_STATUSES
 SCALE_1_4 = (1, 2, 3, 4)
 # The city's status scale for indicators (SPEC §5).
 INDICATOR_STATUSES = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
+(INDICATOR_GREEN, INDICATOR_YELLOW, INDICATOR_RED, INDICATOR_NO_TARGET,
+ INDICATOR_NOT_MEASURED) = INDICATOR_STATUSES
 
 COMMENT_SECTIONS = (
     "Sammanfattning", "Kund och ägare", "Medarbetare", "Process", "Ekonomi – utfall",
@@ -154,3 +156,8 @@ DATA_COLUMNS = (DATA_PERIOD, DATA_UNIT_ID, DATA_UNIT, DATA_TABLE, DATA_ID, DATA_
 # karantän when only quarantined e-mail attachments came from it.
 UnitState = Literal["godkänd", "avvisad", "karantän", "saknas"]
 UNIT_STATES: tuple[str, ...] = get_args(UnitState)
+UNIT_ACCEPTED: Final = "godkänd"
+UNIT_REJECTED: Final = "avvisad"
+UNIT_QUARANTINED: Final = "karantän"
+UNIT_MISSING: Final = "saknas"
+assert UNIT_STATES == (UNIT_ACCEPTED, UNIT_REJECTED, UNIT_QUARANTINED, UNIT_MISSING)

@@ -225,8 +225,9 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         facts = zip(*(data[c].tolist() for c in (
             contract.DATA_UNIT_ID, contract.DATA_TABLE, contract.DATA_ID, contract.DATA_FIELD,
             contract.DATA_VALUE)), strict=True)
-        report.plausibility = stored_checks(m, period, store, {
-            u.unit_id: u.file for u in report.units if u.status == "godkänd" and u.file}, facts)
+        accepted = {u.unit_id: u.file for u in report.units
+                    if u.status == contract.UNIT_ACCEPTED and u.file}
+        report.plausibility = stored_checks(m, period, store, accepted, facts)
         master = write_master(report, out, created, pdf, force,
                               KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, plan.new, plan.changed,

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .analyse.plausibility import stored_checks
-from .contract import UNIT_STATES, UnitState
+from .contract import UNIT_MISSING, UNIT_QUARANTINED, UNIT_REJECTED, UNIT_STATES, UnitState
 from .mappings import Mappings
 from .periods import Period
 from .store import Store, SubmissionRecord
@@ -152,7 +152,7 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
     written: list[Path] = []
     for u in status.units:
         unit = m.unit(u.unit_id)
-        if u.state == "saknas":
+        if u.state == UNIT_MISSING:
             subject = f"Påminnelse: månadsuppföljning {month} – {u.unit}"
             msg = _draft(m, unit.reporters, subject,
                          f"Hej!\n\nVi har ännu inte fått månadsuppföljningen för {month} "
@@ -160,7 +160,7 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
                          f"{m.organisation.mailbox or 'ekonomi'} så snart som möjligt.\n\n"
                          f"Vänliga hälsningar\nEkonomi, {m.organisation.administration}\n")
             purpose = "paminnelse"
-        elif u.state == "avvisad" or u.later_rejected:  # a reply to the rejected file
+        elif u.state == UNIT_REJECTED or u.later_rejected:  # a reply to the rejected file
             to = [u.sender] if u.sender else unit.reporters
             subject = f"Re: {u.subject}" if u.subject else \
                 f"Månadsuppföljning {month} – {u.unit}: komplettering behövs"
@@ -185,7 +185,7 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
                         subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         filename=feedback.name)
             purpose = "svar"
-        elif u.state == "karantän":
+        elif u.state == UNIT_QUARANTINED:
             held = u.quarantined[-1]
             msg = _draft(m, unit.reporters, f"Månadsuppföljning {month} – {u.unit}: "
                          "arbetsboken kunde inte tas emot",

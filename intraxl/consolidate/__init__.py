@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) is not needed to consolidate, only i
     from ..store import SubmissionRecord
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
-DONE = ("Klar", "Avbruten")
+DONE = (contract.WORK_DONE, contract.WORK_CANCELLED)
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
 FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
@@ -169,23 +169,29 @@ def _number(v: Any) -> float | None:
 def _status(ind: Indicator, value: float | None, target: float | None) -> str | None:
     """The city's scale: Grön / Gul / Röd, Ej mätt without a value, Lila without a target."""
     if value is None:
-        return "Ej mätt"
+        return contract.INDICATOR_NOT_MEASURED
     if ind.status is None:
         return None
     if target is None:
-        return "Lila"
+        return contract.INDICATOR_NO_TARGET
     rule, t = ind.status, target
     band = rule.yellow_band * abs(t)
     if rule.direction == "higher":
-        return "Grön" if value >= t else "Gul" if value >= t - band else "Röd"
+        return _colour(value >= t, value >= t - band)
     if rule.direction == "lower":
-        return "Grön" if value <= t else "Gul" if value <= t + band else "Röd"
+        return _colour(value <= t, value <= t + band)
     gap = abs(value - t)
     tol = rule.tolerance * abs(t)
-    return "Grön" if gap <= tol else "Gul" if gap <= tol + band else "Röd"
+    return _colour(gap <= tol, gap <= tol + band)
 
 
-SEVERITY = {"Grön": 0, "Gul": 1, "Röd": 2}
+def _colour(on_target: bool, within_band: bool) -> str:
+    """Grön on target, Gul within the yellow band beside it, else Röd."""
+    return (contract.INDICATOR_GREEN if on_target else
+            contract.INDICATOR_YELLOW if within_band else contract.INDICATOR_RED)
+
+
+SEVERITY = {contract.INDICATOR_GREEN: 0, contract.INDICATOR_YELLOW: 1, contract.INDICATOR_RED: 2}
 
 
 def _judged(ind: Indicator, outcome: float | None, target: float | None,
@@ -530,14 +536,15 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
         "file": r.file_name, "source": r.source, "sender": r.sender,
         "received_at": r.received_at, "sha256": r.sha256,
         "template_version": r.template_version,
-        "status": "godkänd" if r.accepted else "avvisad", "errors": r.error_count,
+        "status": contract.UNIT_ACCEPTED if r.accepted else contract.UNIT_REJECTED,
+        "errors": r.error_count,
         "warnings": r.warning_count, "in_report": r.id in used,
         "first_issue": r.issues[0]["message"] if r.issues and not r.accepted else None,
     } for r in records] + [{
         "unit_id": a["unit_id"] or None, "unit": names.get(a["unit_id"]),
         "file": Path(a["saved_as"]).name, "source": "email", "sender": a["sender"],
         "received_at": a["received_at"], "sha256": a["sha256"], "template_version": None,
-        "status": "karantän", "errors": None, "warnings": None, "in_report": False,
+        "status": contract.UNIT_QUARANTINED, "errors": None, "warnings": None, "in_report": False,
         "first_issue": f"{a['code']}: {a['reason']}",
     } for a in quarantined])
     return statuses, files

@@ -338,7 +338,7 @@ def _portfolios(report: Report, m: Mappings) -> list[PortfolioSection]:
         rows = []
         for x in (x for x in projects if x["portfolio"] == p.name):
             dims = [_status(x[d]) for d in (contract.TIME, contract.COST, contract.RESULT)]
-            flagged = any(s in ("Gul", "Röd") for s in dims)
+            flagged = any(s in (contract.PROJECT_YELLOW, contract.PROJECT_RED) for s in dims)
             rows.append(ProjectRow(
                 name=x["name"], time=dims[0], cost=dims[1], result=dims[2],
                 cause=str(x[contract.CAUSE] or "") if flagged else "",
