@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from . import __version__
+from . import __version__, swedish
 from .errors import IntraxlError, MappingError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
@@ -30,6 +32,7 @@ console = Console(highlight=False, soft_wrap=True)
 # run of 1,000 units. Frozen objects are not scanned; files are closed by then.
 atexit.register(gc.freeze)
 LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units needing attention
+STATE_WIDTH = 15  # a unit's state in a terminal table: `godkänd, senare` / `fil avvisad`
 STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
 
 
@@ -39,8 +42,25 @@ def _listed(table: Table, units: list[Any]) -> list[Any]:
     if len(units) <= LIST_ALL_UNITS_UP_TO:
         return units
     shown = [u for u in units if u.needs_attention]
-    table.caption = f"{len(units) - len(shown)} accepted unit(s) not listed"
+    table.caption = f"{len(units) - len(shown)} godkända enheter visas inte"
     return shown
+
+
+def _terminal_table(title: str, *columns: str, wide: tuple[int, ...] = (0,)) -> Table:
+    """A table that fits 80 columns: light lines; its `wide` columns (a unit's name, a
+    file's, with their details below; a reason) share what the others leave."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, col in enumerate(columns):
+        table.add_column(col, overflow="fold", ratio=1 if i in wide else None,
+                         max_width=STATE_WIDTH if col == "läge" else None,
+                         justify="right" if col in ("fel", "varn.") else "left")
+    return table
+
+
+def _with_details(name: str, *details: str | None) -> str:
+    """A name with its details (a file, who sent it) below it, dimmed, a line each."""
+    below = "".join(f"\n[dim]{escape(d)}[/]" for d in details if d)
+    return escape(name) + below
 
 
 def _state(state: str, label: str, needs_attention: bool) -> str:
@@ -53,10 +73,9 @@ def _counts_line(counts: dict[str, int]) -> str:
     from .unit_state import LATER_REJECTED
 
     later = counts[LATER_REJECTED]
-    return (f"{counts['godkänd']} accepted, {counts['avvisad']} rejected, {counts['karantän']} "
-            f"quarantined, {counts['saknas']} missing"
-            + (f"; {later} accepted with a later file rejected ({LATER_REJECTED})"
-               if later else ""))
+    return (f"enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
+            f"{counts['karantän']} i karantän, {counts['saknas']} saknas"
+            + (f"\n  varav {later} godkända med {LATER_REJECTED}" if later else ""))
 
 
 def _plausibility_lines(name: str, issues: list[dict[str, Any]]) -> None:
@@ -65,7 +84,7 @@ def _plausibility_lines(name: str, issues: list[dict[str, Any]]) -> None:
 
     for i in issues:
         console.print(f"[yellow]rimlighet[/] {escape(name)}: {i['sheet']}!{i['cell']} "
-                      f"{i['code']}: {escape(i['message'])}")
+                      f"{i['code']}: {escape(i['message'])}", soft_wrap=False)
 
 
 def _default_inbox(period: Period) -> Path:
@@ -246,7 +265,7 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
     import json
 
     from .analyse.plausibility import file_checks
-    from .feedback import write_feedback
+    from .feedback import make_feedback
     from .store import Store, database_exists
     from .validate import expand_paths, validate_file
 
@@ -268,7 +287,7 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
             reports.append(report)
             written = None
             if feedback_dir is not None and (not report.valid or found):
-                written = write_feedback(report, m, feedback_dir, period)
+                written = make_feedback(report, m, feedback_dir, period)
             if not as_json:
                 _print_report(report, written)
     finally:
@@ -280,14 +299,12 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
                               ensure_ascii=False, indent=2, default=str))
     else:
         ok = sum(r.valid for r in reports)
-        console.print(f"{ok} of {len(reports)} file(s) valid")
+        console.print(f"{ok} av {len(reports)} filer godkända")
     if not all(r.valid for r in reports):
         sys.exit(1)
 
 
-def _print_report(report: Any, feedback: Path | None) -> None:
-    from rich.markup import escape
-
+def _print_report(report: Any, feedback: Path | str | None) -> None:
     name = escape(Path(report.file).name)
     if report.issues:
         table = Table(title=name, title_justify="left", show_lines=False)
@@ -297,14 +314,17 @@ def _print_report(report: Any, feedback: Path | None) -> None:
             mark = "[red]fel[/red]" if i.severity == "error" else "[yellow]varning[/yellow]"
             table.add_row(mark, i.code, escape(i.location or "-"), escape(i.message))
         console.print(table)
-    unit = f" ({report.unit_id} {report.period})" if report.unit_id else ""
-    counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    known = " ".join(str(x) for x in (report.unit_id, report.period) if x)
+    unit = f" ({known})" if known else ""
+    counts = f"{len(report.errors)} fel, {len(report.warnings)} varning(ar)"
     if report.valid:
-        console.print(f"[green]VALID[/green]   {name}{escape(unit)}: {counts}")
+        console.print(f"[green]GODKÄND[/green] {name}{escape(unit)}: {counts}")
     else:
-        console.print(f"[red]INVALID[/red] {name}{escape(unit)}: {counts}")
-    if feedback:
-        console.print(f"        feedback workbook: {escape(str(feedback))}")
+        console.print(f"[red]AVVISAD[/red] {name}{escape(unit)}: {counts}")
+    if isinstance(feedback, Path):
+        console.print(f"        återkopplingsfil: {escape(str(feedback))}")
+    elif feedback:
+        console.print(f"        ingen återkopplingsfil: {escape(feedback)}")
 
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -326,7 +346,7 @@ def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _tkr(v: Any) -> str:
-    return "–" if v is None or v != v else f"{v:,.0f}".replace(",", " ")
+    return "–" if v is None or v != v else swedish.tkr(v)
 
 
 @main.command()
@@ -335,7 +355,8 @@ def _tkr(v: Any) -> str:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Master workbook [default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
 @click.option("--strict", is_flag=True,
-              help="Exit 1 when any unit is missing, rejected or quarantined.")
+              help="Exit 1 when any unit needs attention: missing, rejected, quarantined, "
+                   "or accepted with a later file rejected.")
 @click.option("--pdf", is_flag=True,
               help="Also write the report sheets as a PDF beside the master (LibreOffice).")
 @click.option("--open", "open_", is_flag=True,
@@ -378,35 +399,34 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                      on_files=lambda n: bar.update(task, total=n),
                      pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
-    table = Table(title=f"{m.organisation.administration} {period}: "
-                        f"{len(result.reports)} file(s): {result.new} new, {result.changed} "
-                        f"changed, {result.unchanged} unchanged (not read again)")
-    for col in ("unit", "status", "file", "errors", "warnings"):
-        table.add_column(col)
+    table = _terminal_table(f"{escape(m.organisation.administration)} {period}: "
+                            f"{len(result.reports)} filer, {result.new} nya, {result.changed} "
+                            f"ändrade, {result.unchanged} oförändrade",
+                            "enhet och fil", "läge", "fel", "varn.")
     for u in _listed(table, report.units):
-        table.add_row(u.name, _state(u.status, u.label, u.needs_attention), u.file or "-",
+        table.add_row(_with_details(u.name, u.file), _state(u.status, u.label, u.needs_attention),
                       str(u.errors), str(u.warnings))
     console.print(table)
     unit_ids = {u.id for u in m.units}
     others = [r for r in result.reports if r.unit_id not in unit_ids]
     for r in others:
-        console.print(f"[red]rejected[/] {Path(r.file).name}: "
-                      f"{r.errors[0].message if r.errors else 'okänd enhet'}")
+        console.print(f"[red]avvisad[/] {escape(Path(r.file).name)}: "
+                      f"{escape(r.errors[0].message) if r.errors else 'okänd enhet'}")
     counts = report.status_counts()
     total, costs = report.totals()
-    console.print(f"units: {_counts_line(counts)}")
-    console.print(f"result: forecast {_tkr(total['forecast'])} tkr, deviation "
-                  f"{_tkr(total['deviation'])} tkr; costs: outcome {_tkr(costs['outcome'])} tkr, "
-                  f"budget {_tkr(costs['budget'])} tkr")
+    console.print(_counts_line(counts))
+    console.print(f"resultat: prognos helår {_tkr(total['forecast'])}, avvikelse "
+                  f"utfall/budget {_tkr(total['deviation'])}")
+    console.print(f"kostnader: utfall {_tkr(costs['outcome'])}, budget {_tkr(costs['budget'])}")
     if report.plausibility:
         n = sum(map(len, report.plausibility.values()))
-        console.print(f"plausibility: {n} warning(s) in {len(report.plausibility)} unit(s): "
-                      "see Inlämningar, or intraxl status")
+        console.print(f"rimlighet: {n} varning(ar) i {len(report.plausibility)} enhet(er): se "
+                      "Inlämningar eller intraxl status")
     if result.revalidated:
-        console.print(f"[yellow]note:[/] the mappings (or intraxl) changed since "
-                      f"{result.revalidated} file(s) were validated: validated again")
+        console.print(f"[yellow]obs:[/] mappningarna eller intraxl har ändrats: "
+                      f"{result.revalidated} filer validerades igen")
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]obs:[/] {escape(note)}", soft_wrap=False)  # wrapped at the width
     console.print(f"wrote {result.master}")
     if pdf:
         console.print(f"wrote {out.with_suffix('.pdf')}")
@@ -476,7 +496,6 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     files, or imaps://user@host/folder with the password in INTRAXL_IMAP_PASSWORD)."""
     import os
 
-    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .collect import collect_source
@@ -489,9 +508,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
         return os.environ.get(PASSWORD_ENV) or click.prompt("IMAP password", hide_input=True,
                                                             err=True)
 
-    table = Table()
-    for col in ("bilaga", "från", "enhet", "blev", "varför"):
-        table.add_column(col, overflow="fold")
+    table = _terminal_table("", "bilaga", "enhet", "blev", "varför", wide=(0, 3))
     shown = {"inbox": ("inkorg", "green"), "quarantine": ("karantän", "red"),
              "seen": ("redan hämtad", "dim"), "other-period": ("annan period", "dim")}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"),
@@ -505,16 +522,16 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     table.title = f"{name}: {period}"
     for i in items:
         where, colour = shown[i.status]
-        table.add_row(escape(i.file_name), escape(i.mail.sender), i.unit_id or "-",
+        table.add_row(_with_details(i.file_name, f"från {i.mail.sender}"), i.unit_id or "-",
                       f"[{colour}]{where}[/]",
                       escape(f"{i.code}: {i.reason}") if i.code else escape(i.reason or ""))
     console.print(table)
     for i in items:
         _plausibility_lines(i.file_name, [p.model_dump() for p in i.plausibility])
     n = {s: sum(i.status == s for i in items) for s in shown}
-    console.print(f"{n['inbox']} to {inbox}, {n['quarantine']} to {quarantine}, "
-                  f"{n['seen']} collected before, {n['other-period']} for another period "
-                  "(left for that period)")
+    console.print(f"{n['inbox']} till inkorgen, {n['quarantine']} till karantän, "
+                  f"{n['seen']} hämtade tidigare, {n['other-period']} för annan period")
+    console.print(f"inkorg: {escape(str(inbox))}\nkarantän: {escape(str(quarantine))}")
 
 
 @main.command()
@@ -531,8 +548,6 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
            inbox: Path | None) -> None:
     """One row per unit: received (when, from whom), accepted or rejected, quarantined,
     missing."""
-    from rich.markup import escape
-
     from .status import period_status, write_drafts
 
     st = period_status(m, period, store)
@@ -541,14 +556,14 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     if as_json:
         click.echo(st.model_dump_json(indent=2))
         return
-    table = Table(title=f"{m.organisation.administration} {period}")
-    for col in ("enhet", "läge", "mottagen", "från", "fil", "fel", "varningar", "ersatta"):
-        table.add_column(col, overflow="fold")
+    table = _terminal_table(f"{escape(m.organisation.administration)} {period}",
+                            "enhet och senaste fil", "läge", "mottagen", "fel", "varn.")
     for u in _listed(table, st.units):
-        table.add_row(escape(u.unit), _state(u.state, u.label, u.needs_attention),
-                      f"{u.received_at:%Y-%m-%d %H:%M}" if u.received_at else "-",
-                      escape(u.sender or "-"), escape(u.file or "-"), str(u.errors),
-                      str(u.warnings), str(u.superseded))
+        superseded = f"\n{u.superseded} ersatta" if u.superseded else ""
+        table.add_row(_with_details(u.unit, u.file, u.sender and f"från {u.sender}"),
+                      _state(u.state, u.label, u.needs_attention) + superseded,
+                      f"{u.received_at:%Y-%m-%d\n%H:%M}" if u.received_at else "-",
+                      str(u.errors), str(u.warnings))
     console.print(table)
     for u in st.units:
         _plausibility_lines(u.in_report or u.unit, u.plausibility)
@@ -600,8 +615,11 @@ def history_import(m: Mappings, store: Any, file: Path) -> None:
     if errors:
         click.echo(f"error: {file}: {len(errors)} error(s); nothing was imported", err=True)
         sys.exit(1)
-    console.print(f"imported {file}: {summary['fakta']} facts, {summary['perioder']} period(s), "
-                  f"{summary['enheter']} unit(s); {summary['nya']} new submission(s) stored")
+    new, stored = summary["nya fakta"], summary["fakta"] - summary["nya fakta"]
+    console.print(f"{escape(str(file))}: {summary['fakta']} fakta, {summary['perioder']} "
+                  f"period(er), {summary['enheter']} enhet(er)")
+    console.print(f"importerade {new} nya fakta ({summary['nya']} inlämningar); {stored} "
+                  "fanns redan och lades inte till igen")
 
 
 @history.command("export")

@@ -17,5 +17,10 @@ class MappingError(ProblemsError):
     """The mappings in `mappings/*.yaml` are invalid; one line per problem."""
 
 
+class UnreadableMasterError(IntraxlError):
+    """A master workbook that cannot be read; its message names it and why, and each command
+    adds its own advice."""
+
+
 class MasterChangedError(ProblemsError):
     """The master was changed by hand since intraxl wrote it, so it was not replaced."""

@@ -35,27 +35,37 @@ def feedback_path(report: FileReport, out_dir: str | Path) -> Path:
     return Path(out_dir) / f"{Path(report.file).stem}_att_atgarda.xlsx"
 
 
-def write_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
-                   period: Period | None = None) -> Path | None:
+def make_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
+                  period: Period | None = None) -> Path | str:
     """Write the feedback workbook for an invalid file: the template of the unit whose rows
-    the file holds (its Enhet-ID's, unless the rows are another unit's). None when that is
-    no known unit (there is no template to fill: the issue list is all there is to send)."""
+    the file holds (its Enhet-ID's, unless the rows are another unit's), for `period` or
+    else the file's own Period cell. Returns its path, or why none was written (in Swedish,
+    for the finance officer: the issue list is then all there is to send)."""
     if period is None:
         try:
             period = Period.parse(report.period or "")
         except ValueError:
-            return None
+            return (f"filen har ingen giltig {contract.INFO_PERIOD} i Info: ange månaden med "
+                    "--period ÅÅÅÅ-MM")
     raw, _ = read_workbook(report.file)
     if raw is None or not raw.tables:
-        return None
+        return "filen har inga av mallens tabeller att fylla i en ny mall"
     try:
         stated = m.unit(report.unit_id or "")
     except KeyError:
         stated = None
     found = unit_of_rows(raw, m, stated)
     if found is None:
-        return None
+        return ("filens rader hör inte till någon känd enhet, så det finns ingen mall att "
+                "fylla i")
     unit = found[0]
     path = feedback_path(report, out_dir)
     return write_template(m, unit, period, path, submitted_values(raw),
                           feedback=(Path(report.file).name, report.issues))
+
+
+def write_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
+                   period: Period | None = None) -> Path | None:
+    """`make_feedback`'s workbook, or None when none could be made."""
+    made = make_feedback(report, m, out_dir, period)
+    return made if isinstance(made, Path) else None

@@ -36,6 +36,7 @@ VALUE_COL = COLUMNS.index(contract.DATA_VALUE)
 # so that reading the export back strips exactly what was added.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_MARK = "'"
+CSV_SEPARATOR = ";"  # the list separator of Excel in Swedish (the decimal point is a comma)
 
 
 def csv_text(text: str) -> str:
@@ -167,13 +168,15 @@ def check_tidy(path: Path, m: Mappings) -> tuple[dict[tuple[str, str], list[Fact
 
 def import_history(path: str | Path, m: Mappings,
                    store: Store) -> tuple[list[Issue], dict[str, int]]:
-    """Import a tidy file into the store unless it has errors. Returns (issues, summary)."""
+    """Import a tidy file into the store unless it has errors. Returns (issues, summary):
+    its facts, periods and units, the submissions (a unit's period) stored as new and the
+    facts in them (a file imported before adds none)."""
     path = Path(path)
     if not path.is_file():
         raise IntraxlError(f"{path}: no such file")
     grouped, issues = check_tidy(path, m)
     summary = {"perioder": len({p for p, _ in grouped}), "enheter": len({u for _, u in grouped}),
-               "fakta": sum(map(len, grouped.values())), "nya": 0}
+               "fakta": sum(map(len, grouped.values())), "nya": 0, "nya fakta": 0}
     if any(i.severity == Severity.ERROR for i in issues):
         return issues, summary
     sha = sha256_of(path)
@@ -186,6 +189,8 @@ def import_history(path: str | Path, m: Mappings,
     with store.run_lock():
         results = store.record(items)
     summary["nya"] = sum(new for _, new in results)
+    summary["nya fakta"] = sum(len(facts) for (_, facts), (_, new) in zip(
+        sorted(grouped.items()), results, strict=True) if new)
     return issues, summary
 
 
@@ -210,10 +215,13 @@ def export_history(store: Store, m: Mappings, out: str | Path,
             if isinstance(v, float) else str(v))
         tidy.to_parquet(out, index=False)
     elif out.suffix.lower() == ".csv":
+        # As Excel set to Swedish reads a CSV file: UTF-8 with a BOM (else åäö come out
+        # garbled), `;` between fields and a decimal comma.
         tidy[contract.DATA_VALUE] = tidy[contract.DATA_VALUE].map(
-            lambda v: v.isoformat() if isinstance(v, dt.date) else f"{v:.15g}"
-            if isinstance(v, float) else csv_text(str(v)))
-        tidy.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+            lambda v: v.isoformat() if isinstance(v, dt.date) else
+            f"{v:.15g}".replace(".", ",") if isinstance(v, float) else csv_text(str(v)))
+        tidy.to_csv(out, index=False, sep=CSV_SEPARATOR, encoding="utf-8-sig",
+                    lineterminator="\n")
     else:
         raise IntraxlError(f"{out}: export writes .csv or .parquet")
     return len(tidy)

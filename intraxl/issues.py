@@ -70,7 +70,6 @@ TYPES: tuple[IssueType, ...] = (
     IssueType("corrupt-file", ERROR, "Filen är skadad eller ofullständig (trasig zip-fil). "
               "Skicka den igen.", variant="zip"),
     IssueType("corrupt-file", ERROR, "Filens del {part} är skadad: {detail}", variant="part"),
-    IssueType("corrupt-file", ERROR, "Filens del {part} är tom.", variant="empty-part"),
     IssueType("corrupt-file", ERROR, "Filen saknar delen {part}; den är inte en giltig "
               "Excel-arbetsbok.", variant="missing-part"),
     IssueType("zip-bomb", ERROR, "Filen packas upp till {mb:number} MB; filen läses inte "

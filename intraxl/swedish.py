@@ -22,12 +22,20 @@ MINUS = get_minus_sign_symbol(LOCALE)  # "−": babel's patterns write a hyphen-
 # Excel number formats that show figures the Swedish way whatever the machine's locale: the
 # prefix [$-41D] (Swedish, LCID 0x041D) tells LibreOffice, and so the PDF, to use Swedish
 # separators (15 981, 571,5, 5,9 %); without it `#,##0` shows 15,981 on an English machine.
-# Format codes themselves are always written in Excel's en-US syntax.
+# Format codes themselves are always written in Excel's en-US syntax. A negative figure shows
+# the minus sign of the texts (U+2212, quoted: a literal), not the hyphen-minus: −3 373.
 EXCEL_SWEDISH = "[$-41D]"
+
+
+def _signed(code: str) -> str:
+    """`code` for positive figures and zero, and for negative ones with the minus sign."""
+    return f'{EXCEL_SWEDISH}{code};{EXCEL_SWEDISH}"{MINUS}"{code}'
+
+
 EXCEL_FORMATS = {
-    "amount": f"{EXCEL_SWEDISH}#,##0",  # 15 981
-    "decimal": f"{EXCEL_SWEDISH}#,##0.0",  # 571,5
-    "percent": f"{EXCEL_SWEDISH}0.0 %",  # 5,9 %
+    "amount": _signed("#,##0"),  # 15 981, −3 373
+    "decimal": _signed("#,##0.0"),  # 571,5
+    "percent": _signed("0.0 %"),  # 5,9 %
     "integer": "0",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",

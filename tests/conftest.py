@@ -30,11 +30,13 @@ def soffice() -> str:
     return exe
 
 
-def libreoffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
-    """Convert `src` with LibreOffice headless in a throw-away profile; return the output."""
+def libreoffice_convert(src: Path, fmt: str, outdir: Path, infilter: str | None = None) -> Path:
+    """Convert `src` with LibreOffice headless in a throw-away profile (reading it with the
+    import filter `infilter` when given); return the output."""
     profile = outdir / "lo-profile"
     subprocess.run(
         [soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
+         *([f"--infilter={infilter}"] if infilter else []),
          "--convert-to", fmt, "--outdir", str(outdir), str(src)],
         check=True, capture_output=True, timeout=180)
     out = outdir / (src.stem + "." + fmt.split(":")[0])
@@ -86,6 +88,17 @@ def pdf_pages(pdf: Path) -> list[list[tuple[tuple[float, float, float, float], s
                           max(float(w.get("yMax")) - float(w.get("yMin")) for w in words)))
         pages.append(lines)
     return pages
+
+
+def pdf_words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every page's words as pdftotext places them: (xMin, yMin, xMax, yMax, text)."""
+    from lxml import etree
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    root = etree.fromstring(xml, etree.XMLParser(recover=True))
+    return [[(*(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")), w.text or "")
+             for w in page.iter("{*}word")] for page in root.iter("{*}page")]
 
 
 def overlapping_lines(pdf: Path) -> list[tuple[int, str, str]]:

@@ -125,7 +125,7 @@ def months(tmp_path_factory, mappings: Mappings):
         written[unit.id] = tables_of(inbox / name)[0]  # as the files hold them
     march = run_cli("consolidate", inbox, "--db", db, "--out", d / "mar.xlsx")
     assert march.exit_code == 0, march.output
-    assert "units: 7 accepted, 0 rejected" in march.output
+    assert "enheter: 7 godkända, 0 avvisade" in march.output
     assert "föregående månad" not in march.output  # February is there
     with zipfile.ZipFile(inbox / f"manadsuppfoljning_2023-03_{LIBREOFFICE_UNIT}.xlsx") as z:
         assert b"<Application>LibreOffice" in z.read("docProps/app.xml")
@@ -183,7 +183,7 @@ def test_the_cost_table_carries_its_deviations(months, mappings):
     wb = openpyxl.load_workbook(months["mar"], data_only=True)
     rows = [[c.value for c in r] for r in wb["Ekonomi"].iter_rows()]
     header = next(r for r in rows if r[0] == "Indikator")
-    assert header[6:8] == ["Avvikelse utfall/mål", "Prognos − årsmål"]
+    assert header[6:8] == ["Utfall − mål", "Prognos − årsmål"]
     by_label = {r[0]: dict(zip(header, r, strict=True)) for r in rows[rows.index(header) + 1:]
                 if r[0]}
     for line in mappings.economy.lines:
@@ -195,7 +195,7 @@ def test_the_cost_table_carries_its_deviations(months, mappings):
                        if line_id in w["Ekonomi"])
 
         row = by_label[line.label]
-        assert row["Avvikelse utfall/mål"] == total("Utfall ack") - total("Budget ack")
+        assert row["Utfall − mål"] == total("Utfall ack") - total("Budget ack")
         assert row["Prognos − årsmål"] == total("Prognos helår") - total("Årsbudget")
     formulas = openpyxl.load_workbook(months["mar"])["Ekonomi"]
     top = rows.index(header) + 2  # the first line's row, one-based

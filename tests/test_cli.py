@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -65,7 +66,8 @@ def test_history_export_of_some_periods(tmp_path):
     result = CliRunner().invoke(main, ["history", "export", "--out", str(out), "--db", str(db),
                                        "--period", "2022-12", "--period", "2022-02"])
     assert result.exit_code == 0, result.output
-    periods = {line.split(",")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]}
+    lines = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    periods = {line.split(";")[0] for line in lines}
     assert periods == {"2022-12", "2022-02"}
 
 
@@ -113,3 +115,66 @@ def test_a_file_that_cannot_be_written_is_one_line(tmp_path):
         assert done.returncode == 1, done.stderr
         assert done.stderr.strip().splitlines() == [
             f"error: {tmp_path / 'fil' / 'ut'}: Not a directory"], args
+
+
+ENGLISH = re.compile(r"\b(accepted|rejected|quarantined|missing|files?|new|changed|unchanged|"
+                     r"collected|VALID|INVALID|errors?|warnings?|forecast|deviation|outcome|"
+                     r"costs?|units?|result|note)\b|\(s\)")
+
+
+def test_summaries_are_swedish_and_fit_80_columns(mappings, tmp_path, monkeypatch):
+    """What finance reads after collect, consolidate, status and validate, in a terminal 80
+    columns wide: in Swedish, no line wider, nothing cut off with `…`."""
+    from rich.console import Console
+
+    from intraxl import cli
+
+    from .test_collect import collect, eml, the_month
+    from .test_feedback import _bad_file
+
+    monkeypatch.setattr(cli, "console", Console(width=80, highlight=False, soft_wrap=True))
+    mail = the_month(mappings, tmp_path / "mail")
+    (mail / "99_okand.eml").write_bytes(eml("okand@example.se", [("x.xlsx", b"x")], 99))
+    db = tmp_path / "intraxl.db"
+    outputs = {"collect": collect(tmp_path, mail)}
+    outputs["consolidate"] = CliRunner().invoke(main, [
+        "consolidate", str(tmp_path / "inbox"), "--period", "2023-02", "--db", str(db),
+        "--out", str(tmp_path / "m.xlsx")])
+    outputs["status"] = CliRunner().invoke(main, [
+        "status", "--period", "2023-02", "--db", str(db), "--inbox", str(tmp_path / "inbox")])
+    outputs["validate"] = CliRunner().invoke(main, ["validate", str(_bad_file(mappings,
+                                                                              tmp_path))])
+    for command, result in outputs.items():
+        assert result.exit_code in (0, 1), (command, result.output)
+        for line in result.output.splitlines():
+            if str(tmp_path) in line or line.startswith(("wrote ", "error:")):
+                continue  # a path is printed whole, however long
+            assert len(line) <= 80, (command, line)
+            assert "…" not in line, (command, line)
+            words = re.sub(r"\b[a-z]+(-[a-z0-9]+)+\b", "", line)  # issue codes are names
+            assert not ENGLISH.search(words.replace("intraxl", "")), (command, line)
+    assert "enheter: 7 godkända" in outputs["consolidate"].output
+    assert "från" in outputs["status"].output and "1 till karantän" in outputs["collect"].output
+    assert "AVVISAD inskickad.xlsx (gt-hr 2023-02): 3 fel" in outputs["validate"].output
+
+
+def test_strict_says_what_it_counts():
+    """--strict's help names every state it exits 1 for, a later file rejected too (the
+    unit's standing in unit_state.py)."""
+    result = CliRunner().invoke(main, ["consolidate", "--help"], terminal_width=200)
+    strict = next(line for line in result.output.splitlines() if "--strict" in line)
+    assert all(word in strict for word in ("missing", "rejected", "quarantined",
+                                           "a later file rejected")), strict
+
+
+def test_history_import_again_says_nothing_was_added(tmp_path):
+    """Importing the same file twice: the second run says its facts were already stored,
+    and stores nothing."""
+    db = tmp_path / "intraxl.db"
+    runs = [CliRunner().invoke(main, ["history", "import", str(HISTORY), "--db", str(db)])
+            for _ in range(2)]
+    assert [r.exit_code for r in runs] == [0, 0]
+    assert "importerade 85 nya fakta (14 inlämningar); 0 fanns redan" in runs[0].output
+    assert "importerade 0 nya fakta (0 inlämningar); 85 fanns redan" in runs[1].output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from facts").fetchone()[0] == 85

@@ -162,7 +162,7 @@ def test_collecting_twice_adds_nothing(mappings, tmp_path):
               rows(tmp_path / "intraxl.db", "submissions"))
     assert len(before[1]) == 7 and len(before[2]) == 7
     again = collect(tmp_path, mails)
-    assert again.exit_code == 0 and "8 collected before" in again.output
+    assert again.exit_code == 0 and "8 hämtade tidigare" in again.output
     after = (sorted((tmp_path / "inbox").iterdir()), rows(tmp_path / "intraxl.db",
                                                          "attachments"),
              rows(tmp_path / "intraxl.db", "submissions"))
@@ -296,7 +296,7 @@ def test_rejected_superseded_and_the_drafts(mappings, tmp_path):
     (mails / "3.eml").write_bytes(eml("hr.rapport@intraservice.example.se",
                                       [("hr.xlsx", good.read_bytes())], 3))
     result = collect(tmp_path, mails)
-    assert "1 to" in result.output and "2 collected before" in result.output
+    assert "1 till inkorgen" in result.output and "2 hämtade tidigare" in result.output
     units, _ = status(tmp_path)
     assert units["gt-hr"]["state"] == "godkänd" and units["gt-hr"]["superseded"] == 1
     # Same attachment name, different content: both kept, neither overwritten.
@@ -314,7 +314,7 @@ def test_another_months_workbook_is_left_for_that_month(mappings, tmp_path):
     (mails / "1.eml").write_bytes(eml("hr.rapport@intraservice.example.se",
                                       [("hr-jan.xlsx", jan.read_bytes())], 1))
     result = collect(tmp_path, mails)
-    assert result.exit_code == 0 and "1 for another period" in result.output
+    assert result.exit_code == 0 and "1 för annan period" in result.output
     assert not (tmp_path / "inbox").exists() and not rows(tmp_path / "intraxl.db",
                                                           "attachments")
     result = run("collect", mails, "--period", "2023-01", "--db", tmp_path / "intraxl.db",

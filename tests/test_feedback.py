@@ -59,3 +59,24 @@ def test_feedback_workbook(mappings, tmp_path):
     # Wrapped text (the instructions, the messages, the plan's long names) gets its rows'
     # height: nothing prints over the row below.
     assert overlapping_lines(pdf) == []
+
+
+def test_without_period_the_files_own_period_or_a_reason(mappings, tmp_path):
+    """Without --period, the feedback workbook is for the month in the file's Period cell;
+    when that is no month, the output says why none was written, and never `None`."""
+    from .conftest import libreoffice_edit
+
+    bad = _bad_file(mappings, tmp_path)
+    typed = libreoffice_edit(bad, tmp_path / "utan_period.xlsx", [
+        {"sheet": "Info", "cell": "B6", "op": "type", "text": "februari"}])
+    out = tmp_path / "feedback"
+    result = CliRunner().invoke(main, ["validate", str(bad), str(typed), "--feedback", str(out)])
+    assert result.exit_code == 1
+    assert [f.name for f in out.iterdir()] == ["inskickad_att_atgarda.xlsx"]
+    info = openpyxl.load_workbook(out / "inskickad_att_atgarda.xlsx")["Info"]
+    assert info["B6"].value == "2023-02"  # the file's own period
+    lines = result.output.splitlines()
+    verdict = next(line for line in lines if "utan_period.xlsx" in line and "gt-hr" in line)
+    assert "None" not in result.output
+    reason = lines[lines.index(verdict) + 1]
+    assert "ingen återkopplingsfil" in reason and "--period" in reason

@@ -82,7 +82,7 @@ def test_the_month_from_the_mailbox(mappings, server, tmp_path, monkeypatch):
     monkeypatch.setenv("INTRAXL_IMAP_PASSWORD", PASSWORD)
     result = _collect(tmp_path, url)
     assert result.exit_code == 0, result.output
-    assert "7 to" in result.output and "1 to" in result.output.split("7 to")[1]
+    assert "7 till inkorgen, 1 till karantän" in result.output
     assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == \
         sorted(p.name for p in EXAMPLES.glob("*.xlsx"))
     log = rows(tmp_path / "intraxl.db", "attachments")
@@ -96,7 +96,7 @@ def test_the_month_from_the_mailbox(mappings, server, tmp_path, monkeypatch):
     flags = _flags(server, "Februari")
     assert len(flags) == 10 and not any(b"\\Seen" in f for f in flags)
     again = _collect(tmp_path, url, "--rescan")  # the whole folder once more
-    assert again.exit_code == 0 and "9 collected before" in again.output
+    assert again.exit_code == 0 and "9 hämtade tidigare" in again.output
     assert len(rows(tmp_path / "intraxl.db", "attachments")) == 8
     assert_same_master_as_examples(mappings, tmp_path, tmp_path / "inbox")
 
@@ -186,19 +186,19 @@ def test_a_second_collect_fetches_only_the_new_messages(mappings, server, tmp_pa
         return real_fetch(self, command, *args)
 
     monkeypatch.setattr(imaplib.IMAP4, "uid", counting)
-    assert "3 to" in _collect(tmp_path, url).output and len(fetched) == 3
+    assert "3 till inkorgen" in _collect(tmp_path, url).output and len(fetched) == 3
     [position] = rows(tmp_path / "intraxl.db", "mailbox_positions")
     assert (position["period"], position["last_uid"]) == ("2023-02", 3)
 
     fetched.clear()  # nothing new: nothing downloaded
-    assert "0 to" in _collect(tmp_path, url).output and fetched == []
+    assert "0 till inkorgen" in _collect(tmp_path, url).output and fetched == []
 
     conn = login(server)  # two more arrive
     for message in month[3:5]:
         conn.append("Inkorg2", None, None, message)
     conn.logout()
     result = _collect(tmp_path, url)
-    assert "2 to" in result.output and "0 collected before" in result.output
+    assert "2 till inkorgen" in result.output and "0 hämtade tidigare" in result.output
     assert fetched == ["4", "5"]
 
     # The server renumbered the folder (a new UIDVALIDITY): everything is read once more,
@@ -209,5 +209,5 @@ def test_a_second_collect_fetches_only_the_new_messages(mappings, server, tmp_pa
     engine.dispose()
     fetched.clear()
     result = _collect(tmp_path, url)
-    assert "5 collected before" in result.output and len(fetched) == 5
+    assert "5 hämtade tidigare" in result.output and len(fetched) == 5
     assert len(list((tmp_path / "inbox").iterdir())) == 5

@@ -142,3 +142,21 @@ def test_check_mappings_prints_a_summary():
 def test_missing_mappings_folder(tmp_path):
     result = CliRunner().invoke(main, ["check-mappings", "--mappings", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "mappings folder not found" in result.output
+
+
+def test_check_mappings_lists_every_files_problems_in_one_run(broken):
+    """A file saved in Windows-1252 (Notepad's ANSI), a YAML mistake and a typo, in
+    three files: one run lists all three, each naming its file; none is unexpected."""
+    org = broken / "organisation.yaml"
+    org.write_bytes(org.read_text(encoding="utf-8").encode("cp1252"))
+    _edit(broken / "indicators.yaml", "indicators:", "indicators: [")
+    _edit(broken / "plan.yaml", "year:", "yaer:")
+    result = CliRunner().invoke(main, ["check-mappings", "--mappings", str(broken)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert all(line.startswith("error: ") for line in lines), lines
+    assert any(f"{org}: not UTF-8 text" in line and "save it as UTF-8" in line
+               for line in lines), lines
+    assert any(f"{broken / 'indicators.yaml'}:" in line and "not valid YAML" in line
+               for line in lines), lines
+    assert any(f"{broken / 'plan.yaml'}: yaer: unknown key" in line for line in lines), lines

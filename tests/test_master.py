@@ -72,9 +72,9 @@ def rows_of(ws):
 
 def test_summary_line(month):
     out = month["output"]
-    assert "7 accepted, 0 rejected, 0 quarantined, 0 missing" in out
-    assert "forecast 0 tkr, deviation 15 981 tkr" in out
-    assert "outcome 218 866 tkr, budget 239 409 tkr" in out
+    assert "enheter: 7 godkända, 0 avvisade, 0 i karantän, 0 saknas" in out
+    assert "resultat: prognos helår 0\xa0tkr, avvikelse utfall/budget 15\xa0981\xa0tkr" in out
+    assert "kostnader: utfall 218\xa0866\xa0tkr, budget 239\xa0409\xa0tkr" in out
 
 
 def test_sheets_and_data_table(wb, month):
@@ -298,7 +298,7 @@ def test_consolidating_twice_changes_nothing(month):
                     for t in ("submissions", "facts")]
     before = snapshot()
     result = consolidate(month["inbox"], month["db"], month["dir"] / "again.xlsx")
-    assert result.exit_code == 0 and "0 new" in result.output
+    assert result.exit_code == 0 and "0 nya" in result.output
     assert snapshot() == before
 
 
@@ -754,11 +754,11 @@ def test_a_unit_whose_newer_file_was_rejected_reads_the_same_everywhere(tmp_path
     later = accepted.stat().st_mtime + 3600
     os.utime(rejected, (later, later))
     label = "godkänd, senare fil avvisad"
-    line = ("7 accepted, 0 rejected, 0 quarantined, 0 missing; 1 accepted with a later file "
-            "rejected (senare fil avvisad)")
+    line = ("enheter: 7 godkända, 0 avvisade, 0 i karantän, 0 saknas\n"
+            "  varav 1 godkända med senare fil avvisad")
 
     result = consolidate(inbox, db, out)
-    assert result.exit_code == 0 and f"units: {line}" in result.output
+    assert result.exit_code == 0 and line in result.output
     summary = openpyxl.load_workbook(out, data_only=True)["Sammanfattning"]
     states: dict = {}
     for r in rows_of(summary):  # the status table comes first; the units' texts after
@@ -778,9 +778,11 @@ def test_a_unit_whose_newer_file_was_rejected_reads_the_same_everywhere(tmp_path
     drafts = tmp_path / "drafts"
     text = run_cli("status", "--period", "2023-02", "--db", db, "--inbox", inbox,
                    "--drafts", drafts)
-    column = " ".join(r.split("│")[2].strip() for r in text.output.splitlines()
-                      if r.count("│") > 2)  # the table's state column, however it wraps
-    assert text.output.splitlines()[-2] == line and label in column
+    lines = text.output.splitlines()
+    header = next(i for i, r in enumerate(lines) if " läge " in r)
+    start = lines[header].index("läge")  # the table's state column, however it wraps
+    column = " ".join(r[start:start + 15].strip() for r in lines[header + 2:])
+    assert "\n".join(lines[-3:-1]) == line and label in column
     reply = email.message_from_bytes(next(drafts.glob("*_gt-hr_svar.eml")).read_bytes(),
                                      policy=policy.default).get_body(("plain",)).get_content()
     assert rejected.name in reply and "'tolv' är inte ett tal" in reply
@@ -901,7 +903,7 @@ def test_a_large_organisation_lists_only_units_needing_attention(tmp_path, monke
     monkeypatch.setattr(intraxl.cli, "LIST_ALL_UNITS_UP_TO", 3)
     result = consolidate(inbox, db, out)
     assert result.exit_code == 0, result.output
-    assert "6 accepted unit(s) not listed" in result.output
+    assert "6 godkända enheter visas inte" in result.output
     assert "Avdelningen Uppdrag" in result.output and "saknas" in result.output
     assert "Digital infrastruktur" not in result.output
 

@@ -129,15 +129,15 @@ def test_a_mappings_change_validates_every_file_again(tmp_path, monkeypatch):
     shutil.copytree(EXAMPLES, inbox)
     args = ["consolidate", str(inbox), "--mappings", str(folder), "--db",
             str(tmp_path / "x.db"), "--out", str(tmp_path / "master.xlsx")]
-    assert "7 new, 0 changed, 0 unchanged" in CliRunner().invoke(main, args).output
-    assert "0 new, 0 changed, 7 unchanged" in CliRunner().invoke(main, args).output
+    assert "7 nya, 0 ändrade, 0 oförändrade" in CliRunner().invoke(main, args).output
+    assert "0 nya, 0 ändrade, 7 oförändrade" in CliRunner().invoke(main, args).output
 
     settings = folder / "template.yaml"
     settings.write_text(settings.read_text(encoding="utf-8") + "\n# ändrad\n", encoding="utf-8")
     spy = _Spy(monkeypatch)
     out = CliRunner().invoke(main, args).output
     assert sorted(spy.files) == sorted(f.name for f in EXAMPLES.glob("*.xlsx"))
-    assert "the mappings (or intraxl) changed since 7 file(s) were validated" in out
-    assert "0 new, 0 changed, 0 unchanged" in out
+    assert "mappningarna eller intraxl har ändrats: 7 filer validerades igen" in out
+    assert "0 nya, 0 ändrade, 0 oförändrade" in out
     # ... and the verdicts stored are those of the new mappings: the next run reads nothing.
-    assert "0 new, 0 changed, 7 unchanged" in CliRunner().invoke(main, args).output
+    assert "0 nya, 0 ändrade, 7 oförändrade" in CliRunner().invoke(main, args).output

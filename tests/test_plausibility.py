@@ -162,7 +162,7 @@ def test_a_year_to_date_cost_lower_than_last_month(history, tmp_path):
     db = tmp_path / "two.db"
     shutil.copy(history.two, db)
     result, master = consolidate(db, march, "2023-03")
-    assert "plausibility: 1 warning(s) in 1 unit(s)" in result.output
+    assert "rimlighet: 1 varning(ar) i 1 enhet(er)" in result.output
     rows = list(openpyxl.load_workbook(master, data_only=True)["Inlämningar"]
                 .iter_rows(min_row=4, values_only=True))
     found = dict(zip(rows[0], next(r for r in rows if r[2] == march.name), strict=True))

@@ -282,6 +282,14 @@ def test_pdf_has_the_chapters_and_figures_and_renders(month, tmp_path):
     assert all(p.stat().st_size > 2000 for p in pngs)
 
 
+def test_the_project_tables_headers_print_whole(month):
+    """Each column of a portfolio's project table is as wide as its header word."""
+    lines = [line.split() for line in pdf_text(month["pdf"]).splitlines()]
+    headers = [words for words in lines if words[:2] == ["Projekt", "Tid"]]
+    assert headers and all(words == ["Projekt", "Tid", "Kostnad", "Resultat", "Orsak",
+                                     "Åtgärd"] for words in headers), headers
+
+
 def test_administration_text_from_the_master_with_bullets_survives_consolidate(tmp_path):
     inbox, db, master = _month(tmp_path)
     wb = openpyxl.load_workbook(master)
@@ -378,6 +386,22 @@ def test_missing_master_or_store_is_one_error_line(month, tmp_path):
         assert result.exit_code == 1 and len(lines) == 1, result.output
         assert lines[0].startswith("error: ")
         assert not (tmp_path / "r.docx").exists() and not (tmp_path / "ingen.db").exists()
+
+
+def test_an_unreadable_master_gives_the_reports_own_advice(month, tmp_path):
+    """A --master that is no workbook: the error says the report's texts cannot be taken
+    from it and where earlier masters are, not consolidate's advice to move it aside."""
+    broken = tmp_path / "master.xlsx"
+    broken.write_bytes(b"not a workbook")
+    result = CliRunner().invoke(main, [
+        "report", "--period", "2023-02", "--db", str(month["db"]), "--master", str(broken),
+        "--out", str(tmp_path / "r.docx")])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: ")
+    assert f"{broken} cannot be read" in lines[0] and "texts for the report" in lines[0]
+    assert "--master" in lines[0] and "föregående" in lines[0]
+    assert "carried over" not in lines[0] and "Move it aside" not in lines[0]
+    assert not (tmp_path / "r.docx").exists()
 
 
 def test_open_report_is_left_intact(month, tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -180,19 +182,62 @@ def test_a_rejected_file_is_logged_but_has_no_facts(db_url, mappings, tmp_path):
 def test_history_import_export_round_trip(db_url, mappings, tmp_path):
     store = Store(db_url)
     issues, summary = import_history(HISTORY, mappings, store)
-    assert issues == [] and summary == {"perioder": 2, "enheter": 7, "fakta": 85, "nya": 14}
+    assert issues == [] and summary == {"perioder": 2, "enheter": 7, "fakta": 85, "nya": 14,
+                                        "nya fakta": 85}
     before = counts(store)
-    assert import_history(HISTORY, mappings, store)[1]["nya"] == 0
+    assert import_history(HISTORY, mappings, store)[1] == {
+        "perioder": 2, "enheter": 7, "fakta": 85, "nya": 0, "nya fakta": 0}
     assert counts(store) == before
     out = tmp_path / "export.csv"
     assert export_history(store, mappings, out) == 85
-    assert sorted(out.read_text(encoding="utf-8").splitlines()) == sorted(
-        HISTORY.read_text(encoding="utf-8").splitlines())
+    assert sorted(_csv_rows(out)) == sorted(_csv_rows(HISTORY))
     parquet = tmp_path / "export.parquet"
     export_history(store, mappings, parquet, ["2022-12"])
     df = pd.read_parquet(parquet)
     hme = df[(df["ID"] == "hme")]
     assert list(hme["Tal"]) == [77.0] and list(hme["Värde"]) == ["77"]
+
+
+# LibreOffice's CSV import as Excel in Swedish reads a file: `;`, `"`, UTF-8, from line 1,
+# standard columns, Swedish (LCID 1053: decimal comma).
+SWEDISH_CSV = "CSV:59,34,76,1,,1053"
+
+
+def _csv_rows(path) -> list[tuple]:
+    """A tidy CSV file's rows, its delimiter the header's, numbers as numbers (a decimal
+    comma or point)."""
+    text = path.read_text(encoding="utf-8-sig")
+    delimiter = max(",;", key=text.splitlines()[0].count)
+
+    def value(v: str):
+        try:
+            return float(v.replace(",", "."))
+        except ValueError:
+            return v
+
+    return [tuple(map(value, row)) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def test_the_csv_export_is_what_excel_in_swedish_reads(mappings, tmp_path):
+    """UTF-8 with a BOM (without it Excel shows åäö garbled), `;` between fields and a
+    decimal comma; LibreOffice reading it the Swedish way gets the names and numbers."""
+    store = Store(f"sqlite:///{tmp_path / 'intraxl.db'}")
+    import_history(HISTORY, mappings, store)
+    out = tmp_path / "export.csv"
+    export_history(store, mappings, out)
+    data = out.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    lines = data[3:].decode("utf-8").splitlines()
+    assert lines[0] == "Period;Enhet-ID;Enhet;Tabell;ID;Fält;Värde"
+    assert any(line.endswith(";Utfall;0,039") and "Gemensamma tjänster – Ekonomi" in line
+               for line in lines), lines[:5]
+    lo = tmp_path / "lo"
+    lo.mkdir()
+    sheet = openpyxl.load_workbook(libreoffice_convert(out, "xlsx", lo, SWEDISH_CSV)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0] == ["Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde"]
+    assert ["gt-ekonomi", "Gemensamma tjänster – Ekonomi", "Indikatorer", "sjukfranvaro",
+            "Utfall", 0.039] in [r[1:] for r in rows]
 
 
 def test_a_bad_history_file_imports_nothing(db_url, mappings, tmp_path):
@@ -218,7 +263,7 @@ def test_history_cli(tmp_path, monkeypatch):
     db = tmp_path / "h.db"
     result = CliRunner().invoke(main, ["history", "import", str(HISTORY), "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert "85 facts" in result.output
+    assert "importerade 85 nya fakta" in result.output
     out = tmp_path / "x.csv"
     result = CliRunner().invoke(main, ["history", "export", "--out", str(out), "--db", str(db)])
     assert result.exit_code == 0 and out.exists()
@@ -257,7 +302,7 @@ def test_csv_export_shows_formula_like_text_as_text_and_reads_back_exactly(
     store.record([Received(report)])
     out = tmp_path / "export.csv"
     export_history(store, mappings, out)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
     cells = {(r["ID"], r["Fält"]): r["Värde"] for r in rows}
     for section, text in zip(sections, texts, strict=True):
         assert cells[(section, "Text")] == ("'" + text if text in FORMULA_TEXTS else text)
@@ -266,7 +311,7 @@ def test_csv_export_shows_formula_like_text_as_text_and_reads_back_exactly(
     # LibreOffice opens the export with every such comment as text, the number as a number.
     lo = tmp_path / "lo"
     lo.mkdir()
-    sheet = openpyxl.load_workbook(libreoffice_convert(out, "xlsx", lo)).active
+    sheet = openpyxl.load_workbook(libreoffice_convert(out, "xlsx", lo, SWEDISH_CSV)).active
     shown = {(r["ID"], r["Fält"]): cell for r, (*_, cell) in zip(
         rows, sheet.iter_rows(min_row=2, max_col=7), strict=True)}
     for section, text in zip(sections, FORMULA_TEXTS, strict=False):

@@ -101,7 +101,7 @@ def test_validate_cli_exit_codes_and_json(mappings, tmp_path):
     runner = CliRunner()
     ok = runner.invoke(main, ["validate", str(EXAMPLES), "--period", "2023-02"])
     assert ok.exit_code == 0, ok.output
-    assert "7 of 7 file(s) valid" in ok.output
+    assert "7 av 7 filer godkända" in ok.output
     bad = write_hr(mappings, tmp_path / "bad.xlsx",
                    set_cell("Ekonomi", "resultat.forvaltning", "Utfall ack", "tolv"))
     result = runner.invoke(main, ["validate", str(bad), str(HR), "--json"])

@@ -306,7 +306,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             "outcome": outcome, "budget": budget, "forecast": forecast,
             "annual_budget": annual_budget, "forecast_previous": forecast_previous,
             "forecast_change": _difference(forecast, forecast_previous),
-            "deviation": _difference(outcome, budget),  # Avvikelse utfall/mål
+            "deviation": _difference(outcome, budget),  # Utfall − mål
             "forecast_vs_annual": _difference(forecast, annual_budget),  # Prognos − årsmål
         })
     costs = pd.DataFrame(cost_rows)

@@ -171,6 +171,11 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         return data
     except FileNotFoundError:
         problems.append(f"{path}: file missing")
+    except UnicodeDecodeError as e:
+        problems.append(f"{path}: not UTF-8 text (byte {e.object[e.start]:#04x} at position "
+                        f"{e.start}): save it as UTF-8")
+    except OSError as e:
+        problems.append(f"{path}: cannot be read: {e.strerror or e}")
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

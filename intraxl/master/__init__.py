@@ -20,7 +20,7 @@ from pathlib import Path
 import python_calamine as pc
 
 from ..consolidate import Report
-from ..errors import IntraxlError, MasterChangedError
+from ..errors import IntraxlError, MasterChangedError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
 from ..xlsx import MAX_ROWS
 from . import fingerprint
@@ -47,7 +47,8 @@ def read_controller_work(path: Path, administration: str) -> ControllerWork:
     """The controller's work in a previous master: the `Controller` column of `Kommentarer`
     by (Avsnitt, Enhet), the `Text` of the administration's rows by Avsnitt, and the analysis
     cell. A drafted text (starting with `Utkast:`) is intraxl's and is left out, unless the
-    controller edited it: then it is theirs, without the mark."""
+    controller edited it: then it is theirs, without the mark. UnreadableMasterError when it
+    cannot be read."""
     if not path.exists():
         return ControllerWork()
     try:
@@ -86,10 +87,8 @@ def read_controller_work(path: Path, administration: str) -> ControllerWork:
     except BaseException as e:  # noqa: BLE001 - calamine may panic; never lose the old file
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
-        raise IntraxlError(
-            f"the existing master {path} cannot be read ({type(e).__name__}), so the "
-            "controller's comments in it cannot be carried over. Move it aside and run again."
-        ) from e
+        raise UnreadableMasterError(
+            f"the master {path} cannot be read ({type(e).__name__})") from e
 
 
 def _edited(wb: pc.CalamineWorkbook, path: Path,
@@ -175,7 +174,11 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
             "--out FILE.parquet` (or .csv) for a BI tool.")
     check_not_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    work = read_controller_work(path, report.administration)
+    try:
+        work = read_controller_work(path, report.administration)
+    except UnreadableMasterError as e:
+        raise IntraxlError(f"{e}, so the controller's comments in it cannot be carried over. "
+                           "Move it aside and run again.") from e
     carried = _sheets_added(path, force, report.administration) if path.exists() else {}
     try:
         with replaced_atomically(path) as tmp:
@@ -188,24 +191,26 @@ def write_master(report: Report, path: str | Path, created: dt.datetime | None =
             f"{path} cannot be replaced ({e.strerror}); it may be open in Excel. Close it and "
             "run again; the existing file was not changed.") from e
     if pdf is not None:
-        export_pdf(report, Path(pdf), work, created)
+        export_pdf(report, Path(pdf), work, created, carried)
     return path
 
 
 def export_pdf(report: Report, pdf: Path, work: ControllerWork,
-               created: dt.datetime | None = None) -> Path:
-    """The report sheets as a PDF: the master written once more with the file log and the
-    data hidden (LibreOffice prints no hidden sheet), converted by LibreOffice headless."""
+               created: dt.datetime | None = None,
+               carried: dict[str, fingerprint.Carried] | None = None) -> Path:
+    """The report sheets and the sheets the controller added (`carried`, their work) as a
+    PDF: the master written once more with the file log and the data hidden (LibreOffice
+    prints no hidden sheet), converted by LibreOffice headless."""
     from .office import soffice, to_pdf
 
     soffice()  # a clear message before any work when LibreOffice is not there
     with tempfile.TemporaryDirectory(prefix="intraxl-") as d:
         printable = Path(d) / f"{pdf.stem}.xlsx"
         write_workbook(str(printable), report, work, created,
-                       hidden=[s for s in SHEETS if s not in REPORT_SHEETS])
+                       hidden=[s for s in SHEETS if s not in REPORT_SHEETS], carried=carried)
         return to_pdf(printable, pdf)
 
 
-__all__ = ["KEEP_PREVIOUS", "REPORT_SHEETS", "SHEETS", "ControllerWork", "check_not_open",
-           "export_pdf", "keep_previous", "previous_masters", "read_controller_work",
-           "write_master"]
+__all__ = ["KEEP_PREVIOUS", "PREVIOUS_FOLDER", "REPORT_SHEETS", "SHEETS", "ControllerWork",
+           "check_not_open", "export_pdf", "keep_previous", "previous_masters",
+           "read_controller_work", "write_master"]

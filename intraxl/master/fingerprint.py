@@ -326,13 +326,19 @@ def changes(path: str, administration: str) -> list[Change]:
             found += _sheet_changes(sheet, rows, *written[sheet], kept)
     finally:
         wb.close()
-    # A formula whose value is gone (saved by a program that stores none) is compared by its
-    # text, read with openpyxl only for the sheets where that happened.
-    empty = [c for c in found if isinstance(c.old, Formula) and c.new is None]
-    if not empty:
+    # A formula whose value is gone (saved by a program that stores none), and a formula of a
+    # sheet the controller added (carried with the value it had, which their spreadsheet
+    # program recalculates), is compared by its text, read with openpyxl only for the sheets
+    # where that happened.
+    from .writer import SHEETS
+
+    def by_text(c: Change) -> bool:
+        return isinstance(c.old, Formula) and (c.new is None or c.sheet not in SHEETS)
+
+    if not any(by_text(c) for c in found):
         return found
-    texts = _formulas(path, sorted({c.sheet for c in empty}))
-    return [c for c in found if not (isinstance(c.old, Formula) and c.new is None and c.cell
+    texts = _formulas(path, sorted({c.sheet for c in found if by_text(c)}))
+    return [c for c in found if not (by_text(c) and c.cell and isinstance(c.old, Formula)
                                      and texts[c.sheet].get(rowcol(c.cell), Formula("")).text
                                      == c.old.text)]
 

@@ -8,9 +8,11 @@ and the user gets one clear message saying what to install.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from ..errors import IntraxlError
@@ -76,6 +78,37 @@ def to_pdf(src: Path, pdf: Path) -> Path:
     return pdf
 
 
+WORKBOOK_XML = "xl/workbook.xml"
+_SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*>')
+
+
+def _very_hidden(workbook_xml: str) -> set[str]:
+    return {m.group(1) for m in _SHEET.finditer(workbook_xml) if 'state="veryHidden"' in m[0]}
+
+
+def _keep_very_hidden(src: Path, out: Path) -> None:
+    """The sheets very hidden in `src` very hidden again in `out`, as LibreOffice saved it
+    (it saves them only hidden, so that anyone could show the master's record)."""
+    with zipfile.ZipFile(src) as z:
+        names = _very_hidden(z.read(WORKBOOK_XML).decode("utf-8"))
+    if not names:
+        return
+    with zipfile.ZipFile(out) as z:
+        entries = [(info, z.read(info)) for info in z.infolist()]
+
+    def hide(m: re.Match[str]) -> str:
+        if m.group(1) not in names:
+            return m[0]
+        return re.sub(r'\bstate="[^"]*"', 'state="veryHidden"', m[0]) \
+            if "state=" in m[0] else m[0].replace("<sheet ", '<sheet state="veryHidden" ', 1)
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename == WORKBOOK_XML:
+                data = _SHEET.sub(hide, data.decode("utf-8")).encode("utf-8")
+            z.writestr(info, data)
+
+
 def _excel():
     """xlwings' Excel, or None when xlwings or Excel is not there."""
     try:
@@ -123,6 +156,7 @@ def refresh(path: Path) -> str:
         return "Excel"
     with tempfile.TemporaryDirectory(prefix="intraxl-refresh-", dir=path.parent) as d:
         out = libreoffice_convert(path, "xlsx", Path(d), recalc=True)
+        _keep_very_hidden(path, out)
         keep_previous(path)
         os.replace(out, path)
     return "LibreOffice"

@@ -33,6 +33,7 @@ from .data_sheet import DataSheet
 from .sheet import Sheet
 
 HEADER_BG = "#1F4E79"
+LIGHT_BAR = "#9DC3E6"  # a bar with its value label written on it
 STATUS_COLOURS = {  # the city's scale: fill, font
     "Grön": ("#C6EFCE", "#006100"), "Gul": ("#FFEB9C", "#9C5700"),
     "Röd": ("#FFC7CE", "#9C0006"), "Lila": ("#E4DFEC", "#5B3F86"),
@@ -248,7 +249,7 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     top = row
     columns = [("Indikator", 36), (f"Utfall {_month_short(report, 1)}", 13),
                (f"Utfall {_month_short(report)}", 13), (f"Mål {_month_short(report)}", 13),
-               ("Prognos helår", 13), ("Årsmål", 13), ("Avvikelse utfall/mål", 13),
+               ("Prognos helår", 13), ("Årsmål", 13), ("Utfall − mål", 13),
                ("Prognos − årsmål", 13)]
     rows = [[(c["label"], None), (c["outcome_last_year"], num), (c["outcome"], num),
              (c["budget"], num), (c["forecast"], num), (c["annual_budget"], num),
@@ -344,8 +345,8 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
     year = report.period.year
     months = [f"{MONTHS_SV[n][:3]} {year}" for n in range(report.period.month)]
     # as wide as A4 landscape at 8 pt holds
-    columns = [("Område", 8), ("Centralt mål", 14), ("Indikator", 16), ("Enhet", 5),
-               ("Frekvens", 7), (f"Utfall {_month_short(report, 1)}", 8),
+    columns = [("Område", 8), ("Centralt mål", 12), ("Indikator", 16), ("Enhet", 5),
+               ("Frekvens", 9), (f"Utfall {_month_short(report, 1)}", 8),
                (f"Utfall {_previous_month(report)}", 8),
                (f"Utfall {_month_short(report)}", 8), (f"Mål {_month_short(report)}", 8),
                ("Prognos helår", 8), ("Årsmål", 8), (f"R12 {_month_short(report)}", 8),
@@ -384,7 +385,7 @@ def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
                ("Kommentar", 34 if goal_cols else 48)]
     rows = []
     for a in _records(df):
-        late = fmt.get(status="Röd") if a["overdue"] else None
+        late = fmt.get(status="Röd") if a["overdue"] else fmt.text
         goal = [(a["area"], fmt.text), (a["goal"], fmt.text)] if goal_cols else []
         rows.append([(a["id"], late), *goal, (a["name"], fmt.text), (a["unit"], fmt.text),
                      (a["status"], fmt.get(status=a["status"])),
@@ -400,7 +401,7 @@ def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(1, 0, "Status per dimension: Grön, Gul eller Röd.", fmt.subtitle)
     columns = [("ID", 5), ("Portfölj", 14), ("Projekt", 24), ("Enhet", 14), ("Tid", 7),
                ("Kostnad", 8), ("Resultat", 8), ("Orsak", 27), ("Åtgärd", 27)]
-    rows = [[(p["id"], None), (p["portfolio"], fmt.text), (p["name"], fmt.text),
+    rows = [[(p["id"], fmt.text), (p["portfolio"], fmt.text), (p["name"], fmt.text),
              (p["unit"], fmt.text),
              *[(p[d], fmt.get(status=p[d])) for d in ("Tid", "Kostnad", "Resultat")],
              (p["Orsak"], fmt.text), (p["Åtgärd"], fmt.text)]
@@ -414,31 +415,33 @@ def _risks(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws.write_string(0, 0, f"Riskregister – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "S = sannolikhet, K = konsekvens (1–4). Sorterat på S×K.",
                     fmt.subtitle)
-    columns = [("ID", 5), ("Riskområde", 12), ("Risk", 20), ("S", 4), ("K", 4), ("S×K", 5),
-               ("Åtgärd", 22), ("Ansvarig", 12), ("Enhet", 14), ("Ny", 4)]
+    # As wide as the page has room for at 8 pt with the map beside: a risk area and an owner's
+    # title of up to 20 letters (Förvaltningsdirektör) print whole.
+    columns = [("ID", 5), ("Riskområde", 15), ("Risk", 17), ("S", 4), ("K", 4), ("S×K", 5),
+               ("Åtgärd", 21), ("Ansvarig", 16), ("Enhet", 13), ("Ny", 4)]
     rows = []
     top = 3
     for r, x in enumerate(_records(report.risks), start=top + 1):
         score = None if _blank(x["score"]) else int(x["score"])
         level = None if score is None else \
             "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
-        rows.append([(x["id"], None), (x["area"], fmt.text), (x["risk"], fmt.text),
+        rows.append([(x["id"], fmt.text), (x["area"], fmt.text), (x["risk"], fmt.text),
                      (x["probability"], fmt.get("int")), (x["consequence"], fmt.get("int")),
                      (Formula(f"={a1(r, 3)}*{a1(r, 4)}", score), fmt.get("int", status=level)),
                      (x["action"], fmt.text), (x["owner"], fmt.text), (x["unit"], fmt.text),
-                     ("Ja" if x["new"] else "", None)])
+                     ("Ja" if x["new"] else "", fmt.text)])
     end = _table(ws, fmt, top, "Risker", columns, rows)
     # The 4×4 heat map: the number of risks in each (S, K) cell, as COUNTIFS with values.
     left = len(columns) + 1
     ws.set_column(left - 1, left - 1, 2)  # a narrow gap between the register and the map
-    ws.set_column(left, left, 6)
+    ws.set_column(left, left, 5)
     ws.merge_range(top - 1, left, top - 1, left + 4, "Riskkarta: antal risker", fmt.heading)
     ws.write_string(top, left, "S \\ K", fmt.header)
     s_range = f"${col_name(3)}${top + 2}:${col_name(3)}${end}"
     k_range = f"${col_name(4)}${top + 2}:${col_name(4)}${end}"
     for k in range(1, 5):
         ws.write_number(top, left + k, k, fmt.header)
-        ws.set_column(left + k, left + k, 5)
+        ws.set_column(left + k, left + k, 4)
     for i, s in enumerate(range(4, 0, -1), start=1):
         ws.write_number(top + i, left, s, fmt.header)
         for k in range(1, 5):
@@ -468,7 +471,7 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork,
                    f"nytt. En text som börjar med {DRAFT_PREFIX} är intraxls utkast ur siffrorna "
                    "och skrivs om varje gång: skriv över den, eller ändra i den, så blir den "
                    "din.", fmt.long_subtitle)
-    columns = [("Avsnitt", 14), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
+    columns = [("Avsnitt", 19), ("Enhet", 20), ("Text", 58), ("Controller", 42)]
     admin, sections = report.administration, report.sections
     rows = [[(s, fmt.bold), (admin, fmt.bold), _drafted(work.sections.get(s), drafted.get(s), fmt),
              (work.notes.get((s, admin)), fmt.analysis)] for s in sections]
@@ -614,11 +617,13 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
                       "values": ["Sammanfattning", top + 1, 1, top + len(per_unit), 1],
-                      "fill": {"color": HEADER_BG}, "invert_if_negative": False,
+                      # light bars: their value labels (dark text) read on them
+                      "fill": {"color": LIGHT_BAR}, "invert_if_negative": False,
                       "data_labels": {"value": True, "num_format": NUM["tkr"],
                                       "position": "inside_base"}})
     chart.set_title({"name": "Avvikelse per enhet (tkr)"})
     chart.set_legend({"none": True})
+    chart.set_x_axis({"num_format": NUM["tkr"]})  # the value axis: 10 000, not 10000
     chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_size({"width": 500, "height": 300})
     ws.insert_chart(top, 3, chart)
@@ -644,11 +649,13 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
 
 
 def _carried(wb: Workbook, fmt: Formats, name: str, cells: fingerprint.Carried) -> None:
-    """A sheet the controller added to the previous master, with its values and formulas."""
+    """A sheet the controller added to the previous master, with its values and formulas: a
+    formula with the value last computed, or none (not a made-up 0) when the program that
+    saved it stored none; Excel computes it on opening."""
     ws = _add_sheet(wb, name)
     for (r, c), (content, value) in sorted(cells.items()):
         if isinstance(content, fingerprint.Formula):
-            ws.write_formula(r, c, content.text, None, 0 if value is None else value)
+            ws.write_formula(r, c, content.text, None, "" if value is None else value)
         else:
             write(ws, r, c, content, fmt.get("date") if isinstance(content, dt.date) else None)
 

@@ -4,8 +4,9 @@ What arrives by e-mail may be anything: an .xls renamed, a CSV, an encrypted or 
 file, a zip bomb, XML with entity tricks. Everything here is bounded: the file size, the
 zip directory's total uncompressed size and ratio are checked before anything is inflated,
 no part may declare a DTD or an entity (whoever parses it), and the few XML parts we parse
-ourselves are parsed with DTDs and entities forbidden (expat with refusing handlers for the
-small parts, defusedxml for sheets).
+ourselves are parsed with DTDs and entities forbidden (defusedxml). Only the check that no
+part declares a DTD or an entity uses expat itself: it stops at a part's root element, where
+a declaration can no longer come, instead of parsing a whole sheet.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from xml.parsers import expat
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from ..issues import make
@@ -79,25 +81,13 @@ class Package:
         self.zip.close()
 
     def read(self, name: str) -> bytes:
-        """A part's bytes, inflated straight from `data` and remembered (the package checks
-        and the reader both read the sheets). zipfile's general reader costs ~15 µs a part,
-        a sixth of reading a template; this checks what it checks (local header, size, CRC)
-        for plain and deflated parts and leaves anything else (encrypted, other methods) to
-        zipfile. Raises KeyError when there is no such part, zipfile.BadZipFile when it is
-        damaged."""
-        if name in self._inflated:
-            return self._inflated[name]
-        info = self.zip.getinfo(name)
-        raw = self.stored(info)
-        if raw is None:
-            out = self.zip.read(info)
-        else:
-            out = raw if info.compress_type == zipfile.ZIP_STORED else \
-                zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
-            if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-                raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
-        self._inflated[name] = out
-        return out
+        """A part's bytes, inflated by zipfile (which checks the local header against the
+        central directory, the size and the CRC) and remembered: the package checks and the
+        reader both read the sheets. Raises KeyError when there is no such part,
+        zipfile.BadZipFile when it is damaged."""
+        if name not in self._inflated:
+            self._inflated[name] = self.zip.read(name)
+        return self._inflated[name]
 
     def stored(self, info: zipfile.ZipInfo) -> bytes | None:
         """A plain or deflated part's bytes as stored in `data`; None for anything else."""
@@ -163,8 +153,7 @@ class _Doc:
 
 
 def _parse_xml(pkg: Package, name: str) -> _Doc:
-    """Parse a small part with expat directly (several times faster than building a tree),
-    refusing any DTD or entity declaration, as defusedxml does."""
+    """Parse a small part with defusedxml (no DTD, entity or external reference)."""
     try:
         data = pkg.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
@@ -177,29 +166,15 @@ def _parse_xml(pkg: Package, name: str) -> _Doc:
 @functools.lru_cache(maxsize=32)
 def _parse_part(data: bytes, name: str) -> _Doc:
     """`_parse_xml` of a part's bytes, remembered by content: files made from one template
-    share these parts byte for byte (a hit compares the bytes in full), and parsing them was
-    a tenth of reading a submission."""
-    elements: list[tuple[str, dict[str, str]]] = []
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        elements.append(("{" + tag if "}" in tag else tag,
-                         {("{" + k if "}" in k else k): v for k, v in attrs.items()}))
-
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = _forbid
-    parser.EntityDeclHandler = _forbid
-    parser.UnparsedEntityDeclHandler = _forbid
-    parser.ExternalEntityRefHandler = _forbid
+    share these parts byte for byte (a hit compares the bytes in full), so a part is parsed
+    once per template, not once per file."""
     try:
-        parser.Parse(data, True)
-    except _UnsafeXml:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
         raise _reject("unsafe-xml") from None
-    except (expat.ExpatError, ValueError) as e:
+    except (SafeET.ParseError, ValueError) as e:
         raise _reject("corrupt-file", "part", part=name, detail=e) from e
-    if not elements:
-        raise _reject("corrupt-file", "empty-part", part=name)
-    return _Doc(elements[0][0], tuple(elements))
+    return _Doc(root.tag, tuple((el.tag, dict(el.attrib)) for el in root.iter()))
 
 
 class _Root(Exception):

@@ -15,10 +15,10 @@ import pandas as pd
 
 from ..analyse.drafts import drafts
 from ..consolidate import Report, consolidate
-from ..errors import IntraxlError
+from ..errors import IntraxlError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
 from ..mappings import Mappings
-from ..master import read_controller_work
+from ..master import PREVIOUS_FOLDER, read_controller_work
 from ..periods import Period
 from ..store import FACT_COLUMNS
 from .context import ReportContext, build_context
@@ -48,7 +48,13 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
         from ..master.office import soffice
 
         soffice()  # say what to install before any work
-    texts = read_controller_work(master, report.administration).sections
+    try:
+        texts = read_controller_work(master, report.administration).sections
+    except UnreadableMasterError as e:
+        raise IntraxlError(
+            f"{e}, so the administration's texts for the report cannot be taken from it. Give "
+            "the master workbook intraxl consolidate wrote with --master; the earlier masters "
+            f"are kept in {PREVIOUS_FOLDER}/ beside it.") from e
     unreviewed = {s: t for s, t in drafts(report).items() if not (texts.get(s) or "").strip()}
     context = build_context(report, m, {**texts, **unreviewed})
     check_not_open(out)

@@ -290,8 +290,8 @@ def build() -> DocumentObject:
     _text_block(doc, "portfolio_text")
     _tag(doc, "for p in portfolios")
     doc.add_paragraph().add_run("{{ p.name }}").bold = True
-    _table(doc, [("Projekt", 3.6), ("Tid", 1.7), ("Kostnad", 1.7), ("Resultat", 1.7),
-                 ("Orsak", 4.15), ("Åtgärd", 4.15)], "r in p.projects",
+    _table(doc, [("Projekt", 3.6), ("Tid", 1.6), ("Kostnad", 1.9), ("Resultat", 1.9),
+                 ("Orsak", 4.0), ("Åtgärd", 4.0)], "r in p.projects",
            ["{{ r.name }}", _status("r.time"), _status("r.cost"), _status("r.result"),
             "{{ r.cause }}", "{{ r.action }}"])
     _tag(doc, "endfor")
