@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, swedish
+from . import __version__, contract, swedish
 from .errors import IntraxlError, MappingError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
@@ -33,7 +33,8 @@ console = Console(highlight=False, soft_wrap=True)
 atexit.register(gc.freeze)
 LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units needing attention
 STATE_WIDTH = 15  # a unit's state in a terminal table: `godkänd, senare` / `fil avvisad`
-STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
+STATE_COLOURS = {contract.UNIT_ACCEPTED: "green", contract.UNIT_REJECTED: "red",
+                 contract.UNIT_QUARANTINED: "red", contract.UNIT_MISSING: "yellow"}
 
 
 def _listed(table: Table, units: list[Any]) -> list[Any]:
@@ -65,7 +66,8 @@ def _with_details(name: str, *details: str | None) -> str:
 
 def _state(state: str, label: str, needs_attention: bool) -> str:
     """A unit's state in a terminal table, coloured: `godkänd, senare fil avvisad` in yellow."""
-    colour = STATE_COLOURS[state] if state != "godkänd" or not needs_attention else "yellow"
+    colour = (STATE_COLOURS[state] if state != contract.UNIT_ACCEPTED or not needs_attention
+              else "yellow")
     return f"[{colour}]{label}[/]"
 
 
@@ -73,8 +75,10 @@ def _counts_line(counts: dict[str, int]) -> str:
     from .unit_state import LATER_REJECTED
 
     later = counts[LATER_REJECTED]
-    return (f"enheter: {counts['godkänd']} godkända, {counts['avvisad']} avvisade, "
-            f"{counts['karantän']} i karantän, {counts['saknas']} saknas"
+    return (f"enheter: {counts[contract.UNIT_ACCEPTED]} godkända, "
+            f"{counts[contract.UNIT_REJECTED]} avvisade, "
+            f"{counts[contract.UNIT_QUARANTINED]} i karantän, "
+            f"{counts[contract.UNIT_MISSING]} saknas"
             + (f"\n  varav {later} godkända med {LATER_REJECTED}" if later else ""))
 
 
