@@ -2,6 +2,7 @@
 
     python benchmarks/bench_consolidate.py [--n 200 1000] [--skip-openpyxl] [--repeat 3]
     python benchmarks/bench_consolidate.py --n 100 1000 3000 10000 --skip-openpyxl
+    python benchmarks/bench_consolidate.py --n 1000 --history-only --repeat 3
 
 
 For each N, on the same files (benchmarks/synth.py makes them from the real template):
@@ -15,7 +16,8 @@ For each N, on the same files (benchmarks/synth.py makes them from the real temp
   - `intraxl consolidate` into a store that already holds the 12 months before (each unit's
     figures of 2022-02 … 2023-01, copied from the month's), with the plausibility warnings
     and with that step left out (the same command in-process, `stored_checks` replaced by
-    nothing), alternately, and the plausibility step's own time.
+    nothing), alternately, and the plausibility step's own time (`--history-only`: these
+    alone).
   - `intraxl consolidate` into a store that holds the previous month (January: the same
     facts, stored as 2023-01 through `history export` and `history import` beforehand), so
     that month over month is read and computed; against the first run it prints what month
@@ -58,9 +60,11 @@ def history_db(mappings: Path, inbox: Path) -> Path:
     import sqlite3
 
     from intraxl.periods import Period
+    from intraxl.store import Store
 
     db = inbox.parent.parent / "history.db"
     if db.exists():
+        Store(str(db)).dispose()  # a cache made before a migration: brought up to date
         return db
     with tempfile.TemporaryDirectory() as d:
         consolidate(str(inbox), str(mappings), d)
@@ -197,11 +201,39 @@ def measure(name: str, mappings: Path, inbox: Path, repeat: int = 1) -> dict[str
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
+def print_history(mappings: Path, inbox: Path, repeat: int) -> None:
+    """`intraxl consolidate` into the store of the 12 months before, with the plausibility
+    warnings and without, alternately and each first every other time (the machine's
+    drift hits both), median of max(3, repeat) each; the cost of the warnings against
+    issue 11's goal."""
+    runs: dict[str, list[dict[str, float]]] = {"history": [], "history-without": []}
+    history_db(mappings, inbox)
+    for i in range(max(3, repeat)):
+        for name in sorted(runs, reverse=i % 2 == 1):
+            runs[name].append(measure(name, mappings, inbox))
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+           for name, rs in runs.items()}
+    without, full = med["history-without"], med["history"]
+    print(f"  with the 12 months before stored (median of {len(runs['history'])}, "
+          "in-process):")
+    print(f"    {'plausibility left out':<42} {without['seconds']:7.2f} s  "
+          f"{without['peak_mb']:7.0f} MB peak")
+    print(f"    {'with the plausibility warnings':<42} {full['seconds']:7.2f} s  "
+          f"{full['peak_mb']:7.0f} MB peak")
+    print(f"    with / without: {full['seconds'] / without['seconds']:.3f}, "
+          f"+{full['seconds'] / without['seconds'] - 1:.1%} of the run; the step itself "
+          f"{full['step']:.2f} s = {full['step'] / without['seconds']:.1%} of the run without "
+          "it (goal: month over month and plausibility together at most +10 %)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, nargs="+", default=[200, 1000])
     ap.add_argument("--skip-openpyxl", action="store_true", help="skip the slow reference")
     ap.add_argument("--repeat", type=int, default=1, help="median of this many runs each")
+    ap.add_argument("--history-only", action="store_true",
+                    help="only consolidate into the store of 12 months, with and without "
+                         "the plausibility warnings")
     ap.add_argument("--stage", nargs=3, metavar=("NAME", "MAPPINGS", "INBOX"))
     args = ap.parse_args()
     if args.stage:
@@ -212,6 +244,10 @@ def main() -> None:
 
     for n in args.n:
         mappings, inbox = generate(n)
+        if args.history_only:
+            print(f"N = {n} submissions")
+            print_history(mappings, inbox, args.repeat)
+            continue
         res = {name: measure(name, mappings, inbox, args.repeat)
                for name in ("floor", "validate", "consolidate", "previous-month", "rerun")}
         if not args.skip_openpyxl:
@@ -234,23 +270,7 @@ def main() -> None:
             full = res["consolidate"]
             print(f"  end to end: {full['seconds']:.1f} s and {full['peak_mb']:.0f} MB "
                   f"(goal: under 20 s and {1024} MB)")
-        runs: dict[str, list[dict[str, float]]] = {"history": [], "history-without": []}
-        history_db(mappings, inbox)
-        for _ in range(max(3, args.repeat)):  # alternately: the machine's drift hits both
-            for name in runs:
-                runs[name].append(measure(name, mappings, inbox))
-        med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
-               for name, rs in runs.items()}
-        without, full = med["history-without"], med["history"]
-        print(f"  with the 12 months before stored (median of {len(runs['history'])}, "
-              "in-process):")
-        print(f"    {'plausibility left out':<42} {without['seconds']:7.2f} s  "
-              f"{without['peak_mb']:7.0f} MB peak")
-        print(f"    {'with the plausibility warnings':<42} {full['seconds']:7.2f} s  "
-              f"{full['peak_mb']:7.0f} MB peak")
-        print(f"    plausibility: +{full['seconds'] / without['seconds'] - 1:.1%} of the run; "
-              f"the step itself {full['step']:.2f} s = {full['step'] / full['seconds']:.1%} "
-              "(goal: month over month and plausibility together at most 10 %)")
+        print_history(mappings, inbox, args.repeat)
         ratio = res["validate"]["seconds"] / res["floor"]["seconds"]
         print(f"  read + validate / floor: {ratio:.2f}x")
         if "openpyxl" in res:

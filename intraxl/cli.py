@@ -331,22 +331,30 @@ def _print_report(report: Any, feedback: Path | str | None) -> None:
         console.print(f"        ingen återkopplingsfil: {escape(feedback)}")
 
 
-def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--db URL, opened as a Store passed as `store`."""
+def db_option(f: Callable[..., Any] | None = None, *, existing: bool = False) -> Any:
+    """--db URL, opened as a Store passed as `store`; with `existing`, for a command that
+    only reads, a SQLite file that is not there is an error, not a new empty database (a
+    mistyped name would otherwise show every unit as missing)."""
 
-    @db_url_option("History database: a SQLite file or a SQLAlchemy URL "
-                   "(postgresql+psycopg://...)")
-    @functools.wraps(f)
-    def wrapper(*args: Any, db_url: str | None, **kwargs: Any) -> Any:
-        from .store import Store
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @db_url_option("History database: a SQLite file or a SQLAlchemy URL "
+                       "(postgresql+psycopg://...)")
+        @functools.wraps(f)
+        def wrapper(*args: Any, db_url: str | None, **kwargs: Any) -> Any:
+            from .store import Store, database_exists, database_url
 
-        store = Store(db_url)
-        try:
-            return f(*args, store=store, **kwargs)
-        finally:
-            store.dispose()
+            if existing and not database_exists(db_url):
+                raise IntraxlError(f"no history database at {database_url(db_url)}: give "
+                                   "--db, or run intraxl consolidate or collect first")
+            store = Store(db_url)
+            try:
+                return f(*args, store=store, **kwargs)
+            finally:
+                store.dispose()
 
-    return wrapper
+        return wrapper
+
+    return decorate if f is None else decorate(f)
 
 
 def _tkr(v: Any) -> str:
@@ -546,7 +554,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
 @click.option("--inbox", type=click.Path(path_type=Path), default=None,
               help="The period's inbox, for the feedback workbooks "
                    "[default: workbooks/inbox/YYYY-MM].")
-@db_option
+@db_option(existing=True)
 @mappings_option
 def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: Path | None,
            inbox: Path | None) -> None:
@@ -566,7 +574,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
         superseded = f"\n{u.superseded} ersatta" if u.superseded else ""
         table.add_row(_with_details(u.unit, u.file, u.sender and f"från {u.sender}"),
                       _state(u.state, u.label, u.needs_attention) + superseded,
-                      f"{u.received_at:%Y-%m-%d\n%H:%M}" if u.received_at else "-",
+                      f"{swedish.local_time(u.received_at):%Y-%m-%d\n%H:%M}"
+                      if u.received_at else "-",
                       str(u.errors), str(u.warnings))
     console.print(table)
     for u in st.units:
@@ -581,8 +590,8 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
     console.print(_counts_line(st.counts()))
     plausible = sum(len(u.plausibility) for u in st.units)
     if plausible:
-        console.print(f"{plausible} plausibility warning(s) in "
-                      f"{sum(bool(u.plausibility) for u in st.units)} unit(s)")
+        console.print(f"rimlighet: {plausible} varning(ar) i "
+                      f"{sum(bool(u.plausibility) for u in st.units)} enhet(er)")
     for d in drafts:
         console.print(f"wrote {d}")
 
@@ -630,7 +639,7 @@ def history_import(m: Mappings, store: Any, file: Path) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="A .csv or .parquet file.")
 @period_option("Only this period, YYYY-MM (repeatable).", multiple=True)
-@db_option
+@db_option(existing=True)
 @mappings_option
 def history_export(m: Mappings, store: Any, out: Path, periods: tuple[Period, ...]) -> None:
     """Write the stored facts (latest accepted per unit and period) for BI tools."""

@@ -165,25 +165,26 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
             subject = f"Re: {u.subject}" if u.subject else \
                 f"Månadsuppföljning {month} – {u.unit}: komplettering behövs"
             errors = [i for i in u.issues if i.get("severity") == "error"]
+            source = inbox / (u.file or "")
+            feedback = write_feedback(validate_file(source, m, period), m,
+                                      out_dir / "feedback", period) \
+                if u.file and source.is_file() else None
+            where = "Den bifogade arbetsboken visar var; rätta och skicka den igen." \
+                if feedback is not None else "Felen står nedan; rätta arbetsboken och skicka " \
+                "den igen."
             msg = _draft(m, to, subject,
                          f"Hej!\n\nTack för månadsuppföljningen för {month} ({u.file}). Den "
                          f"kan inte tas emot ännu: vi hittade {len(errors)} fel som behöver "
-                         "rättas. Den bifogade arbetsboken visar var; rätta och skicka den "
-                         f"igen.{_meanwhile(u)}\n\n{_issue_lines(u.issues)}\n\nVänliga "
-                         f"hälsningar\nEkonomi, "
-                         f"{m.organisation.administration}\n")
+                         f"rättas. {where}{_meanwhile(u)}\n\n{_issue_lines(u.issues)}\n\n"
+                         f"Vänliga hälsningar\nEkonomi, {m.organisation.administration}\n")
             if u.message_id:
                 msg["In-Reply-To"] = u.message_id
                 msg["References"] = u.message_id
-            source = inbox / (u.file or "")
-            if u.file and source.is_file():
-                feedback = write_feedback(validate_file(source, m, period), m,
-                                          out_dir / "feedback", period)
-                if feedback is not None:
-                    msg.add_attachment(
-                        feedback.read_bytes(), maintype="application",
-                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        filename=feedback.name)
+            if feedback is not None:
+                msg.add_attachment(
+                    feedback.read_bytes(), maintype="application",
+                    subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    filename=feedback.name)
             purpose = "svar"
         elif u.state == UNIT_QUARANTINED:
             held = u.quarantined[-1]

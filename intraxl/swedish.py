@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_minus_sign_symbol
@@ -17,6 +18,7 @@ from babel.numbers import format_decimal, get_minus_sign_symbol
 from .periods import MONTHS_SV, Period
 
 LOCALE = "sv_SE"
+ZONE = ZoneInfo("Europe/Stockholm")  # the administration's clock
 MINUS = get_minus_sign_symbol(LOCALE)  # "−": babel's patterns write a hyphen-minus
 
 # Excel number formats that show figures the Swedish way whatever the machine's locale: the
@@ -125,5 +127,11 @@ def date(value: dt.date) -> str:
     return format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
-__all__ = ["EXCEL_FORMATS", "LOCALE", "count", "date", "figure", "mkr", "month", "month_year",
-           "number", "percent", "percent_points", "tkr"]
+def local_time(utc: dt.datetime) -> dt.datetime:
+    """A time intraxl stores (UTC, without a zone) on the administration's clock, as a person
+    reads it (Swedish summer and winter time), without a zone, as spreadsheets hold times."""
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZONE).replace(tzinfo=None)
+
+
+__all__ = ["EXCEL_FORMATS", "LOCALE", "count", "date", "figure", "local_time", "mkr", "month",
+           "month_year", "number", "percent", "percent_points", "tkr"]

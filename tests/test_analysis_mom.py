@@ -294,3 +294,33 @@ def test_january_compares_with_nothing(months, mappings, tmp_path):
     header = [c.value for c in ws[4]]
     assert header[6] == "Utfall föreg. månad" and header[15:] == ["jan 2023"]
     assert all(r[6] is None for r in ws.iter_rows(min_row=5, values_only=True))
+
+
+def test_with_units_missing_the_month_is_compared_like_for_like(months, tmp_path):
+    """Two of seven units in for March: last month's forecast is the sum over those two only,
+    so that each sum's change is its forecast less last month's (B − D = E), and a note says
+    the comparison leaves the missing units out."""
+    db = tmp_path / "intraxl.db"
+    assert run_cli("history", "import", HISTORY, "--db", db).exit_code == 0
+    feb = tmp_path / "inbox" / "2023-02"
+    shutil.copytree(EXAMPLES, feb)
+    assert run_cli("consolidate", feb, "--db", db, "--out", tmp_path / "feb.xlsx").exit_code == 0
+    march = tmp_path / "inbox" / "2023-03"
+    march.mkdir()
+    for unit in ("gt-hr", "gt-kls"):
+        name = f"manadsuppfoljning_2023-03_{unit}.xlsx"
+        shutil.copy(months["dir"] / "inbox" / "2023-03" / name, march / name)
+    result = run_cli("consolidate", march, "--db", db, "--out", tmp_path / "mar.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "Jämförelsen med 2023-02 gäller de 2 enheter som finns i rapporten; 5 som " \
+           "rapporterade då saknas nu." in " ".join(result.output.split())
+    rows = result_rows(tmp_path / "mar.xlsx")
+    sums = {k: v for k, v in rows.items() if k[1].startswith(("Summa", "Resultat"))}
+    assert len(sums) == 3
+    for forecast, _, before, change in sums.values():
+        assert forecast - before == change
+    expected = sum(months["february"][u]["Ekonomi"][rid]["Prognos helår"]
+                   for u in ("gt-hr", "gt-kls")
+                   for rid in ("resultat.forvaltning", "resultat.utveckling")
+                   if rid in months["february"][u]["Ekonomi"])
+    assert sums[("Totalt", "Resultat, tkr")][2] == expected

@@ -108,6 +108,7 @@ def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path, args):
 
 def test_a_file_that_cannot_be_written_is_one_line(tmp_path):
     (tmp_path / "fil").write_text("", encoding="utf-8")
+    (tmp_path / "h.db").touch()  # an (empty) database: the export reads it
     for args in (["history", "export", "--out", str(tmp_path / "fil" / "ut" / "x.csv")],
                  ["template", "--period", "2023-02", "--out", str(tmp_path / "fil" / "ut")]):
         done = _intraxl(*args, "--db", str(tmp_path / "h.db"), "--mappings",
@@ -178,3 +179,17 @@ def test_history_import_again_says_nothing_was_added(tmp_path):
     assert "importerade 0 nya fakta (0 inlämningar); 85 fanns redan" in runs[1].output
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from facts").fetchone()[0] == 85
+
+
+@pytest.mark.parametrize("args", [["status", "--period", "2023-02"],
+                                  ["history", "export", "--out", "facts.csv"]])
+def test_a_mistyped_database_is_an_error_not_a_new_empty_one(tmp_path, monkeypatch, args):
+    """A command that only reads says the database is not there: it neither creates an empty
+    one nor reports every unit missing (and drafts reminders to all of them)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*args, "--db", "typo.db", "--mappings",
+                                       str(ROOT / "mappings"), *(
+                                           ["--drafts", "drafts"] if args[0] == "status" else [])])
+    assert result.exit_code == 1, result.output
+    assert "no history database at sqlite:///typo.db" in result.output
+    assert not (tmp_path / "typo.db").exists() and not (tmp_path / "drafts").exists()

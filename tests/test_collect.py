@@ -291,6 +291,18 @@ def test_rejected_superseded_and_the_drafts(mappings, tmp_path):
     assert len(attached) == 1 and attached[0].get_filename().endswith("_att_atgarda.xlsx")
     fb = openpyxl.load_workbook(io.BytesIO(attached[0].get_content()))
     assert fb.sheetnames[0] == "Att åtgärda"
+    assert "Den bifogade arbetsboken visar var" in body
+
+    # Without the rejected file at hand (another inbox), no workbook is attached: the reply
+    # does not say one is, and lists the errors.
+    result = run("status", "--period", "2023-02", "--db", tmp_path / "intraxl.db",
+                 "--inbox", tmp_path / "elsewhere", "--drafts", tmp_path / "drafts2")
+    assert result.exit_code == 0, result.output
+    reply = email.message_from_bytes(next((tmp_path / "drafts2").glob("*gt-hr_svar.eml"))
+                                     .read_bytes(), policy=policy.default)
+    body = reply.get_body(("plain",)).get_content()
+    assert not list(reply.iter_attachments()) and "bifogade" not in body
+    assert "Felen står nedan" in body and "Ekonomi!C5" in body
 
     # The corrected workbook arrives: accepted, and it supersedes the first.
     (mails / "3.eml").write_bytes(eml("hr.rapport@intraservice.example.se",

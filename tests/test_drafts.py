@@ -562,3 +562,24 @@ def test_nobody_in_the_report_and_an_item_without_status():
         "Ingen enhet ingår i rapporten för mars 2023. Rapport saknas från Enhet A och Enhet B.")
     assert texts["Portfölj"] == ("Aktiviteten Införa e-arkiv (Enhet A) har passerat sitt "
                                  "slutdatum 2023-01-31; status saknas.")
+
+
+def test_the_analysis_box_is_the_reports_summary_when_kommentarer_holds_a_draft(tmp_path):
+    """A controller who writes the summary in Sammanfattning's analysis box (B4) sees it in
+    the report's chapter 1, not the draft still in Kommentarer, and gets no warning for it."""
+    import docx
+
+    from .test_report import report
+
+    inbox, db, master = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, master).exit_code == 0
+    wb = openpyxl.load_workbook(master)
+    wb["Sammanfattning"]["B4"] = "Min analys för styrelsen."
+    wb.save(master)
+    result = report(db, master, tmp_path / "rapport.docx")
+    assert result.exit_code == 0, result.output
+    assert not any(line.startswith("warning: Sammanfattning")
+                   for line in result.stderr.splitlines())
+    text = [p.text for p in docx.Document(str(tmp_path / "rapport.docx")).paragraphs]
+    assert "Min analys för styrelsen." in text
+    assert not any(t.startswith("Samtliga sju enheter") for t in text)

@@ -36,11 +36,12 @@ def counts(store: Store) -> dict[str, int]:
 def test_schema_is_created_and_migrations_run_once(db_url):
     store = Store(db_url)
     assert store.migrations_applied == ["0001_initial", "0002_attachments",
-                                        "0003_submission_rules", "0004_mailbox_positions"]
+                                        "0003_submission_rules", "0004_mailbox_positions",
+                                        "0005_facts_by_cell"]
     store.dispose()
     again = Store(db_url)
     assert again.migrations_applied == []
-    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 4}
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 5}
 
 
 def test_the_migrations_make_exactly_the_tables_the_store_queries(db_url):
@@ -52,6 +53,10 @@ def test_the_migrations_make_exactly_the_tables_the_store_queries(db_url):
         assert set(columns) == {c.name for c in table.columns}, table.name
         for c in table.columns:
             assert columns[c.name]["nullable"] == c.nullable, (table.name, c.name)
+        indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)
+                   if not i.get("duplicates_constraint")}  # PostgreSQL's unique constraints
+        assert indexes == {i.name: [c.name for c in i.columns] for i in table.indexes}, \
+            table.name
 
 
 def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappings):
@@ -72,11 +77,58 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappi
     engine.dispose()
     store = Store(db_url)
     assert store.migrations_applied == ["0002_attachments", "0003_submission_rules",
-                                        "0004_mailbox_positions"]
+                                        "0004_mailbox_positions", "0005_facts_by_cell"]
     [old] = store.submissions("2023-02")
     assert (old.id, old.sha256, old.file_name, old.accepted, old.rules) == \
         (sid, "abc", "hr.xlsx", True, None)
     assert store.facts(["2023-02"])["value"].tolist() == [24075]
+
+
+def test_a_database_before_the_facts_cell_index_upgrades_and_reads_a_cell_by_it(db_url):
+    """0005 replaces the facts' index by submission with one by submission and cell; the
+    facts stored before are read by cell through it, only numbers when asked."""
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        assert migrate(conn, upto=4)[-1] == "0004_mailbox_positions"
+        sid = conn.execute(sa.text(
+            "INSERT INTO submissions (sha256, unit_id, period, file_name, source, received_at, "
+            "accepted, error_count, warning_count, issues, stored_at) VALUES ('abc', 'gt-hr', "
+            "'2023-02', 'hr.xlsx', 'inbox', :t, :yes, 0, 0, '[]', :t) RETURNING id"),
+            {"t": dt.datetime(2023, 3, 2, 8, 0), "yes": True}).scalar_one()
+        for rid, num, text_ in (("kostnad.totalt", 24075, None), ("kostnad.it", None, "x"),
+                                ("kostnad.it", 1.5, None)):
+            conn.execute(sa.text(
+                "INSERT INTO facts (submission_id, period, unit_id, table_name, row_id, field, "
+                "value_num, value_text) VALUES (:sid, '2023-02', 'gt-hr', 'Ekonomi', :rid, "
+                ":field, :num, :text)"),
+                {"sid": sid, "rid": rid, "num": num, "text": text_,
+                 "field": "Utfall ack" if num != 1.5 else "Prognos helår"})
+    engine.dispose()
+    store = Store(db_url)
+    assert store.migrations_applied == ["0005_facts_by_cell"]
+    indexes = {i["name"]: i["column_names"] for i in sa.inspect(store.engine).get_indexes("facts")}
+    assert indexes == {"ix_facts_submission_cell": ["submission_id", "table_name", "field"],
+                       "ix_facts_period_unit": ["period", "unit_id"]}
+    cell = [("Ekonomi", "Utfall ack")]
+    assert sorted(store.fact_rows(["2023-02"], cell), key=str) == [
+        ("2023-02", "gt-hr", "Ekonomi", "kostnad.it", "Utfall ack", "x"),
+        ("2023-02", "gt-hr", "Ekonomi", "kostnad.totalt", "Utfall ack", 24075.0)]
+    assert list(store.fact_rows(["2023-02"], cell, numbers=True)) == [
+        ("2023-02", "gt-hr", "Ekonomi", "kostnad.totalt", "Utfall ack", 24075.0)]
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT row_id FROM facts WHERE submission_id IN (1, 2) "
+                "AND table_name = 'Ekonomi' AND field = 'Utfall ack'").all()
+        assert "ix_facts_submission_cell (submission_id=? AND table_name=? AND field=?)" in \
+            str(plan)
+        # A driver of another parameter style is read through SQLAlchemy: the same rows.
+        fast = sorted(store.fact_rows(["2023-02"], cell), key=str)
+        store.engine.dispose()
+        store.engine = sa.create_engine(db_url, paramstyle="named")
+        assert sorted(store.fact_rows(["2023-02"], cell), key=str) == fast
+        assert list(store.fact_rows(["2023-02"], cell, numbers=True)) == fast[1:]
+    store.dispose()
 
 
 def test_recording_is_idempotent(db_url, mappings):

@@ -34,3 +34,14 @@ def test_percent_amounts_and_months():
 ])
 def test_figure_keeps_the_decimals_it_has(value, text):
     assert swedish.figure(value) == text
+
+
+def test_stored_times_are_shown_on_the_swedish_clock():
+    """Times are stored in UTC; a person reads them in Swedish winter (+1) or summer (+2)
+    time, whatever the machine's zone."""
+    import datetime as dt
+
+    from intraxl.swedish import local_time
+
+    assert local_time(dt.datetime(2023, 3, 6, 7, 0, 5)) == dt.datetime(2023, 3, 6, 8, 0, 5)
+    assert local_time(dt.datetime(2023, 7, 1, 7, 0)) == dt.datetime(2023, 7, 1, 9, 0)

@@ -196,9 +196,10 @@ Stored = dict[str, dict[str, dict[tuple[str, str, str], Any]]]  # unit -> period
 
 
 def _read(store: Store, periods: Iterable[Period], cells: Collection[tuple[str, str]],
-          units: Collection[str], into: Stored) -> None:
-    """The stored facts of `cells` for `periods` and `units`, into unit -> period -> cells."""
-    _add(store.fact_rows([str(p) for p in periods], cells, units), into)
+          units: Collection[str], into: Stored, numbers: bool = False) -> None:
+    """The stored facts of `cells` for `periods` and `units` (only those with a number,
+    when `numbers`), into unit -> period -> cells."""
+    _add(store.fact_rows([str(p) for p in periods], cells, units, numbers), into)
 
 
 def _add(rows: Iterable[tuple[Any, ...]], into: Stored) -> None:
@@ -216,10 +217,11 @@ def _add(rows: Iterable[tuple[Any, ...]], into: Stored) -> None:
 def _history(m: Mappings, period: Period, store: Store, units: Collection[str],
              into: Stored) -> None:
     """The months before `period` that the rules read: last month's figures, and the
-    outcomes of the rest of the outlier's window."""
+    outcomes of the rest of the outlier's window; only numbers (the rules judge nothing
+    else of those months: see `_number`)."""
     months = window(period, m.template.plausibility.outlier.months)
-    _read(store, months[:1], FIGURES, units, into)
-    _read(store, months[1:], OUTCOMES, units, into)
+    _read(store, months[:1], FIGURES, units, into, numbers=True)
+    _read(store, months[1:], OUTCOMES, units, into, numbers=True)
 
 
 _period = lru_cache(maxsize=256)(Period.parse)
@@ -241,8 +243,8 @@ def stored_checks(m: Mappings, period: Period, store: Store, files: Mapping[str,
     if facts is None:
         _read(store, [period], (*FIGURES, *COMMENTS), files, found)
     else:
-        wanted = {*FIGURES, *COMMENTS}
-        _add(((str(period), *fact) for fact in facts if (fact[1], fact[3]) in wanted), found)
+        wanted, month = {*FIGURES, *COMMENTS}, str(period)
+        _add(((month, *fact) for fact in facts if (fact[1], fact[3]) in wanted), found)
     out = {}
     for unit_id, file in files.items():
         try:

@@ -259,6 +259,11 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         notes.append(missing_previous_month(period))
     unit_ids = [u.id for u in m.units]
     names = {u.id: u.name for u in m.units}
+    # Month over month compares like with like: the units in this month's report only.
+    same = [u for u in unit_ids if u in cur.units]
+    if previous_period and prev.units - cur.units:
+        notes.append(f"Jämförelsen med {previous_period} gäller de {len(same)} enheter som finns "
+                     f"i rapporten; {len(prev.units - cur.units)} som rapporterade då saknas nu.")
 
     units, files = _unit_status(m, p, records, quarantined)
     if not last.units:
@@ -281,7 +286,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             outcome = _number(outcomes.get(u.id))
             budget = _number(budgets.get(u.id))
             forecast = _number(forecasts.get(u.id))
-            forecast_previous = _number(previous.get(u.id))
+            forecast_previous = _number(previous.get(u.id)) if u.id in cur.units else None
             result_rows.append({
                 "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
                 "label": u.label, "group": groups.get(u.group or ""),
@@ -295,10 +300,11 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     lines = [(line.id, line.label, [line.id]) for line in m.economy.lines if line.kind == "cost"]
     lines.append(("verksamhetens-resultat", "Verksamhetens resultat", list(contract.RESULT_ROWS)))
     for lid, label, rids in lines:
-        outcome, budget, forecast, annual_budget, forecast_previous = (
-            facts_.total(unit_ids, contract.ECONOMY.name, rids, f) for facts_, f in (
-                (cur, contract.OUTCOME_YTD), (cur, contract.BUDGET_YTD), (cur, contract.FORECAST),
-                (cur, contract.ANNUAL_BUDGET), (prev, contract.FORECAST)))
+        outcome, budget, forecast, annual_budget = (
+            cur.total(unit_ids, contract.ECONOMY.name, rids, f) for f in (
+                contract.OUTCOME_YTD, contract.BUDGET_YTD, contract.FORECAST,
+                contract.ANNUAL_BUDGET))
+        forecast_previous = prev.total(same, contract.ECONOMY.name, rids, contract.FORECAST)
         cost_rows.append({
             "line_id": lid, "label": label,
             "outcome_last_year": last.total(unit_ids, contract.ECONOMY.name, rids,
@@ -319,7 +325,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     for ind in m.indicators:
         yearly = ind.frequency == "year"
         first = Period.parse(ind.first_period) if ind.first_period else None
-        trend = [_aggregate(ind, month, unit_ids, contract.OUTCOME, m)
+        trend = [_aggregate(ind, month, same, contract.OUTCOME, m)
                  if first is None or Period(period.year, n) >= first else None
                  for n, month in enumerate(year, start=1)]
         outcome = trend[-1]

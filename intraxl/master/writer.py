@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from xlsxwriter.workbook import Format, Workbook
 
-from .. import __version__, contract
+from .. import __version__, contract, swedish
 from ..analyse.drafts import drafts
 from ..cells import a1, area, col_name
 from ..consolidate import Report, missing_previous_month
@@ -495,6 +495,12 @@ def _comments(wb: Workbook, fmt: Formats, report: Report, work: ControllerWork,
     _page_setup(ws, report, 3)
 
 
+def _local(received: Any) -> Any:
+    """A stored (UTC) time on the administration's clock; no time stays none."""
+    return swedish.local_time(received) if isinstance(received, dt.datetime) \
+        and not _blank(received) else None
+
+
 def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
     ws = _add_sheet(wb, "Inlämningar")
     ws.write_string(0, 0, f"Inlämningar – {report.period.label_sv}", fmt.title)
@@ -513,7 +519,8 @@ def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
                 ("\n".join(f"{i.location}: {i.code}" for i in found) or None, fmt.text)]
 
     rows = [[(f["unit_id"], None), (f["unit"], None), (f["file"], None), (f["source"], None),
-             (f["sender"], None), (f["received_at"], fmt.get("datetime")), (f["sha256"], None),
+             (f["sender"], None), (_local(f["received_at"]), fmt.get("datetime")),
+             (f["sha256"], None),
              (f["template_version"], None), (f["status"], fmt.get(status=f["status"])),
              (f["errors"], fmt.get("int")), (f["warnings"], fmt.get("int")),
              ("Ja" if f["in_report"] else "", None), (f["first_issue"], fmt.text),

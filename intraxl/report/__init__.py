@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..analyse.drafts import drafts
 from ..consolidate import Report, consolidate
+from ..contract import SECTION_SUMMARY
 from ..errors import IntraxlError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
 from ..mappings import Mappings
@@ -49,12 +50,15 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
 
         soffice()  # say what to install before any work
     try:
-        texts = read_controller_work(master, report.administration).sections
+        work = read_controller_work(master, report.administration)
     except UnreadableMasterError as e:
         raise IntraxlError(
             f"{e}, so the administration's texts for the report cannot be taken from it. Give "
             "the master workbook intraxl consolidate wrote with --master; the earlier masters "
             f"are kept in {PREVIOUS_FOLDER}/ beside it.") from e
+    texts = dict(work.sections)
+    if work.analysis and not texts.get(SECTION_SUMMARY):  # written in Sammanfattning's box
+        texts[SECTION_SUMMARY] = work.analysis
     unreviewed = {s: t for s, t in drafts(report).items() if not (texts.get(s) or "").strip()}
     context = build_context(report, m, {**texts, **unreviewed})
     check_not_open(out)
