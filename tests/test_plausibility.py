@@ -174,7 +174,7 @@ def test_a_year_to_date_cost_lower_than_last_month(history, tmp_path):
     assert hr["warnings"] == 0  # the stored verdict: plausibility is not kept in it
     text = run_cli("status", "--period", "2023-03", "--db", db).output
     assert f"rimlighet {march.name}: Ekonomi!{cell} ytd-decreased" in " ".join(text.split())
-    assert "1 plausibility warning(s) in 1 unit(s)" in text
+    assert "rimlighet: 1 varning(ar) i 1 enhet(er)" in text
 
 
 def test_collect_says_the_warnings_of_what_it_takes_in_without_storing_them(history,
