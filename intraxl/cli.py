@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, swedish
+from . import __version__, contract, swedish
 from .errors import IntraxlError, MappingError, ProblemsError
 from .mappings import Mappings, load_mappings
 from .periods import Period
@@ -33,7 +33,8 @@ console = Console(highlight=False, soft_wrap=True)
 atexit.register(gc.freeze)
 LIST_ALL_UNITS_UP_TO = 40  # beyond this, terminal tables list only the units needing attention
 STATE_WIDTH = 15  # a unit's state in a terminal table: `godkänd, senare` / `fil avvisad`
-STATE_COLOURS = {"godkänd": "green", "avvisad": "red", "karantän": "red", "saknas": "yellow"}
+STATE_COLOURS = {contract.UNIT_ACCEPTED: "green", contract.UNIT_REJECTED: "red",
+                 contract.UNIT_QUARANTINED: "red", contract.UNIT_MISSING: "yellow"}
 
 
 def _listed(table: Table, units: list[Any]) -> list[Any]:
@@ -65,7 +66,8 @@ def _with_details(name: str, *details: str | None) -> str:
 
 def _state(state: str, label: str, needs_attention: bool) -> str:
     """A unit's state in a terminal table, coloured: `godkänd, senare fil avvisad` in yellow."""
-    colour = STATE_COLOURS[state] if state != "godkänd" or not needs_attention else "yellow"
+    colour = (STATE_COLOURS[state] if state != contract.UNIT_ACCEPTED or not needs_attention
+              else "yellow")
     return f"[{colour}]{label}[/]"
 
 
@@ -73,9 +75,11 @@ def _counts_line(counts: dict[str, int]) -> str:
     from .unit_state import LATER_REJECTED
 
     later = counts[LATER_REJECTED]
-    return (f"enheter: {swedish.counted(counts['godkänd'], 'godkänd', 'godkända')}, "
-            f"{swedish.counted(counts['avvisad'], 'avvisad', 'avvisade')}, "
-            f"{counts['karantän']} i karantän, {counts['saknas']} saknas"
+    accepted, rejected = (swedish.counted(counts[state], state, plural) for state, plural in (
+        (contract.UNIT_ACCEPTED, "godkända"), (contract.UNIT_REJECTED, "avvisade")))
+    return (f"enheter: {accepted}, {rejected}, "
+            f"{counts[contract.UNIT_QUARANTINED]} i karantän, "
+            f"{counts[contract.UNIT_MISSING]} saknas"
             + (f"\n  varav {later} godkända med {LATER_REJECTED}" if later else ""))
 
 
@@ -235,24 +239,16 @@ def check_mappings(m: Mappings) -> None:
 def template(m: Mappings, period: Period, units: tuple[str, ...], out_dir: Path | None,
              db_url: str | None) -> None:
     """Write one pre-filled template per unit for PERIOD."""
-    from .store import Store, database_exists
-    from .template import history_periods, prefill_values, write_templates
+    from .pipeline import write_period_templates
 
-    values = {}
-    if database_exists(db_url):
-        store = Store(db_url)
-        try:
-            facts = store.facts(history_periods(period))
-        finally:
-            store.dispose()
-        values = {u.id: prefill_values(facts, u.id, period) for u in m.units}
-        carried = sorted({p for p in facts["period"]})
-        console.print(f"pre-filled from {store.safe_url}: "
-                      f"{', '.join(carried) if carried else 'no stored periods to carry'}")
+    out_dir = out_dir or Path("workbooks/templates") / str(period)
+    written = write_period_templates(m, period, out_dir, units, db_url)
+    if written.history is not None:
+        console.print(f"pre-filled from {written.history}: "
+                      f"{', '.join(written.carried) or 'no stored periods to carry'}")
     else:
         console.print("no history database yet: the templates are not pre-filled")
-    out_dir = out_dir or Path("workbooks/templates") / str(period)
-    paths = write_templates(m, period, out_dir, units, values=values)
+    paths = written.paths
     for p in paths:
         console.print(f"wrote {p}")
     console.print(f"{len(paths)} template(s) for {period}, version {m.template.version}")
@@ -430,8 +426,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
         console.print(f"[red]avvisad[/] {escape(Path(r.file).name)}: "
                       f"{escape(r.errors[0].message) if r.errors else 'okänd enhet'}")
     counts = report.status_counts()
-    total = report.result[["forecast", "deviation"]].sum(min_count=1)
-    costs = report.costs.iloc[0]
+    total, costs = report.totals()
     console.print(_counts_line(counts))
     console.print(f"resultat: prognos helår {_tkr(total['forecast'])}, avvikelse "
                   f"utfall/budget {_tkr(total['deviation'])}")

@@ -23,14 +23,14 @@ from .cells import a1
 from .errors import IntraxlError
 from .issues import Issue, Severity, make
 from .mappings import Mappings
+from .models import Fact, FileReport, Submission
 from .periods import Period
 from .reader import sha256_of
 from .store import Received, Store
-from .validate.models import Fact, FileReport, Submission
 from .validate.values import coerce
 
-COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
-VALUE_COL = COLUMNS.index("Värde")
+COLUMNS = contract.DATA_COLUMNS
+VALUE_COL = COLUMNS.index(contract.DATA_VALUE)
 # A CSV cell starting with one of these is run as a formula by a spreadsheet (CSV injection:
 # OWASP's list). Such text is written with a leading ', as is text starting with ' itself,
 # so that reading the export back strips exactly what was added.
@@ -90,11 +90,13 @@ def _csv_value(v: Any) -> Any:
 def _known_ids(m: Mappings) -> dict[str, set[str]]:
     p = m.plan
     return {
-        "Indikatorer": {i.id for i in m.indicators if i.source == "indicators"},
-        "Ekonomi": set(contract.ECONOMY_ROWS),
-        "Aktiviteter": {a.id for a in p.activities}, "Uppdrag": {a.id for a in p.assignments},
-        "Projekt": {x.id for x in p.projects}, "Risker": {r.id for r in p.risks},
-        "Kommentarer": set(p.comment_sections),
+        contract.INDICATORS.name: {i.id for i in m.indicators if i.source == "indicators"},
+        contract.ECONOMY.name: set(contract.ECONOMY_ROWS),
+        contract.ACTIVITIES.name: {a.id for a in p.activities},
+        contract.ASSIGNMENTS.name: {a.id for a in p.assignments},
+        contract.PROJECTS.name: {x.id for x in p.projects},
+        contract.RISKS.name: {r.id for r in p.risks},
+        contract.COMMENTS.name: set(p.comment_sections),
     }
 
 
@@ -199,22 +201,23 @@ def export_history(store: Store, m: Mappings, out: str | Path,
     df = store.facts(periods or store.periods())
     names = {u.id: u.name for u in m.units}
     tidy = pd.DataFrame({
-        "Period": df["period"], "Enhet-ID": df["unit_id"],
-        "Enhet": df["unit_id"].map(names).fillna(""), "Tabell": df["table"], "ID": df["id"],
-        "Fält": df["field"], "Värde": df["value"]})
+        contract.DATA_PERIOD: df["period"], contract.DATA_UNIT_ID: df["unit_id"],
+        contract.DATA_UNIT: df["unit_id"].map(names).fillna(""), contract.DATA_TABLE: df["table"],
+        contract.DATA_ID: df["id"], contract.DATA_FIELD: df["field"],
+        contract.DATA_VALUE: df["value"]})
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
         # Parquet columns have one type: the value as text, and as a number where it is one.
-        tidy["Tal"] = pd.to_numeric(tidy["Värde"].where(
-            tidy["Värde"].map(lambda v: isinstance(v, float))), errors="coerce")
-        tidy["Värde"] = tidy["Värde"].map(
+        tidy["Tal"] = pd.to_numeric(tidy[contract.DATA_VALUE].where(
+            tidy[contract.DATA_VALUE].map(lambda v: isinstance(v, float))), errors="coerce")
+        tidy[contract.DATA_VALUE] = tidy[contract.DATA_VALUE].map(
             lambda v: v.isoformat() if isinstance(v, dt.date) else f"{v:g}"
             if isinstance(v, float) else str(v))
         tidy.to_parquet(out, index=False)
     elif out.suffix.lower() == ".csv":
         # As Excel set to Swedish reads a CSV file: UTF-8 with a BOM (else åäö come out
         # garbled), `;` between fields and a decimal comma.
-        tidy["Värde"] = tidy["Värde"].map(
+        tidy[contract.DATA_VALUE] = tidy[contract.DATA_VALUE].map(
             lambda v: v.isoformat() if isinstance(v, dt.date) else
             f"{v:.15g}".replace(".", ",") if isinstance(v, float) else csv_text(str(v)))
         tidy.to_csv(out, index=False, sep=CSV_SEPARATOR, encoding="utf-8-sig",

@@ -270,10 +270,10 @@ def make(code: str, variant: str = "", *, file: str | None = None, sheet: str | 
          column: str | None = None, **fields: Any) -> Issue:
     """The issue `code` (its `variant`) at a place, its message filled from `fields` and
     the place (`{table}`, `{column}`, ...)."""
-    kind = TYPES_BY_KEY[(code, variant)]
+    issue_type = TYPES_BY_KEY[(code, variant)]
     text = message(code, variant, file=file, sheet=sheet, cell=cell, table=table,
                    column=column, **fields)
-    return Issue(code=code, severity=kind.severity, message=text, file=file, sheet=sheet,
+    return Issue(code=code, severity=issue_type.severity, message=text, file=file, sheet=sheet,
                  cell=cell, table=table, row_key=row_key, column=column)
 
 

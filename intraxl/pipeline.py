@@ -1,6 +1,8 @@
-"""The month's run, stage after stage: validate the inbox -> store -> consolidate -> master.
+"""The month's run, stage after stage: validate the inbox -> store -> consolidate -> master;
+and the month's templates, pre-filled from the store.
 
-The CLI's `consolidate` is a thin shell over `run`; it can be called from Python the same way.
+The CLI's `consolidate` is a thin shell over `run`, its `template` over `write_period_templates`;
+they can be called from Python the same way.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
+from . import contract
 from .analyse.plausibility import stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
-from .store import Received, Store
+from .store import Received, Store, database_exists
 from .validate import FileReport, expand_paths, validate_file
 
 if TYPE_CHECKING:
@@ -41,6 +44,13 @@ class RunResult:
     changed: int  # new content under the name of a file stored for the period before
     unchanged: int  # stored before under the same mappings: not read again
     revalidated: int  # stored before under other mappings (or intraxl version): read again
+
+
+@dataclass
+class TemplatesResult:
+    paths: list[Path]  # the templates written
+    history: str | None  # the database they were pre-filled from (its URL without a password)
+    carried: list[str]  # the stored periods whose values they carry
 
 
 @dataclass
@@ -175,7 +185,7 @@ def _load_report_modules() -> None:
     from . import consolidate, master  # noqa: F401
 
 
-def history_periods(period: Period) -> list[str]:
+def consolidation_periods(period: Period) -> list[str]:
     """The periods whose facts `consolidate` reads whole: the period, the same month last
     year and last year's December (the year's earlier months are read in part:
     `consolidated`)."""
@@ -212,10 +222,12 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
 
         report = consolidated(m, period, store, {r.sha256 for r in reports})
         data = report.data  # the period's facts, as read for the report: not read again
-        report.plausibility = stored_checks(m, period, store, {
-            u.unit_id: u.file for u in report.units if u.status == "godkänd" and u.file},
-            zip(*(data[c].tolist() for c in ("Enhet-ID", "Tabell", "ID", "Fält", "Värde")),
-                strict=True))
+        facts = zip(*(data[c].tolist() for c in (
+            contract.DATA_UNIT_ID, contract.DATA_TABLE, contract.DATA_ID, contract.DATA_FIELD,
+            contract.DATA_VALUE)), strict=True)
+        accepted = {u.unit_id: u.file for u in report.units
+                    if u.status == contract.UNIT_ACCEPTED and u.file}
+        report.plausibility = stored_checks(m, period, store, accepted, facts)
         master = write_master(report, out, created, pdf, force,
                               KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, plan.new, plan.changed,
@@ -235,10 +247,29 @@ def consolidated(m: Mappings, period: Period, store: Store,
     p = str(period)
     records = [s for s in store.submissions()
                if s.period == p or (s.sha256 in also_files and s.period != p)]
-    facts = store.facts(history_periods(period))
+    facts = store.facts(consolidation_periods(period))
     earlier = [str(month) for month in period.earlier_in_year()]
     if earlier:
         facts = pd.concat([facts, store.facts(earlier, EARLIER_MONTHS_FIELDS)],
                           ignore_index=True)
     quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]
     return consolidate(m, period, facts, records, quarantined)
+
+
+def write_period_templates(m: Mappings, period: Period, out_dir: str | Path,
+                           unit_ids: Collection[str] = (),
+                           db_url: str | None = None) -> TemplatesResult:
+    """One template per unit (all when `unit_ids` is empty) for `period` in `out_dir`,
+    pre-filled from the history database at `db_url` (None: the default one) when it exists."""
+    from .template import prefill_periods, prefill_values, write_templates
+
+    if not database_exists(db_url):
+        return TemplatesResult(write_templates(m, period, out_dir, unit_ids), None, [])
+    store = Store(db_url)
+    try:
+        facts = store.facts(prefill_periods(period))
+    finally:
+        store.dispose()
+    values = {u.id: prefill_values(facts, u.id, period) for u in m.units}
+    paths = write_templates(m, period, out_dir, unit_ids, values=values)
+    return TemplatesResult(paths, store.safe_url, sorted(set(facts["period"])))

@@ -118,7 +118,8 @@ def last_day(period: Period) -> dt.date:
 
 # --- row rules ----------------------------------------------------------------------------
 
-ECONOMY_FIGURES = ("Utfall ack", "Budget ack", "Årsbudget", "Prognos helår")
+ECONOMY_FIGURES = (contract.OUTCOME_YTD, contract.BUDGET_YTD, contract.ANNUAL_BUDGET,
+                   contract.FORECAST)
 FAR_FROM_BUDGET = 0.5  # a cost forecast more than this share from the annual budget
 
 
@@ -130,60 +131,60 @@ def negative_cost(values: dict[str, Any], row: Row) -> Iterator[Finding]:
 
 
 def forecast_far_from_budget(values: dict[str, Any], row: Row) -> Iterator[Finding]:
-    forecast, budget = values["Prognos helår"], values["Årsbudget"]
+    forecast, budget = values[contract.FORECAST], values[contract.ANNUAL_BUDGET]
     if row.entry.kind == "cost" and forecast is not None and budget and \
             abs(forecast - budget) > FAR_FROM_BUDGET * abs(budget):
-        yield Finding("forecast-far-from-budget", "Prognos helår",
+        yield Finding("forecast-far-from-budget", contract.FORECAST,
                       fields={"forecast": forecast, "budget": budget})
 
 
 def delay_explained(values: dict[str, Any], row: Row) -> Iterator[Finding]:
-    if values["Status"] == contract.WORK_DELAYED and not values["Kommentar"]:
-        yield Finding("comment-missing", "Kommentar")
+    if values[contract.STATUS] == contract.WORK_DELAYED and not values[contract.COMMENT]:
+        yield Finding("comment-missing", contract.COMMENT)
 
 
 def overdue(values: dict[str, Any], row: Row) -> Iterator[Finding]:
-    end, status = values["Slutdatum"], values["Status"]
+    end, status = values[contract.END_DATE], values[contract.STATUS]
     if row.period is not None and end and end < last_day(row.period) and \
             status in (contract.WORK_NOT_STARTED, contract.WORK_ONGOING):
-        yield Finding("overdue", "Status", fields={"end": end, "status": status})
+        yield Finding("overdue", contract.STATUS, fields={"end": end, "status": status})
 
 
-PROJECT_DIMENSIONS = ("Tid", "Kostnad", "Resultat")
+PROJECT_DIMENSIONS = (contract.TIME, contract.COST, contract.RESULT)
 
 
 def red_project_explained(values: dict[str, Any], row: Row) -> Iterator[Finding]:
     if contract.PROJECT_RED in (values[column] for column in PROJECT_DIMENSIONS):
-        for column in ("Orsak", "Åtgärd"):
+        for column in (contract.CAUSE, contract.ACTION):
             if not values[column]:
                 yield Finding("comment-missing", column, "red-project")
 
 
 def summary_written(values: dict[str, Any], row: Row) -> Iterator[Finding]:
-    if row.id == contract.SECTION_SUMMARY and not values["Text"]:
-        yield Finding("missing-value", "Text", "summary")
+    if row.id == contract.SECTION_SUMMARY and not values[contract.TEXT]:
+        yield Finding("missing-value", contract.TEXT, "summary")
 
 
 # --- the tables -----------------------------------------------------------------------------
 
 def _work_items(spec: contract.TableSpec) -> TableChecks:
     return TableChecks(spec, (
-        Cell("Status", "choice", required=True, options=contract.WORK_STATUSES),
-        Cell("Slutdatum", "date", required=True),
-        Cell("Kommentar"),
+        Cell(contract.STATUS, "choice", required=True, options=contract.WORK_STATUSES),
+        Cell(contract.END_DATE, "date", required=True),
+        Cell(contract.COMMENT),
     ), rules=(delay_explained, overdue))
 
 
 CHECKS: tuple[TableChecks, ...] = (
     TableChecks(contract.INDICATORS, (
-        Cell("Utfall", "number", required=_indicator_required,
+        Cell(contract.OUTCOME, "number", required=_indicator_required,
              number=lambda row: indicator_sort(row.entry)),
-        Cell("Prognos helår", "number", number=lambda row: indicator_sort(row.entry)),
-        Cell("Kommentar"),
+        Cell(contract.FORECAST, "number", number=lambda row: indicator_sort(row.entry)),
+        Cell(contract.COMMENT),
     ), entries=lambda m: {i.id: i for i in m.indicators}),
     TableChecks(contract.ECONOMY, (
         *(Cell(column, "number", required=True) for column in ECONOMY_FIGURES),
-        Cell("Kommentar"),
+        Cell(contract.COMMENT),
     ), rules=(negative_cost, forecast_far_from_budget),
         entries=lambda m: {line.id: line for line in m.economy.lines}),
     _work_items(contract.ACTIVITIES),
@@ -191,20 +192,20 @@ CHECKS: tuple[TableChecks, ...] = (
     TableChecks(contract.PROJECTS, (
         *(Cell(column, "choice", required=True, options=contract.PROJECT_STATUSES)
           for column in PROJECT_DIMENSIONS),
-        Cell("Orsak"),
-        Cell("Åtgärd"),
+        Cell(contract.CAUSE),
+        Cell(contract.ACTION),
     ), rules=(red_project_explained,)),
     TableChecks(contract.RISKS, (
         # The template's risks come with their area and text; a unit's new risk names both.
-        Cell("Riskområde", rows="template"),
-        Cell("Riskområde", "choice", required=True, options=_risk_areas, rows="new"),
-        Cell("Risk", rows="template"),
-        Cell("Risk", required=True, rows="new"),
-        Cell("Sannolikhet", "choice", required=True, options=contract.SCALE_1_4),
-        Cell("Konsekvens", "choice", required=True, options=contract.SCALE_1_4),
-        Cell("Åtgärd"),
-        Cell("Ansvarig"),
+        Cell(contract.RISK_AREA, rows="template"),
+        Cell(contract.RISK_AREA, "choice", required=True, options=_risk_areas, rows="new"),
+        Cell(contract.RISK, rows="template"),
+        Cell(contract.RISK, required=True, rows="new"),
+        Cell(contract.PROBABILITY, "choice", required=True, options=contract.SCALE_1_4),
+        Cell(contract.CONSEQUENCE, "choice", required=True, options=contract.SCALE_1_4),
+        Cell(contract.ACTION),
+        Cell(contract.OWNER),
     )),
-    TableChecks(contract.COMMENTS, (Cell("Text"),), rules=(summary_written,)),
+    TableChecks(contract.COMMENTS, (Cell(contract.TEXT),), rules=(summary_written,)),
 )
 CHECKS_BY_TABLE = {checks.spec.name: checks for checks in CHECKS}

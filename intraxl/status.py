@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .analyse.plausibility import stored_checks
-from .contract import UNIT_STATES, UnitState
+from .contract import UNIT_MISSING, UNIT_QUARANTINED, UNIT_REJECTED, UNIT_STATES, UnitState
 from .mappings import Mappings
 from .periods import Period
 from .store import Store, SubmissionRecord
@@ -127,8 +127,8 @@ def _issue_lines(issues: list[dict[str, Any]]) -> str:
     for i in issues:
         where = f"{i.get('sheet')}!{i.get('cell')}" if i.get("sheet") and i.get("cell") \
             else i.get("sheet") or "arbetsboken"
-        kind = "Fel" if i.get("severity") == "error" else "Varning"
-        lines.append(f"- {kind} i {where}: {i.get('message')}")
+        severity = "Fel" if i.get("severity") == "error" else "Varning"
+        lines.append(f"- {severity} i {where}: {i.get('message')}")
     return "\n".join(lines)
 
 
@@ -142,7 +142,7 @@ def _meanwhile(u: UnitStatus) -> str:
 def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) -> list[Path]:
     """A reminder to each missing unit, a reply with the issues and the feedback workbook to
     each rejected one, and a note to each unit whose workbook was quarantined. Returns the
-    files written (NN_unit_kind.eml)."""
+    files written (NN_unit_purpose.eml)."""
     from .feedback import write_feedback
     from .validate import validate_file
 
@@ -152,15 +152,15 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
     written: list[Path] = []
     for u in status.units:
         unit = m.unit(u.unit_id)
-        if u.state == "saknas":
+        if u.state == UNIT_MISSING:
             subject = f"Påminnelse: månadsuppföljning {month} – {u.unit}"
             msg = _draft(m, unit.reporters, subject,
                          f"Hej!\n\nVi har ännu inte fått månadsuppföljningen för {month} "
                          f"från {u.unit}. Fyll i mallen och skicka den till "
                          f"{m.organisation.mailbox or 'ekonomi'} så snart som möjligt.\n\n"
                          f"Vänliga hälsningar\nEkonomi, {m.organisation.administration}\n")
-            kind = "paminnelse"
-        elif u.state == "avvisad" or u.later_rejected:  # a reply to the rejected file
+            purpose = "paminnelse"
+        elif u.state == UNIT_REJECTED or u.later_rejected:  # a reply to the rejected file
             to = [u.sender] if u.sender else unit.reporters
             subject = f"Re: {u.subject}" if u.subject else \
                 f"Månadsuppföljning {month} – {u.unit}: komplettering behövs"
@@ -185,8 +185,8 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
                     feedback.read_bytes(), maintype="application",
                     subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     filename=feedback.name)
-            kind = "svar"
-        elif u.state == "karantän":
+            purpose = "svar"
+        elif u.state == UNIT_QUARANTINED:
             held = u.quarantined[-1]
             msg = _draft(m, unit.reporters, f"Månadsuppföljning {month} – {u.unit}: "
                          "arbetsboken kunde inte tas emot",
@@ -195,10 +195,10 @@ def write_drafts(status: PeriodStatus, m: Mappings, inbox: Path, out_dir: Path) 
                          f"{held.reason}\n\nSkicka mallen från en registrerad adress för "
                          f"{u.unit}, som en vanlig .xlsx-fil.\n\nVänliga hälsningar\nEkonomi, "
                          f"{m.organisation.administration}\n")
-            kind = "karantan"
+            purpose = "karantan"
         else:
             continue
-        path = out_dir / f"{len(written) + 1:02d}_{u.unit_id}_{kind}.eml"
+        path = out_dir / f"{len(written) + 1:02d}_{u.unit_id}_{purpose}.eml"
         path.write_bytes(bytes(msg))
         written.append(path)
     return written

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .contract import UnitState
+from .contract import UNIT_ACCEPTED, UNIT_MISSING, UNIT_QUARANTINED, UNIT_REJECTED, UnitState
 
 if TYPE_CHECKING:  # records only: no database needed to tell a state
     from .store import SubmissionRecord
@@ -37,7 +37,7 @@ class Standing:
 
     @property
     def needs_attention(self) -> bool:
-        return self.state != "godkänd" or self.later_rejected
+        return self.state != UNIT_ACCEPTED or self.later_rejected
 
     @property
     def label(self) -> str:
@@ -52,11 +52,11 @@ def standing(records: Sequence[SubmissionRecord], period: str, quarantined: bool
     in_report = accepted[-1] if accepted else None
     latest = records[-1] if records else None
     if in_report is not None:
-        state: UnitState = "godkänd"
+        state: UnitState = UNIT_ACCEPTED
     elif latest is not None:
-        state = "avvisad"
+        state = UNIT_REJECTED
     else:
-        state = "karantän" if quarantined else "saknas"
+        state = UNIT_QUARANTINED if quarantined else UNIT_MISSING
     return Standing(state, in_report, latest, len(records))
 
 

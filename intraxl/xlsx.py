@@ -109,10 +109,10 @@ def column_px(ws: Worksheet, col: int) -> float:
 
 
 def _cell_text(cell: object, strings: list[str]) -> str | None:
-    kind = type(cell).__name__
-    if kind in ("String", "RichString"):
+    cell_type = type(cell).__name__
+    if cell_type in ("String", "RichString"):
         return strings[cell.string]  # type: ignore[attr-defined]
-    if kind == "Formula" and isinstance(cell.value, str):  # type: ignore[attr-defined]
+    if cell_type == "Formula" and isinstance(cell.value, str):  # type: ignore[attr-defined]
         return cell.value  # type: ignore[attr-defined]
     return None
 

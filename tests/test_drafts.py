@@ -14,7 +14,7 @@ import yaml
 
 from intraxl import swedish
 from intraxl.analyse import drafts as d
-from intraxl.consolidate import Report, UnitStatus
+from intraxl.consolidate import Report, ReportUnit
 from intraxl.periods import Period
 from intraxl.pipeline import consolidated
 from intraxl.store import Store
@@ -291,7 +291,7 @@ def test_summary_february(texts, february):
 # --- the rules, on small hand-made report models ---------------------------------------------
 
 def unit(uid, status="godkänd", label=None):
-    return UnitStatus(uid, f"Enhet {uid.upper()}", status, label or status, status != "godkänd")
+    return ReportUnit(uid, f"Enhet {uid.upper()}", status, label or status, status != "godkänd")
 
 
 def small_report(units=("a", "b"), result=None, indicators=(), costs=(), **more) -> Report:
@@ -305,7 +305,7 @@ def small_report(units=("a", "b"), result=None, indicators=(), costs=(), **more)
         "activities", "assignments", "projects", "risks")}
     return Report(
         Period(2023, 3), "Förvaltningen",
-        [u if isinstance(u, UnitStatus) else unit(u) for u in units], pd.DataFrame(),
+        [u if isinstance(u, ReportUnit) else unit(u) for u in units], pd.DataFrame(),
         pd.DataFrame(result), pd.DataFrame(list(costs)), pd.DataFrame(list(indicators)),
         frames["activities"], frames["assignments"], frames["projects"], frames["risks"],
         pd.DataFrame(columns=["section", "unit_id", "unit", "text"]), pd.DataFrame(),

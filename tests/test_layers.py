@@ -25,3 +25,14 @@ def test_consolidate_loads_no_database_reader_or_writer():
 
 def test_the_unit_state_rule_loads_no_database():
     assert loaded_by("intraxl.unit_state") == []
+
+
+def test_the_store_loads_the_database_only():
+    """The store takes the typed file reports from the models leaf, not through validate
+    (which loads the reader, calamine, and the template writer, XlsxWriter)."""
+    assert loaded_by("intraxl.store") == ["sqlalchemy"]
+
+
+def test_the_models_and_issues_are_leaves():
+    for module in ("intraxl.models", "intraxl.issues", "intraxl.contract", "intraxl.rules"):
+        assert loaded_by(module) == [], module

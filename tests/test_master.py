@@ -307,13 +307,13 @@ def test_golden_structure_and_reproducible_bytes(month, tmp_path):
     from intraxl.mappings import load_mappings
     from intraxl.master.writer import ControllerWork, write_workbook
     from intraxl.periods import Period
-    from intraxl.pipeline import history_periods
+    from intraxl.pipeline import consolidation_periods
     from intraxl.store import Store
 
     m = load_mappings(ROOT / "mappings")
     store = Store(f"sqlite:///{month['db']}")
     p = Period.parse("2023-02")
-    report = build(m, p, store.facts(history_periods(p)), store.submissions("2023-02"))
+    report = build(m, p, store.facts(consolidation_periods(p)), store.submissions("2023-02"))
     pinned = dt.datetime(2023, 3, 7, 8, 0)
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     write_workbook(str(a), report, ControllerWork(), pinned)
@@ -841,12 +841,12 @@ def test_an_ampersand_in_the_administrations_name_prints_as_itself(month, tmp_pa
     from intraxl.master.office import to_pdf
     from intraxl.master.writer import ControllerWork, write_workbook
     from intraxl.periods import Period
-    from intraxl.pipeline import history_periods
+    from intraxl.pipeline import consolidation_periods
     from intraxl.store import Store
 
     store = Store(f"sqlite:///{month['db']}")
     p = Period.parse("2023-02")
-    report = build(load_mappings(ROOT / "mappings"), p, store.facts(history_periods(p)),
+    report = build(load_mappings(ROOT / "mappings"), p, store.facts(consolidation_periods(p)),
                    store.submissions("2023-02"))
     report.administration = "Kultur & fritid"
     master = tmp_path / "m.xlsx"

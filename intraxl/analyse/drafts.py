@@ -28,11 +28,11 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .. import contract, swedish
-from ..consolidate import Report, UnitStatus, blank, records
+from ..consolidate import Report, ReportUnit, blank, records
 from ..periods import Period
 
-OFF_TARGET = ("Röd", "Gul")
-DIMENSIONS = ("Tid", "Kostnad", "Resultat")  # a project's
+OFF_TARGET = (contract.PROJECT_RED, contract.PROJECT_YELLOW)
+DIMENSIONS = (contract.TIME, contract.COST, contract.RESULT)  # a project's
 MOST_UNITS = 3  # units named for a deviation or a forecast
 LEAD_SHARE = 0.5  # a unit is among the largest when at least this share of the largest
 COUNTER_SHARE = 0.1  # a unit pulling the other way is named from this share of the total
@@ -121,7 +121,7 @@ def outside_sentence(units: list[str]) -> str | None:
 
 
 def _outside(report: Report) -> list[str]:
-    return [u.name for u in report.units if u.status != "godkänd"]
+    return [u.name for u in report.units if u.status != contract.UNIT_ACCEPTED]
 
 
 def frames_sentence(frames: dict[str, float]) -> str | None:
@@ -473,11 +473,13 @@ def area(report: Report, name: str) -> list[str]:
     and R12; one paragraph."""
     rows = [r for r in _indicators(report) if r["area"] == name]
     units = [u.name for u in report.units]
-    red = [r for r in rows if r["status"] == "Röd"]
-    yellow = [r for r in rows if r["status"] == "Gul"]
-    judged = [r for r in rows if r["status"] in ("Grön", "Gul", "Röd")]
-    unmeasured = [r for r in rows if r["status"] == "Ej mätt"]
-    sentences = [off_target_sentence("Röd", red), off_target_sentence("Gul", yellow),
+    red = [r for r in rows if r["status"] == contract.INDICATOR_RED]
+    yellow = [r for r in rows if r["status"] == contract.INDICATOR_YELLOW]
+    judged = [r for r in rows if r["status"] in (
+        contract.INDICATOR_GREEN, contract.INDICATOR_YELLOW, contract.INDICATOR_RED)]
+    unmeasured = [r for r in rows if r["status"] == contract.INDICATOR_NOT_MEASURED]
+    sentences = [off_target_sentence(contract.INDICATOR_RED, red),
+                 off_target_sentence(contract.INDICATOR_YELLOW, yellow),
                  *indicator_comments(red + yellow, units)]
     if judged and not red and not yellow:
         sentences.append("Alla indikatorer med utfall når sina mål.")
@@ -495,11 +497,11 @@ def area(report: Report, name: str) -> list[str]:
 
 # --- Portfölj: activities, assignments, projects, risks --------------------------------------
 
-def late_sentence(kind: str, r: dict[str, Any]) -> str:
+def late_sentence(what: str, r: dict[str, Any]) -> str:
     """One delayed or overdue activity or assignment, with the unit's comment."""
-    name = f"{kind} {cut(r['name'])} ({r['unit']})"
+    name = f"{what} {cut(r['name'])} ({r['unit']})"
     end = _date(r["end"])
-    if r["status"] == "Försenad":
+    if r["status"] == contract.WORK_DELAYED:
         text = f"{name} är försenad" + (f"; slutdatum {end} har passerats" if r["overdue"]
                                         and end else "") + "."
     elif _said(r["status"]) is None:
@@ -520,7 +522,7 @@ def _date(v: Any) -> str:
 
 
 def _late(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [r for r in records(df) if r["status"] == "Försenad" or r["overdue"]] \
+    return [r for r in records(df) if r["status"] == contract.WORK_DELAYED or r["overdue"]] \
         if len(df) else []
 
 
@@ -529,11 +531,10 @@ def project_sentence(r: dict[str, Any]) -> str:
     def dims(status: str) -> list[str]:
         return [d.lower() for d in DIMENSIONS if r[d] == status]
 
-    colours = [f"{word} status för {join(dims(s))}" for s, word in (("Röd", "röd"),
-                                                                     ("Gul", "gul"))
-               if dims(s)]
+    colours = [f"{word} status för {join(dims(s))}" for s, word in (
+        (contract.PROJECT_RED, "röd"), (contract.PROJECT_YELLOW, "gul")) if dims(s)]
     text = f"Projektet {r['name']} ({r['portfolio']}) har {' och '.join(colours)}."
-    for col in ("Orsak", "Åtgärd"):
+    for col in (contract.CAUSE, contract.ACTION):
         if said := _said(r[col]):
             text += f" {col}: {quote(said)}"
     return text
@@ -576,7 +577,7 @@ def _score(r: dict[str, Any]) -> str:
 
 def _red_projects(report: Report) -> list[dict[str, Any]]:
     projects = records(report.projects) if len(report.projects) else []
-    return [r for r in projects if any(r[d] == "Röd" for d in DIMENSIONS)]
+    return [r for r in projects if any(r[d] == contract.PROJECT_RED for d in DIMENSIONS)]
 
 
 def portfolio(report: Report) -> list[str]:
@@ -591,7 +592,7 @@ def portfolio(report: Report) -> list[str]:
     red = _red_projects(report)
     flagged = red + [r for r in flagged if r not in red]
     lines += [project_sentence(r) for r in flagged]
-    green = sum(all(r[d] == "Grön" for d in DIMENSIONS) for r in projects)
+    green = sum(all(r[d] == contract.PROJECT_GREEN for d in DIMENSIONS) for r in projects)
     if (g := green_sentence(green, len(projects))) is not None:
         lines.append(g)
     risks = _risks(report)
@@ -604,12 +605,12 @@ def _risks(report: Report) -> list[dict[str, Any]]:
 
 # --- Sammanfattning ----------------------------------------------------------------------------
 
-def status_sentences(units: list[UnitStatus], period: Period) -> list[str]:
+def status_sentences(units: list[ReportUnit], period: Period) -> list[str]:
     """Who is in the report: all units, or how many and who is missing and why."""
     if not units:
         return []
     n, when = len(units), swedish.month_year(period)
-    inside = [u for u in units if u.status == "godkänd"]
+    inside = [u for u in units if u.status == contract.UNIT_ACCEPTED]
     if len(inside) == n:
         out = [f"Samtliga {swedish.count(n)} enheter har lämnat godkända rapporter för {when}."
                if n > 1 else f"Enheten har lämnat godkänd rapport för {when}."]
@@ -619,13 +620,13 @@ def status_sentences(units: list[UnitStatus], period: Period) -> list[str]:
     else:
         out = [f"Ingen enhet ingår i rapporten för {when}."]
     by_state = {s: [u.name for u in units if u.status == s] for s in contract.UNIT_STATES}
-    if missing := by_state["saknas"]:
+    if missing := by_state[contract.UNIT_MISSING]:
         out.append(f"Rapport saknas från {join(missing)}.")
-    if rejected := by_state["avvisad"]:
+    if rejected := by_state[contract.UNIT_REJECTED]:
         out.append(f"Rapporten från {join(rejected)} är avvisad och ingår inte." if
                    len(rejected) == 1 else
                    f"Rapporterna från {join(rejected)} är avvisade och ingår inte.")
-    if held := by_state["karantän"]:
+    if held := by_state[contract.UNIT_QUARANTINED]:
         out.append(f"Från {join(held)} har bara e-post som hamnat i karantän kommit.")
     if later := [u.name for u in inside if u.label != u.status]:
         out.append(f"Från {join(later)} har en senare fil avvisats; den tidigare godkända "
@@ -648,7 +649,7 @@ def points(report: Report) -> list[str]:
     deviation, the forecast, red indicators, red projects, late items, the highest risks."""
     by_unit = _deviation_by_unit(report)
     forecasts = [v for r in records(report.result) if (v := _num(r["forecast"])) is not None]
-    red = [r["name"] for r in _indicators(report) if r["status"] == "Röd"]
+    red = [r["name"] for r in _indicators(report) if r["status"] == contract.INDICATOR_RED]
     projects = [r["name"] for r in _red_projects(report)]
     late = [f"aktiviteten {cut(r['name'])}" for r in _late(report.activities)]
     late += [f"uppdraget {cut(r['name'])}" for r in _late(report.assignments)]

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import contract, swedish
+from ..contract import ANNUAL_BUDGET, COMMENT, FORECAST, OUTCOME, OUTCOME_YTD
 from ..issues import Issue, make
 from ..mappings import Mappings
 from ..mappings.models import Indicator, Unit
@@ -45,14 +46,12 @@ from ..periods import Period
 from ..template.layout import cell_address, row_ids
 
 if TYPE_CHECKING:
+    from ..models import FileReport
     from ..store import Store
-    from ..validate.models import FileReport
 
 MAD_TO_SD = 1.4826  # MAD × this estimates the standard deviation of normal data
 
 ECONOMY, INDICATORS = contract.ECONOMY.name, contract.INDICATORS.name
-OUTCOME_YTD, OUTCOME, FORECAST = "Utfall ack", "Utfall", "Prognos helår"
-ANNUAL_BUDGET, COMMENT = "Årsbudget", "Kommentar"
 # The (table, field) pairs the rules read: the outcomes of every month of the outlier's
 # window; every figure of the period and of the month before; the period's comments.
 OUTCOMES = ((ECONOMY, OUTCOME_YTD), (INDICATORS, OUTCOME))

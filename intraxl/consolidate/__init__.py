@@ -30,17 +30,20 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) is not needed to consolidate, only i
     from ..store import SubmissionRecord
 
 FRAMES = {contract.RESULT_ADMIN: "Förvaltning", contract.RESULT_DEVELOPMENT: "Utveckling"}
-DONE = ("Klar", "Avbruten")
+DONE = (contract.WORK_DONE, contract.WORK_CANCELLED)
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
 FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
 # What month over month reads of the year's earlier months: the result's forecast (Prognos
 # helår), each indicator's outcome (Utfall; an economy one's from Utfall ack) for its trend.
-EARLIER_MONTHS_FIELDS = ("Utfall", "Utfall ack", "Prognos helår")
+EARLIER_MONTHS_FIELDS = (contract.OUTCOME, contract.OUTCOME_YTD, contract.FORECAST)
 
 
 @dataclass
-class UnitStatus:
+class ReportUnit:
+    """A unit as the month's report shows it (the master's Inlämningar); `intraxl status`
+    has its own, fuller row per unit: `status.UnitStatus`."""
+
     unit_id: str
     name: str
     status: str  # godkänd | avvisad | karantän | saknas (unit_state.standing)
@@ -57,7 +60,7 @@ class UnitStatus:
 class Report:
     period: Period
     administration: str
-    units: list[UnitStatus]
+    units: list[ReportUnit]
     files: pd.DataFrame  # every file seen for the period (Inlämningar)
     result: pd.DataFrame  # result per unit and frame
     costs: pd.DataFrame  # the cost table
@@ -85,6 +88,11 @@ class Report:
         counts = {s: sum(u.status == s for u in self.units) for s in contract.UNIT_STATES}
         counts[LATER_REJECTED] = sum(u.label != u.status for u in self.units)
         return counts
+
+    def totals(self) -> tuple[pd.Series, pd.Series]:
+        """The result's forecast and deviation summed over the units and frames (NaN where
+        no unit has a figure), and the cost table's first line (`kostnad.totalt`)."""
+        return self.result[["forecast", "deviation"]].sum(min_count=1), self.costs.iloc[0]
 
 
 class _Facts:
@@ -161,23 +169,29 @@ def _number(v: Any) -> float | None:
 def _status(ind: Indicator, value: float | None, target: float | None) -> str | None:
     """The city's scale: Grön / Gul / Röd, Ej mätt without a value, Lila without a target."""
     if value is None:
-        return "Ej mätt"
+        return contract.INDICATOR_NOT_MEASURED
     if ind.status is None:
         return None
     if target is None:
-        return "Lila"
+        return contract.INDICATOR_NO_TARGET
     rule, t = ind.status, target
     band = rule.yellow_band * abs(t)
     if rule.direction == "higher":
-        return "Grön" if value >= t else "Gul" if value >= t - band else "Röd"
+        return _colour(value >= t, value >= t - band)
     if rule.direction == "lower":
-        return "Grön" if value <= t else "Gul" if value <= t + band else "Röd"
+        return _colour(value <= t, value <= t + band)
     gap = abs(value - t)
     tol = rule.tolerance * abs(t)
-    return "Grön" if gap <= tol else "Gul" if gap <= tol + band else "Röd"
+    return _colour(gap <= tol, gap <= tol + band)
 
 
-SEVERITY = {"Grön": 0, "Gul": 1, "Röd": 2}
+def _colour(on_target: bool, within_band: bool) -> str:
+    """Grön on target, Gul within the yellow band beside it, else Röd."""
+    return (contract.INDICATOR_GREEN if on_target else
+            contract.INDICATOR_YELLOW if within_band else contract.INDICATOR_RED)
+
+
+SEVERITY = {contract.INDICATOR_GREEN: 0, contract.INDICATOR_YELLOW: 1, contract.INDICATOR_RED: 2}
 
 
 def _judged(ind: Indicator, outcome: float | None, target: float | None,
@@ -211,18 +225,19 @@ def _aggregate(ind: Indicator, f: _Facts, units: list[str], fld: str,
                m: Mappings) -> float | None:
     owners = units if ind.owners == "all" else [u for u in units if u in ind.owners]
     if ind.source == "economy":
-        column = {"Utfall": "Utfall ack", "Prognos helår": "Prognos helår",
-                  "Mål": "Budget ack", "Årsmål": "Årsbudget"}[fld]
-        return f.total(units, "Ekonomi", ind.economy_lines, column)
-    if fld not in ("Utfall", "Prognos helår"):
+        column = {contract.OUTCOME: contract.OUTCOME_YTD, contract.FORECAST: contract.FORECAST,
+                  contract.PERIOD_TARGET: contract.BUDGET_YTD,
+                  contract.ANNUAL_TARGET: contract.ANNUAL_BUDGET}[fld]
+        return f.total(units, contract.ECONOMY.name, ind.economy_lines, column)
+    if fld not in (contract.OUTCOME, contract.FORECAST):
         return None
     if ind.aggregation == "weighted_mean":
         pairs = [(v, w) for u in owners
-                 if (v := f.num(u, "Indikatorer", ind.id, fld)) is not None
-                 and (w := f.num(u, "Indikatorer", ind.weight or "", "Utfall"))]
+                 if (v := f.num(u, contract.INDICATORS.name, ind.id, fld)) is not None
+                 and (w := f.num(u, contract.INDICATORS.name, ind.weight or "", contract.OUTCOME))]
         weight = sum(w for _, w in pairs)
         return sum(v * w for v, w in pairs) / weight if weight else None
-    return f.total(owners, "Indikatorer", [ind.id], fld)
+    return f.total(owners, contract.INDICATORS.name, [ind.id], fld)
 
 
 def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
@@ -262,9 +277,9 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     for g in m.organisation.groups:
         groups.setdefault(g.id, g.name)
     for rid, frame in FRAMES.items():
-        outcomes, budgets, forecasts = (cur.column("Ekonomi", rid, f) for f in (
-            "Utfall ack", "Budget ack", "Prognos helår"))
-        previous = prev.column("Ekonomi", rid, "Prognos helår")
+        outcomes, budgets, forecasts = (cur.column(contract.ECONOMY.name, rid, f) for f in (
+            contract.OUTCOME_YTD, contract.BUDGET_YTD, contract.FORECAST))
+        previous = prev.column(contract.ECONOMY.name, rid, contract.FORECAST)
         for u in m.units:
             if rid == contract.RESULT_DEVELOPMENT and not u.development_frame:
                 continue
@@ -286,12 +301,14 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     lines.append(("verksamhetens-resultat", "Verksamhetens resultat", list(contract.RESULT_ROWS)))
     for lid, label, rids in lines:
         outcome, budget, forecast, annual_budget = (
-            cur.total(unit_ids, "Ekonomi", rids, f)
-            for f in ("Utfall ack", "Budget ack", "Prognos helår", "Årsbudget"))
-        forecast_previous = prev.total(same, "Ekonomi", rids, "Prognos helår")
+            cur.total(unit_ids, contract.ECONOMY.name, rids, f) for f in (
+                contract.OUTCOME_YTD, contract.BUDGET_YTD, contract.FORECAST,
+                contract.ANNUAL_BUDGET))
+        forecast_previous = prev.total(same, contract.ECONOMY.name, rids, contract.FORECAST)
         cost_rows.append({
             "line_id": lid, "label": label,
-            "outcome_last_year": last.total(unit_ids, "Ekonomi", rids, "Utfall ack"),
+            "outcome_last_year": last.total(unit_ids, contract.ECONOMY.name, rids,
+                                            contract.OUTCOME_YTD),
             "outcome": outcome, "budget": budget, "forecast": forecast,
             "annual_budget": annual_budget, "forecast_previous": forecast_previous,
             "forecast_change": _difference(forecast, forecast_previous),
@@ -308,28 +325,28 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     for ind in m.indicators:
         yearly = ind.frequency == "year"
         first = Period.parse(ind.first_period) if ind.first_period else None
-        trend = [_aggregate(ind, month, same, "Utfall", m)
+        trend = [_aggregate(ind, month, same, contract.OUTCOME, m)
                  if first is None or Period(period.year, n) >= first else None
                  for n, month in enumerate(year, start=1)]
         outcome = trend[-1]
         outcome_previous = trend[-2] if earlier else None
-        last_year = _aggregate(ind, full if yearly else last, unit_ids, "Utfall", m)
+        last_year = _aggregate(ind, full if yearly else last, unit_ids, contract.OUTCOME, m)
         if ind.source == "economy":
-            target = _aggregate(ind, cur, unit_ids, "Mål", m)
-            annual = _aggregate(ind, cur, unit_ids, "Årsmål", m)
+            target = _aggregate(ind, cur, unit_ids, contract.PERIOD_TARGET, m)
+            annual = _aggregate(ind, cur, unit_ids, contract.ANNUAL_TARGET, m)
         else:
             target, annual = ind.period_target(period.month), ind.annual_target
         r12 = None
         if ind.kind == "flow" and not yearly and ind.source == "indicators":
-            fy_value = _aggregate(ind, full, unit_ids, "Utfall", m)
+            fy_value = _aggregate(ind, full, unit_ids, contract.OUTCOME, m)
             if outcome is not None and fy_value is not None and last_year is not None:
                 r12 = outcome + fy_value - last_year
             elif outcome is not None:
                 notes.append(f"R12 för {ind.name} kan inte räknas: historik saknas.")
-        said = cur.column("Indikatorer", ind.id, "Kommentar")
+        said = cur.column(contract.INDICATORS.name, ind.id, contract.COMMENT)
         comments = [f"{names[u]}: {c}" for u in unit_ids if said and (c := said.get(u))]
         goal = goals[ind.goal]
-        forecast = _aggregate(ind, cur, unit_ids, "Prognos helår", m)
+        forecast = _aggregate(ind, cur, unit_ids, contract.FORECAST, m)
         ind_rows.append({
             "area": areas[goal.area], "goal": goal.text, "indicator_id": ind.id,
             "name": ind.name, "unit_of_measure": ind.unit_of_measure,
@@ -348,30 +365,32 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     def work_items(items: list[Any], table: str, with_goal: bool) -> pd.DataFrame:
         rows = []
         for a in items:
-            status = cur.get(a.unit, table, a.id, "Status")
-            end = cur.get(a.unit, table, a.id, "Slutdatum") or a.end
+            status = cur.get(a.unit, table, a.id, contract.STATUS)
+            end = cur.get(a.unit, table, a.id, contract.END_DATE) or a.end
             row = {"id": a.id, "name": a.name, "unit_id": a.unit, "unit": names[a.unit],
                    "status": status, "end": end,
-                   "comment": cur.get(a.unit, table, a.id, "Kommentar"),
+                   "comment": cur.get(a.unit, table, a.id, contract.COMMENT),
                    "overdue": bool(end and end < end_of_period and status not in DONE)}
             if with_goal:
                 row = {"goal": goals[a.goal].text, "area": areas[goals[a.goal].area], **row}
             rows.append(row)
         return pd.DataFrame(rows)
 
-    activities = work_items(m.plan.activities, "Aktiviteter", True)
-    assignments = work_items(m.plan.assignments, "Uppdrag", False)
+    activities = work_items(m.plan.activities, contract.ACTIVITIES.name, True)
+    assignments = work_items(m.plan.assignments, contract.ASSIGNMENTS.name, False)
     portfolios = {x.id: x for x in m.plan.portfolios}
     projects = pd.DataFrame([{
         "id": x.id, "portfolio": portfolios[x.portfolio].name, "name": x.name,
         "unit_id": portfolios[x.portfolio].unit, "unit": names[portfolios[x.portfolio].unit],
-        **{col: cur.get(portfolios[x.portfolio].unit, "Projekt", x.id, col)
-           for col in ("Tid", "Kostnad", "Resultat", "Orsak", "Åtgärd")},
+        **{col: cur.get(portfolios[x.portfolio].unit, contract.PROJECTS.name, x.id, col)
+           for col in (contract.TIME, contract.COST, contract.RESULT, contract.CAUSE,
+                       contract.ACTION)},
     } for x in m.plan.projects if x.open])
 
     risks, new_ids = _risks(m, cur)
 
-    texts = {s: cur.column("Kommentarer", s, "Text") for s in m.plan.comment_sections}
+    texts = {s: cur.column(contract.COMMENTS.name, s, contract.TEXT)
+             for s in m.plan.comment_sections}
     comments = pd.DataFrame([
         {"section": s, "unit_id": u.id, "unit": u.name, "text": text}
         for s in m.plan.comment_sections for u in m.units if (text := texts[s].get(u.id))])
@@ -389,10 +408,10 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                                                         in (period_, unit_, table_, rid_,
                                                             field_, value_))
     data = pd.DataFrame({
-        "Period": period_, "Enhet-ID": unit_, "Enhet": [names.get(u, math.nan) for u in unit_],
-        "Tabell": table_, "ID": [new_ids.get((u, i), i) for u, i in zip(unit_, rid_,
-                                                                         strict=True)],
-        "Fält": field_, "Värde": value_}, dtype=object)
+        contract.DATA_PERIOD: period_, contract.DATA_UNIT_ID: unit_,
+        contract.DATA_UNIT: [names.get(u, math.nan) for u in unit_], contract.DATA_TABLE: table_,
+        contract.DATA_ID: [new_ids.get((u, i), i) for u, i in zip(unit_, rid_, strict=True)],
+        contract.DATA_FIELD: field_, contract.DATA_VALUE: value_}, dtype=object)
 
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
@@ -408,8 +427,9 @@ def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
     out: dict[str, list[Any]] = {c: [] for c in names}
     (unit_id, unit, line_id, label, outcome_, budget_, deviation, annual_, forecast_,
      comment) = out.values()
-    lines = [(line, [cur.column("Ekonomi", line.id, f) for f in (
-        "Utfall ack", "Budget ack", "Årsbudget", "Prognos helår", "Kommentar")])
+    lines = [(line, [cur.column(contract.ECONOMY.name, line.id, f) for f in (
+        contract.OUTCOME_YTD, contract.BUDGET_YTD, contract.ANNUAL_BUDGET, contract.FORECAST,
+        contract.COMMENT)])
         for line in m.economy.lines]
     for u in m.units:
         if u.id not in cur.units:
@@ -458,12 +478,13 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
     rows = []
     for r in m.plan.risks:
         def val(fld: str, default: Any, r: Any = r) -> Any:
-            v = cur.get(r.unit, "Risker", r.id, fld)
+            v = cur.get(r.unit, contract.RISKS.name, r.id, fld)
             return default if v is None else v
         rows.append({"id": r.id, "area": areas[r.area], "risk": r.name,
-                     "probability": int(val("Sannolikhet", r.probability)),
-                     "consequence": int(val("Konsekvens", r.consequence)),
-                     "action": val("Åtgärd", r.action), "owner": val("Ansvarig", r.owner),
+                     "probability": int(val(contract.PROBABILITY, r.probability)),
+                     "consequence": int(val(contract.CONSEQUENCE, r.consequence)),
+                     "action": val(contract.ACTION, r.action),
+                     "owner": val(contract.OWNER, r.owner),
                      "unit_id": r.unit, "unit": names[r.unit], "new": False})
     numbers = [int(x) for r in m.plan.risks for x in re.findall(r"\d+$", r.id)]
     prefix = re.sub(r"\d+$", "", m.plan.risks[0].id) if m.plan.risks else "R"
@@ -480,13 +501,15 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
             new_id = f"{prefix}{next_number:0{width}d}"
             next_number += 1
             new_ids[(u.id, key)] = new_id
-            p, c = (cur.get(u.id, "Risker", key, f) for f in ("Sannolikhet", "Konsekvens"))
-            rows.append({"id": new_id, "area": cur.get(u.id, "Risker", key, "Riskområde"),
-                         "risk": cur.get(u.id, "Risker", key, "Risk"),
+            p, c = (cur.get(u.id, contract.RISKS.name, key, f)
+                    for f in (contract.PROBABILITY, contract.CONSEQUENCE))
+            rows.append({"id": new_id,
+                         "area": cur.get(u.id, contract.RISKS.name, key, contract.RISK_AREA),
+                         "risk": cur.get(u.id, contract.RISKS.name, key, contract.RISK),
                          "probability": int(p) if p is not None else None,
                          "consequence": int(c) if c is not None else None,
-                         "action": cur.get(u.id, "Risker", key, "Åtgärd"),
-                         "owner": cur.get(u.id, "Risker", key, "Ansvarig"),
+                         "action": cur.get(u.id, contract.RISKS.name, key, contract.ACTION),
+                         "owner": cur.get(u.id, contract.RISKS.name, key, contract.OWNER),
                          "unit_id": u.id, "unit": u.name, "new": True})
     risks = pd.DataFrame(rows)
     risks["score"] = risks["probability"] * risks["consequence"]
@@ -496,7 +519,7 @@ def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str]
 
 def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
                  quarantined: Sequence[Mapping[str, Any]],
-                 ) -> tuple[list[UnitStatus], pd.DataFrame]:
+                 ) -> tuple[list[ReportUnit], pd.DataFrame]:
     names = {u.id: u.name for u in m.units}
     held = {a["unit_id"] for a in quarantined}
     by_unit: dict[str, list[SubmissionRecord]] = {}
@@ -508,7 +531,7 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
         shown = st.in_report or st.latest
         if st.in_report is not None:
             used.add(st.in_report.id)
-        unit = UnitStatus(u.id, u.name, st.state, st.label, st.needs_attention,
+        unit = ReportUnit(u.id, u.name, st.state, st.label, st.needs_attention,
                           files_seen=st.files)
         if shown is not None:
             unit.file, unit.received_at = shown.file_name, shown.received_at
@@ -519,17 +542,18 @@ def _unit_status(m: Mappings, period: str, records: list[SubmissionRecord],
         "file": r.file_name, "source": r.source, "sender": r.sender,
         "received_at": r.received_at, "sha256": r.sha256,
         "template_version": r.template_version,
-        "status": "godkänd" if r.accepted else "avvisad", "errors": r.error_count,
+        "status": contract.UNIT_ACCEPTED if r.accepted else contract.UNIT_REJECTED,
+        "errors": r.error_count,
         "warnings": r.warning_count, "in_report": r.id in used,
         "first_issue": r.issues[0]["message"] if r.issues and not r.accepted else None,
     } for r in records] + [{
         "unit_id": a["unit_id"] or None, "unit": names.get(a["unit_id"]),
         "file": Path(a["saved_as"]).name, "source": "email", "sender": a["sender"],
         "received_at": a["received_at"], "sha256": a["sha256"], "template_version": None,
-        "status": "karantän", "errors": None, "warnings": None, "in_report": False,
+        "status": contract.UNIT_QUARANTINED, "errors": None, "warnings": None, "in_report": False,
         "first_issue": f"{a['code']}: {a['reason']}",
     } for a in quarantined])
     return statuses, files
 
 
-__all__ = ["Report", "UnitStatus", "blank", "consolidate", "missing_previous_month", "records"]
+__all__ = ["Report", "ReportUnit", "blank", "consolidate", "missing_previous_month", "records"]

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 from xlsxwriter.workbook import Format, Workbook
 
-from .. import __version__, swedish
+from .. import __version__, contract, swedish
 from ..analyse.drafts import drafts
 from ..cells import a1, area
 from ..consolidate import Report, missing_previous_month
@@ -35,17 +35,21 @@ from .sheet import Sheet
 
 HEADER_BG = "#1F4E79"
 LIGHT_BAR = "#9DC3E6"  # a bar with its value label written on it
-STATUS_COLOURS = {  # the city's scale: fill, font
-    "Grön": ("#C6EFCE", "#006100"), "Gul": ("#FFEB9C", "#9C5700"),
-    "Röd": ("#FFC7CE", "#9C0006"), "Lila": ("#E4DFEC", "#5B3F86"),
-    "Ej mätt": ("#EDEDED", "#595959"),
+STATUS_COLOURS = {  # the city's scale (and a project's, the same words): fill, font
+    contract.INDICATOR_GREEN: ("#C6EFCE", "#006100"),
+    contract.INDICATOR_YELLOW: ("#FFEB9C", "#9C5700"),
+    contract.INDICATOR_RED: ("#FFC7CE", "#9C0006"),
+    contract.INDICATOR_NO_TARGET: ("#E4DFEC", "#5B3F86"),
+    contract.INDICATOR_NOT_MEASURED: ("#EDEDED", "#595959"),
     # activities and assignments
-    "Klar": ("#C6EFCE", "#006100"), "Pågående": ("#DDEBF7", "#1F4E79"),
-    "Ej påbörjad": ("#EDEDED", "#595959"), "Försenad": ("#FFC7CE", "#9C0006"),
-    "Avbruten": ("#E4DFEC", "#5B3F86"),
+    contract.WORK_DONE: ("#C6EFCE", "#006100"), contract.WORK_ONGOING: ("#DDEBF7", "#1F4E79"),
+    contract.WORK_NOT_STARTED: ("#EDEDED", "#595959"),
+    contract.WORK_DELAYED: ("#FFC7CE", "#9C0006"),
+    contract.WORK_CANCELLED: ("#E4DFEC", "#5B3F86"),
     # submissions
-    "godkänd": ("#C6EFCE", "#006100"), "avvisad": ("#FFC7CE", "#9C0006"),
-    "saknas": ("#FFEB9C", "#9C5700"), "karantän": ("#FFC7CE", "#9C0006"),
+    contract.UNIT_ACCEPTED: ("#C6EFCE", "#006100"), contract.UNIT_REJECTED: ("#FFC7CE", "#9C0006"),
+    contract.UNIT_MISSING: ("#FFEB9C", "#9C5700"),
+    contract.UNIT_QUARANTINED: ("#FFC7CE", "#9C0006"),
 }
 NUM = {"tkr": EXCEL_FORMATS["amount"], "st": EXCEL_FORMATS["amount"],
        "%": EXCEL_FORMATS["percent"], "åa": EXCEL_FORMATS["decimal"],
@@ -58,7 +62,7 @@ SHEETS = ("Sammanfattning", "Ekonomi", "Ekonomi per enhet", "Indikatorer", "Akti
 COMMENTS_SHEET, DATA_SHEET = "Kommentarer", "Data"
 # What the board reads, in the PDF; the file log and the data are not.
 REPORT_SHEETS = tuple(s for s in SHEETS if s not in ("Inlämningar", DATA_SHEET))
-DATA_COLUMNS = ("Period", "Enhet-ID", "Enhet", "Tabell", "ID", "Fält", "Värde")
+DATA_COLUMNS = contract.DATA_COLUMNS
 DRAFT_PREFIX = "Utkast:"  # an administration text intraxl drafted: not the controller's
 
 
@@ -380,13 +384,14 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
 
 
 def _work_items(wb: Workbook, fmt: Formats, report: Report, name: str) -> None:
-    df = report.activities if name == "Aktiviteter" else report.assignments
+    df = report.activities if name == contract.ACTIVITIES.name else report.assignments
     ws = _add_sheet(wb, name)
     ws.write_string(0, 0, f"{name} – {report.period.label_sv}", fmt.title)
     ws.write_string(1, 0, "Försenad = slutdatum passerat och inte Klar eller Avbruten.",
                     fmt.subtitle)
-    goal_cols = [("Område", 10), ("Centralt mål", 18)] if name == "Aktiviteter" else []
-    item = ("Aktivitet", 24) if name == "Aktiviteter" else ("Uppdrag", 40)
+    activities = name == contract.ACTIVITIES.name
+    goal_cols = [("Område", 10), ("Centralt mål", 18)] if activities else []
+    item = ("Aktivitet", 24) if activities else ("Uppdrag", 40)
     columns = [("ID", 5), *goal_cols, item,
                ("Enhet", 14), ("Status", 10), ("Slutdatum", 10), ("Försenad", 8),
                ("Kommentar", 34 if goal_cols else 48)]
@@ -410,8 +415,9 @@ def _projects(wb: Workbook, fmt: Formats, report: Report) -> None:
                ("Kostnad", 8), ("Resultat", 8), ("Orsak", 27), ("Åtgärd", 27)]
     rows = [[(p["id"], fmt.text), (p["portfolio"], fmt.text), (p["name"], fmt.text),
              (p["unit"], fmt.text),
-             *[(p[d], fmt.get(status=p[d])) for d in ("Tid", "Kostnad", "Resultat")],
-             (p["Orsak"], fmt.text), (p["Åtgärd"], fmt.text)]
+             *[(p[d], fmt.get(status=p[d])) for d in (contract.TIME, contract.COST,
+                                                      contract.RESULT)],
+             (p[contract.CAUSE], fmt.text), (p[contract.ACTION], fmt.text)]
             for p in _records(report.projects)]
     _table(ws, fmt, 3, "Projekt", columns, rows)
     _page_setup(ws, report, 3)
@@ -572,12 +578,16 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
     ws.write_string(0, 0, f"Månadsuppföljning {report.period.label_sv} – "
                     f"{report.administration}", fmt.title)
     ws.write_string(1, 0, f"Skapad {generated:%Y-%m-%d %H:%M} av intraxl {__version__}. "
-                    f"Enheter: {swedish.counted(counts['godkänd'], 'godkänd', 'godkända')}"
+                    "Enheter: "
+                    + swedish.counted(counts[contract.UNIT_ACCEPTED], "godkänd", "godkända")
                     + (f" ({counts[LATER_REJECTED]} med {LATER_REJECTED})"
                        if counts[LATER_REJECTED] else "")
-                    + f", {swedish.counted(counts['avvisad'], 'avvisad', 'avvisade')}, "
-                    + (f"{counts['karantän']} i karantän, " if counts["karantän"] else "")
-                    + f"{counts['saknas']} saknas.", fmt.subtitle)
+                    + ", "
+                    + swedish.counted(counts[contract.UNIT_REJECTED], "avvisad", "avvisade")
+                    + ", "
+                    + (f"{counts[contract.UNIT_QUARANTINED]} i karantän, "
+                       if counts[contract.UNIT_QUARANTINED] else "")
+                    + f"{counts[contract.UNIT_MISSING]} saknas.", fmt.subtitle)
     row = _analysis_box(ws, fmt, analysis, draft)
     wb.define_name(ANALYSIS_NAME, "=Sammanfattning!" + xl_rowcol_to_cell(
         *ANALYSIS_CELL, row_abs=True, col_abs=True))
@@ -606,7 +616,7 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
                   ("Rimlighet", 14)], status_rows, freeze=False) + 1
 
     ws.write_string(row, 0, "Indikatorer: status per område", fmt.heading)
-    statuses = ("Grön", "Gul", "Röd", "Lila", "Ej mätt")
+    statuses = contract.INDICATOR_STATUSES
     n_ind = len(report.indicators)
     rng = lambda c: "Indikatorer!" + xl_range_abs(4, c, 3 + max(n_ind, 1), c)  # noqa: E731
     rows = []
@@ -645,7 +655,7 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
 
     ws.write_string(row, 0, "Sammanfattning från enheterna", fmt.heading)
     row += 1
-    summaries = report.comments[report.comments["section"] == "Sammanfattning"] \
+    summaries = report.comments[report.comments["section"] == SECTION_SUMMARY] \
         if len(report.comments) else report.comments
     for c in _records(summaries):
         ws.write_string(row, 0, c["unit"], fmt.get(bold=True, wrap=True))
@@ -708,8 +718,8 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
     keys = _economy(wb, fmt, report)
     _unit_economy(wb, fmt, report)
     _indicators(wb, fmt, report)
-    _work_items(wb, fmt, report, "Aktiviteter")
-    _work_items(wb, fmt, report, "Uppdrag")
+    _work_items(wb, fmt, report, contract.ACTIVITIES.name)
+    _work_items(wb, fmt, report, contract.ASSIGNMENTS.name)
     _projects(wb, fmt, report)
     _risks(wb, fmt, report)
     drafted = drafts(report)

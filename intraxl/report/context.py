@@ -337,12 +337,12 @@ def _portfolios(report: Report, m: Mappings) -> list[PortfolioSection]:
     for p in m.plan.portfolios:
         rows = []
         for x in (x for x in projects if x["portfolio"] == p.name):
-            dims = [_status(x[d]) for d in ("Tid", "Kostnad", "Resultat")]
-            flagged = any(s in ("Gul", "Röd") for s in dims)
+            dims = [_status(x[d]) for d in (contract.TIME, contract.COST, contract.RESULT)]
+            flagged = any(s in (contract.PROJECT_YELLOW, contract.PROJECT_RED) for s in dims)
             rows.append(ProjectRow(
                 name=x["name"], time=dims[0], cost=dims[1], result=dims[2],
-                cause=str(x["Orsak"] or "") if flagged else "",
-                action=str(x["Åtgärd"] or "") if flagged else ""))
+                cause=str(x[contract.CAUSE] or "") if flagged else "",
+                action=str(x[contract.ACTION] or "") if flagged else ""))
         if rows:
             out.append(PortfolioSection(name=p.name, projects=rows))
     return out

@@ -12,6 +12,7 @@ from docxtpl import DocxTemplate, InlineImage, RichText
 from jinja2 import Environment, TemplateError
 from PIL import Image, ImageDraw, ImageFont
 
+from .. import contract
 from ..errors import IntraxlError
 from .context import ReportContext
 
@@ -19,9 +20,12 @@ SYMBOL = "●"
 # The city's status scale and the work statuses: the symbol's colour. The word is always
 # written beside it, for screen readers and black-and-white print.
 STATUS_COLOURS = {
-    "Grön": "00A651", "Gul": "FFC000", "Röd": "C00000", "Lila": "7030A0", "Ej mätt": "808080",
-    "Klar": "00A651", "Pågående": "2E75B6", "Ej påbörjad": "808080", "Försenad": "C00000",
-    "Avbruten": "7030A0",
+    contract.INDICATOR_GREEN: "00A651", contract.INDICATOR_YELLOW: "FFC000",
+    contract.INDICATOR_RED: "C00000", contract.INDICATOR_NO_TARGET: "7030A0",
+    contract.INDICATOR_NOT_MEASURED: "808080",
+    contract.WORK_DONE: "00A651", contract.WORK_ONGOING: "2E75B6",
+    contract.WORK_NOT_STARTED: "808080", contract.WORK_DELAYED: "C00000",
+    contract.WORK_CANCELLED: "7030A0",
 }
 HEAT_MAP_WIDTH_MM = 75
 
@@ -36,9 +40,10 @@ def status_mark(word: str) -> RichText | str:
     return mark
 
 
-def _level(score: int) -> str:
-    """A cell of the heat map by S×K, as the master's risk sheet colours it."""
-    return "Röd" if score >= 9 else "Gul" if score >= 4 else "Grön"
+def _fill(score: int) -> str:
+    """A cell of the heat map by S×K, coloured as the master's risk sheet colours it: red,
+    yellow, green."""
+    return "#FFC7CE" if score >= 9 else "#FFEB9C" if score >= 4 else "#C6EFCE"
 
 
 def heat_map_png(counts: list[list[int]]) -> bytes:
@@ -49,14 +54,13 @@ def heat_map_png(counts: list[list[int]]) -> bytes:
     img = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(img)
     big, small = ImageFont.load_default(44), ImageFont.load_default(26)
-    fills = {"Grön": "#C6EFCE", "Gul": "#FFEB9C", "Röd": "#FFC7CE"}
     for i, row in enumerate(counts):
         s = 4 - i
         y = 20 + i * cell
         draw.text((margin - 30, y + cell / 2), str(s), fill="black", font=small, anchor="mm")
         for k0, n in enumerate(row):
             x = margin + k0 * cell
-            draw.rectangle((x, y, x + cell, y + cell), fill=fills[_level(s * (k0 + 1))],
+            draw.rectangle((x, y, x + cell, y + cell), fill=_fill(s * (k0 + 1)),
                            outline="#595959", width=2)
             if n:
                 draw.text((x + cell / 2, y + cell / 2), str(n), fill="black", font=big,

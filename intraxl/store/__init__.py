@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import IntraxlError
 from ..issues import Issue
-from ..validate.models import FileReport
+from ..models import FileReport
 from .migrations import migrate, migrations_pending
 from .schema import attachments, facts, mailbox_positions, submissions
 

@@ -10,7 +10,7 @@ from ..errors import IntraxlError
 from ..mappings import Mappings
 from ..periods import Period
 from .layout import HEADER_ROW, Cell, SheetLayout, TemplateValues, build_layout
-from .prefill import history_periods, prefill_values
+from .prefill import prefill_periods, prefill_values
 from .writer import template_filename, write_template
 
 
@@ -33,5 +33,5 @@ def write_templates(m: Mappings, period: Period, out_dir: str | Path,
 
 
 __all__ = ["Cell", "HEADER_ROW", "SheetLayout", "TemplateValues", "build_layout",
-           "history_periods", "prefill_values",
+           "prefill_periods", "prefill_values",
            "template_filename", "write_template", "write_templates"]

@@ -18,20 +18,22 @@ from ..mappings import Mappings
 from ..mappings.models import Indicator, Unit
 from ..periods import Period
 
-Kind = Literal["text", "longtext", "tkr", "integer", "number", "percent", "date", "list"]
+# What a template cell holds: its number format, its data validation and its input message.
+ValueType = Literal["text", "longtext", "tkr", "integer", "number", "percent", "date", "list"]
 
 HEADER_ROW = 3  # zero-based row of each table's header row on its sheet
 FIRST_DATA_ROW = HEADER_ROW + 1
 # The input column whose figure from the same month last year a pre-filled template shows
 # beside its table (see TemplateValues.last_year).
-LAST_YEAR_COLUMN = {contract.INDICATORS.name: "Utfall", contract.ECONOMY.name: "Utfall ack"}
+LAST_YEAR_COLUMN = {contract.INDICATORS.name: contract.OUTCOME,
+                    contract.ECONOMY.name: contract.OUTCOME_YTD}
 
 
 @dataclass(frozen=True)
 class Cell:
     value: Any = None
     input: bool = False  # white and unlocked; otherwise grey and locked
-    kind: Kind = "text"
+    value_type: ValueType = "text"
     options: tuple[Any, ...] = ()  # the closed list of a "list" cell
     title: str = ""  # input message shown by Excel when the cell is selected (Swedish)
     message: str = ""
@@ -69,28 +71,28 @@ class TemplateValues(BaseModel):
 
 
 def _text(value: Any = None, title: str = "", message: str = "") -> Cell:
-    return Cell(value, input=True, kind="longtext", title=title, message=message)
+    return Cell(value, input=True, value_type="longtext", title=title, message=message)
 
 
 def _status(options: tuple[Any, ...], value: Any = None, what: str = "status") -> Cell:
-    return Cell(value, input=True, kind="list", options=options, title="Välj i listan",
+    return Cell(value, input=True, value_type="list", options=options, title="Välj i listan",
                 message=f"Välj {what} i rullistan: {', '.join(map(str, options))}.")
 
 
 def _date(value: Any) -> Cell:
-    return Cell(value, input=True, kind="date", title="Datum",
+    return Cell(value, input=True, value_type="date", title="Datum",
                 message="Ange ett datum, t.ex. 2023-12-31.")
 
 
-def _indicator_kind(ind: Indicator) -> Kind:
+def _indicator_value_type(ind: Indicator) -> ValueType:
     return "percent" if ind.is_percent else "integer" if ind.whole_numbers else "number"
 
 
 def _indicator_input(ind: Indicator, what: str) -> Cell:
-    kind = _indicator_kind(ind)
-    if kind == "percent":
+    value_type = _indicator_value_type(ind)
+    if value_type == "percent":
         message = f"Ange {what} i procent, t.ex. 5,9 %. Högst 100 %."
-    elif kind == "integer":
+    elif value_type == "integer":
         message = f"Ange {what} som ett heltal (antal), inte negativt."
     else:
         message = f"Ange {what} som ett tal, inte negativt."
@@ -98,7 +100,8 @@ def _indicator_input(ind: Indicator, what: str) -> Cell:
         message += " Ackumulerat januari–rapportmånaden."
     if ind.frequency == "year":
         message += " Årsindikator: fylls i vid årets slut."
-    return Cell(None, input=True, kind=kind, title=what.capitalize()[:32], message=message)
+    return Cell(None, input=True, value_type=value_type, title=what.capitalize()[:32],
+                message=message)
 
 
 def row_ids(m: Mappings, unit: Unit) -> dict[str, list[str]]:
@@ -142,7 +145,8 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
     for f in contract.INFO_FIELDS:
         value = Cell(prefilled[f]) if f in prefilled else _text(
             title=f, message=f"Ange {f.lower()} för den som lämnar uppgifterna.")
-        info.rows.append({"Fält": Cell(f), "Värde": replace(value, kind="text")})
+        info.rows.append({contract.FIELD: Cell(f),
+                          contract.VALUE: replace(value, value_type="text")})
     sheets.append(info)
 
     ind = SheetLayout(
@@ -150,16 +154,18 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
         "Flöden (antal) anges ackumulerat för året, andelar och antal anställda som "
         "månadens värde.", widths=(22, 42, 8, 14, 14, 14, 14, 60))
     for i in m.indicators_for(unit):
-        kind = _indicator_kind(i)
+        value_type = _indicator_value_type(i)
         target = i.period_target(month) if i.unit_target_applies else None
         annual = i.annual_target if i.unit_target_applies else None
         ind.rows.append({
-            "Indikator-ID": Cell(i.id), "Indikator": Cell(i.name),
-            "Enhet": Cell(i.unit_of_measure), "Mål period": Cell(target, kind=kind),
-            "Årsmål": Cell(annual, kind=kind),
-            "Utfall": _indicator_input(i, "utfall"),
-            "Prognos helår": _indicator_input(i, "prognos för helåret"),
-            "Kommentar": _text(title="Kommentar", message="Kommentera utfall och prognos."),
+            contract.INDICATOR_ID: Cell(i.id), contract.INDICATOR: Cell(i.name),
+            contract.MEASURE: Cell(i.unit_of_measure),
+            contract.PERIOD_TARGET: Cell(target, value_type=value_type),
+            contract.ANNUAL_TARGET: Cell(annual, value_type=value_type),
+            contract.OUTCOME: _indicator_input(i, "utfall"),
+            contract.FORECAST: _indicator_input(i, "prognos för helåret"),
+            contract.COMMENT: _text(title=contract.COMMENT,
+                                    message="Kommentera utfall och prognos."),
         })
     sheets.append(ind)
 
@@ -173,14 +179,17 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
         sign = "Resultat: positivt är överskott." if result else "Kostnad, anges positivt."
 
         def amount(what: str, _sign: str = sign) -> Cell:
-            return Cell(None, input=True, kind="tkr", title=what[:32],
+            return Cell(None, input=True, value_type="tkr", title=what[:32],
                         message=f"{what} i tkr (hela tusental kronor). {_sign}")
 
         eco.rows.append({
-            "Rad-ID": Cell(line.id), "Rad": Cell(line.label),
-            "Utfall ack": amount("Utfall ackumulerat"), "Budget ack": amount("Budget ackumulerad"),
-            "Årsbudget": amount("Årsbudget"), "Prognos helår": amount("Prognos helår"),
-            "Kommentar": _text(title="Kommentar", message="Förklara avvikelser mot budget."),
+            contract.ROW_ID: Cell(line.id), contract.ROW: Cell(line.label),
+            contract.OUTCOME_YTD: amount("Utfall ackumulerat"),
+            contract.BUDGET_YTD: amount("Budget ackumulerad"),
+            contract.ANNUAL_BUDGET: amount(contract.ANNUAL_BUDGET),
+            contract.FORECAST: amount(contract.FORECAST),
+            contract.COMMENT: _text(title=contract.COMMENT,
+                                    message="Förklara avvikelser mot budget."),
         })
     sheets.append(eco)
 
@@ -189,9 +198,9 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
                       widths=(14, 50, 50, 16, 14, 60))
     for a in m.activities_for(unit):
         act.rows.append({
-            "Aktivitet-ID": Cell(a.id), "Mål": Cell(m.goal_text(a.goal)),
-            "Aktivitet": Cell(a.name), "Status": _status(contract.WORK_STATUSES),
-            "Slutdatum": _date(a.end), "Kommentar": _text(title="Kommentar",
+            contract.ACTIVITY_ID: Cell(a.id), contract.GOAL: Cell(m.goal_text(a.goal)),
+            contract.ACTIVITY: Cell(a.name), contract.STATUS: _status(contract.WORK_STATUSES),
+            contract.END_DATE: _date(a.end), contract.COMMENT: _text(title=contract.COMMENT,
                                                           message="Kommentera läget."),
         })
     sheets.append(act)
@@ -201,9 +210,11 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
                       widths=(12, 80, 16, 14, 60))
     for assignment in m.assignments_for(unit):
         asg.rows.append({
-            "Uppdrag-ID": Cell(assignment.id), "Uppdrag": Cell(assignment.name),
-            "Status": _status(contract.WORK_STATUSES), "Slutdatum": _date(assignment.end),
-            "Kommentar": _text(title="Kommentar", message="Kommentera läget."),
+            contract.ASSIGNMENT_ID: Cell(assignment.id),
+            contract.ASSIGNMENT: Cell(assignment.name),
+            contract.STATUS: _status(contract.WORK_STATUSES),
+            contract.END_DATE: _date(assignment.end),
+            contract.COMMENT: _text(title=contract.COMMENT, message="Kommentera läget."),
         })
     sheets.append(asg)
 
@@ -212,13 +223,15 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
                       "orsak och åtgärd.", widths=(12, 30, 42, 10, 10, 10, 50, 50))
     for p in m.projects_for(unit):
         prj.rows.append({
-            "Projekt-ID": Cell(p.id), "Portfölj": Cell(m.portfolio_name(p.portfolio)),
-            "Projekt": Cell(p.name),
-            "Tid": _status(contract.PROJECT_STATUSES, what="status för tid"),
-            "Kostnad": _status(contract.PROJECT_STATUSES, what="status för kostnad"),
-            "Resultat": _status(contract.PROJECT_STATUSES, what="status för resultat"),
-            "Orsak": _text(title="Orsak", message="Orsak till gul eller röd status."),
-            "Åtgärd": _text(title="Åtgärd", message="Planerad åtgärd."),
+            contract.PROJECT_ID: Cell(p.id),
+            contract.PORTFOLIO: Cell(m.portfolio_name(p.portfolio)),
+            contract.PROJECT: Cell(p.name),
+            contract.TIME: _status(contract.PROJECT_STATUSES, what="status för tid"),
+            contract.COST: _status(contract.PROJECT_STATUSES, what="status för kostnad"),
+            contract.RESULT: _status(contract.PROJECT_STATUSES, what="status för resultat"),
+            contract.CAUSE: _text(title=contract.CAUSE,
+                                  message="Orsak till gul eller röd status."),
+            contract.ACTION: _text(title=contract.ACTION, message="Planerad åtgärd."),
         })
     sheets.append(prj)
 
@@ -232,26 +245,29 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
 
     for r in m.risks_for(unit):
         rsk.rows.append({
-            "Risk-ID": Cell(r.id), "Riskområde": Cell(m.risk_area_name(r.area)),
-            "Risk": Cell(r.name), "Sannolikhet": scale("Sannolikhet", r.probability),
-            "Konsekvens": scale("Konsekvens", r.consequence),
-            "Åtgärd": _text(r.action, "Åtgärd", "Åtgärd som minskar risken."),
-            "Ansvarig": replace(_text(r.owner, "Ansvarig", "Ansvarig roll."), kind="text"),
+            contract.RISK_ID: Cell(r.id), contract.RISK_AREA: Cell(m.risk_area_name(r.area)),
+            contract.RISK: Cell(r.name),
+            contract.PROBABILITY: scale(contract.PROBABILITY, r.probability),
+            contract.CONSEQUENCE: scale(contract.CONSEQUENCE, r.consequence),
+            contract.ACTION: _text(r.action, contract.ACTION, "Åtgärd som minskar risken."),
+            contract.OWNER: replace(_text(r.owner, contract.OWNER, "Ansvarig roll."),
+                                    value_type="text"),
         })
     new_risks = list((values.new_risks if values else []))
     new_risks += [{}] * max(0, m.template.new_risk_rows - len(new_risks))
     for new in new_risks:
         rsk.rows.append({
-            "Risk-ID": Cell(None),
-            "Riskområde": Cell(new.get("Riskområde"), input=True, kind="list",
-                               options=area_names, title="Riskområde",
-                               message="Ny risk: välj riskområde i listan."),
-            "Risk": _text(new.get("Risk"), "Ny risk", "Beskriv risken kort."),
-            "Sannolikhet": scale("Sannolikhet", new.get("Sannolikhet")),
-            "Konsekvens": scale("Konsekvens", new.get("Konsekvens")),
-            "Åtgärd": _text(new.get("Åtgärd"), "Åtgärd", "Åtgärd som minskar risken."),
-            "Ansvarig": replace(_text(new.get("Ansvarig"), "Ansvarig", "Ansvarig roll."),
-                                kind="text"),
+            contract.RISK_ID: Cell(None),
+            contract.RISK_AREA: Cell(new.get(contract.RISK_AREA), input=True, value_type="list",
+                                     options=area_names, title=contract.RISK_AREA,
+                                     message="Ny risk: välj riskområde i listan."),
+            contract.RISK: _text(new.get(contract.RISK), "Ny risk", "Beskriv risken kort."),
+            contract.PROBABILITY: scale(contract.PROBABILITY, new.get(contract.PROBABILITY)),
+            contract.CONSEQUENCE: scale(contract.CONSEQUENCE, new.get(contract.CONSEQUENCE)),
+            contract.ACTION: _text(new.get(contract.ACTION), contract.ACTION,
+                                   "Åtgärd som minskar risken."),
+            contract.OWNER: replace(_text(new.get(contract.OWNER), contract.OWNER,
+                                          "Ansvarig roll."), value_type="text"),
         })
     sheets.append(rsk)
 
@@ -259,8 +275,9 @@ def build_layout(m: Mappings, unit: Unit, period: Period,
                       "En kort text per avsnitt. Texterna används i förvaltningens "
                       "månadsrapport.", widths=(22, 110))
     for section in m.plan.comment_sections:
-        com.rows.append({"Avsnitt": Cell(section),
-                         "Text": _text(title=section[:32], message="Skriv avsnittets text.")})
+        com.rows.append({contract.SECTION: Cell(section),
+                         contract.TEXT: _text(title=section[:32],
+                                              message="Skriv avsnittets text.")})
     sheets.append(com)
 
     if values:

@@ -25,11 +25,11 @@ CARRIED: dict[str, tuple[str, ...]] = {
     **{t.name: contract.INPUT_COLUMNS[t.name] for t in (
         contract.ACTIVITIES, contract.ASSIGNMENTS, contract.PROJECTS, contract.COMMENTS)},
     contract.RISKS.name: contract.NEW_RISK_COLUMNS,
-    contract.ECONOMY.name: ("Årsbudget",),
+    contract.ECONOMY.name: (contract.ANNUAL_BUDGET,),
 }
 
 
-def history_periods(period: Period) -> list[str]:
+def prefill_periods(period: Period) -> list[str]:
     """The periods a template for `period` is pre-filled from."""
     return [str(period.previous()), str(period.same_month_last_year())]
 
@@ -66,4 +66,4 @@ def prefill_values(facts: pd.DataFrame, unit_id: str, period: Period) -> Templat
     return values
 
 
-__all__ = ["CARRIED", "history_periods", "prefill_values"]
+__all__ = ["CARRIED", "prefill_periods", "prefill_values"]

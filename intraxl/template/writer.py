@@ -38,7 +38,7 @@ DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 class _Formats:
-    """One Format per (input, kind, marked), created on first use."""
+    """One Format per (input, value type, marked), created on first use."""
 
     def __init__(self, wb: Workbook):
         self.wb = wb
@@ -52,16 +52,16 @@ class _Formats:
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
     def cell(self, c: Cell, marked: bool = False) -> Format:
-        key = (c.input, c.kind, marked)
+        key = (c.input, c.value_type, marked)
         if key not in self._cache:
             props: dict[str, Any] = {"border": 1, "border_color": "#A6A6A6", "valign": "top"}
             props["locked"] = not c.input
             props["bg_color"] = MARKED if marked else "#FFFFFF" if c.input else GREY
             if marked:
                 props.update(border=2, border_color="#C00000")
-            if c.kind in NUM_FORMATS:
-                props["num_format"] = NUM_FORMATS[c.kind]
-            if c.kind == "longtext" or (c.kind == "text" and not c.input):
+            if c.value_type in NUM_FORMATS:
+                props["num_format"] = NUM_FORMATS[c.value_type]
+            if c.value_type == "longtext" or (c.value_type == "text" and not c.input):
                 props["text_wrap"] = True
             self._cache[key] = self.wb.add_format(props)
         return self._cache[key]
@@ -82,22 +82,22 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> 
 
 
 def _validation(c: Cell) -> dict[str, Any] | None:
-    if c.kind == "list":
+    if c.value_type == "list":
         v: dict[str, Any] = {"validate": "list", "source": [str(o) for o in c.options],
                              "error_message": "Välj ett värde i listan."}
-    elif c.kind == "integer":
+    elif c.value_type == "integer":
         v = {"validate": "integer", "criteria": "between", "minimum": 0,
              "maximum": int(MAX_AMOUNT), "error_message": "Ange ett heltal, 0 eller större."}
-    elif c.kind == "number":
+    elif c.value_type == "number":
         v = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": MAX_AMOUNT,
              "error_message": "Ange ett tal, 0 eller större."}
-    elif c.kind == "tkr":
+    elif c.value_type == "tkr":
         v = {"validate": "decimal", "criteria": "between", "minimum": -MAX_AMOUNT,
              "maximum": MAX_AMOUNT, "error_message": "Ange ett belopp i tkr."}
-    elif c.kind == "percent":
+    elif c.value_type == "percent":
         v = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
              "error_message": "Ange en andel mellan 0 % och 100 %."}
-    elif c.kind == "date":
+    elif c.value_type == "date":
         v = {"validate": "date", "criteria": "between", "minimum": DATE_MIN,
              "maximum": DATE_MAX, "error_message": "Ange ett datum, t.ex. 2023-12-31."}
     elif c.message:
@@ -297,9 +297,9 @@ def write_template(m: Mappings, unit: Unit, period: Period, path: str | Path,
             "company": m.organisation.administration, "comments": f"intraxl {__version__}",
             "created": created or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
         })
-        wb.set_custom_property("Mallversion", m.template.version)
-        wb.set_custom_property("Period", str(period))
-        wb.set_custom_property("Enhet-ID", unit.id)
+        wb.set_custom_property(contract.INFO_VERSION, m.template.version)
+        wb.set_custom_property(contract.INFO_PERIOD, str(period))
+        wb.set_custom_property(contract.INFO_UNIT_ID, unit.id)
         fmt = _Formats(wb)
         sheets = build_layout(m, unit, period, values)
         marks: Marks = {}

@@ -15,13 +15,7 @@ from typing import Callable, Iterable
 from .. import contract
 from ..issues import Issue
 from ..mappings import Mappings
-from ..periods import Period
-from ..reader import RawWorkbook, read_workbook
-from ..rules import CHECKS
-from .checker import Checker
-from .engine import CheckedRow, check_table
-from .info import Info, check_info, unit_of_rows
-from .models import (
+from ..models import (
     EconomyRow,
     FileReport,
     IndicatorRow,
@@ -30,6 +24,12 @@ from .models import (
     Submission,
     WorkItemRow,
 )
+from ..periods import Period
+from ..reader import RawWorkbook, read_workbook
+from ..rules import CHECKS
+from .checker import Checker
+from .engine import CheckedRow, check_table
+from .info import Info, check_info, unit_of_rows
 
 
 def validate_file(path: str | Path, m: Mappings, period: Period | None = None,
@@ -85,13 +85,15 @@ def _submission(info: Info, rows: list[CheckedRow], c: Checker) -> Submission:
 # How a checked row of each table goes into the typed submission.
 def _indicator(sub: Submission, r: CheckedRow) -> None:
     v = r.values
-    sub.indicators.append(IndicatorRow(r.key, v["Utfall"], v["Prognos helår"], v["Kommentar"]))
+    sub.indicators.append(IndicatorRow(r.key, v[contract.OUTCOME], v[contract.FORECAST],
+                                       v[contract.COMMENT]))
 
 
 def _economy(sub: Submission, r: CheckedRow) -> None:
     v = r.values
-    sub.economy.append(EconomyRow(r.key, v["Utfall ack"], v["Budget ack"], v["Årsbudget"],
-                                  v["Prognos helår"], v["Kommentar"]))
+    sub.economy.append(EconomyRow(
+        r.key, v[contract.OUTCOME_YTD], v[contract.BUDGET_YTD], v[contract.ANNUAL_BUDGET],
+        v[contract.FORECAST], v[contract.COMMENT]))
 
 
 def _activity(sub: Submission, r: CheckedRow) -> None:
@@ -104,22 +106,22 @@ def _assignment(sub: Submission, r: CheckedRow) -> None:
 
 def _project(sub: Submission, r: CheckedRow) -> None:
     v = r.values
-    sub.projects.append(ProjectRow(r.key, v["Tid"], v["Kostnad"], v["Resultat"], v["Orsak"],
-                                   v["Åtgärd"]))
+    sub.projects.append(ProjectRow(r.key, v[contract.TIME], v[contract.COST],
+                                   v[contract.RESULT], v[contract.CAUSE], v[contract.ACTION]))
 
 
 def _risk(sub: Submission, r: CheckedRow) -> None:
     v = r.values
-    sub.risks.append(RiskRow(r.id, v["Riskområde"], v["Risk"], v["Sannolikhet"],
-                             v["Konsekvens"], v["Åtgärd"], v["Ansvarig"]))
+    sub.risks.append(RiskRow(r.id, v[contract.RISK_AREA], v[contract.RISK], v[contract.PROBABILITY],
+                             v[contract.CONSEQUENCE], v[contract.ACTION], v[contract.OWNER]))
 
 
 def _comment(sub: Submission, r: CheckedRow) -> None:
-    if r.values["Text"]:
-        sub.comments[r.key] = r.values["Text"]
+    if r.values[contract.TEXT]:
+        sub.comments[r.key] = r.values[contract.TEXT]
 
 
-_WORK_ITEM = ("Status", "Slutdatum", "Kommentar")
+_WORK_ITEM = (contract.STATUS, contract.END_DATE, contract.COMMENT)
 ADD_ROW: dict[str, Callable[[Submission, CheckedRow], None]] = {
     contract.INDICATORS.name: _indicator, contract.ECONOMY.name: _economy,
     contract.ACTIVITIES.name: _activity, contract.ASSIGNMENTS.name: _assignment,

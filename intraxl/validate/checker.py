@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 from .. import contract
 from ..issues import Issue, make
+from ..models import Fact
 from ..reader import RawRow, RawTable, RawWorkbook
-from .models import Fact
 from .values import Problem
 
 

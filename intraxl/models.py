@@ -1,4 +1,5 @@
-"""The typed result of reading and validating one file."""
+"""The typed result of reading and validating one file: a leaf (pydantic and the issues
+only), so the store, history and analysis use it without loading the reader or writers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from ..issues import Issue, Severity
+from .issues import Issue, Severity
 
 # A submission's rows and facts are typed tuples rather than models: a month holds tens of
 # thousands, built from values the checks have already validated, and they cross process
