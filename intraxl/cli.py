@@ -269,35 +269,19 @@ def validate(m: Mappings, paths: tuple[Path, ...], period: Period | None, as_jso
     """Validate submitted workbooks (files or folders). Exit 0 all valid, 1 some invalid."""
     import json
 
-    from .analyse.plausibility import file_checks
-    from .feedback import make_feedback
-    from .store import Store, database_exists
-    from .validate import expand_paths, validate_file
+    from .pipeline import check_files
+    from .validate import expand_paths
 
     files = expand_paths(paths)
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(f"no such file or folder: {', '.join(map(str, missing))}",
                                  param_hint="PATHS")
-    if db_url is not None and not database_exists(db_url):
-        raise IntraxlError(f"no history database at {db_url}")
-    store = Store(db_url) if database_exists(db_url) else None  # the default one, if there
     reports = []
-    try:
-        for f in files:
-            report = validate_file(f, m, period)
-            found = [] if store is None else file_checks(report, m, store)
-            if found:
-                report = report.model_copy(update={"issues": [*report.issues, *found]})
-            reports.append(report)
-            written = None
-            if feedback_dir is not None and (not report.valid or found):
-                written = make_feedback(report, m, feedback_dir, period)
-            if not as_json:
-                _print_report(report, written)
-    finally:
-        if store is not None:
-            store.dispose()
+    for report, written in check_files(files, m, period, db_url, feedback_dir):
+        reports.append(report)
+        if not as_json:
+            _print_report(report, written)
     if as_json:
         click.echo(json.dumps({"valid": all(r.valid for r in reports),
                                "files": [r.to_json() for r in reports]},

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
 from . import contract
-from .analyse.plausibility import stored_checks
+from .analyse.plausibility import file_checks, stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
@@ -183,6 +183,33 @@ def _load_report_modules() -> None:
     """Import what consolidating and writing need (pandas, XlsxWriter: 0.4 s) while the worker
     processes validate, not after: this module does not import them itself."""
     from . import consolidate, master  # noqa: F401
+
+
+def check_files(files: list[Path], m: Mappings, period: Period | None,
+                db_url: str | None = None, feedback_dir: Path | None = None,
+                ) -> Iterator[tuple[FileReport, Path | str | None]]:
+    """`intraxl validate`: each file validated, with the plausibility warnings against its
+    unit's stored months when a history database is there (`db_url`, else the default one
+    if it exists; a named one that is not there is an error), and, with `feedback_dir`, a
+    feedback workbook for a file with errors or plausibility questions. Yields each report
+    with the feedback workbook's path, or why none was written, as it goes."""
+    from .feedback import make_feedback
+
+    if db_url is not None and not database_exists(db_url):
+        raise IntraxlError(f"no history database at {db_url}")
+    store = Store(db_url) if database_exists(db_url) else None
+    try:
+        for f in files:
+            report = validate_file(f, m, period)
+            found = [] if store is None else file_checks(report, m, store)
+            if found:
+                report = report.model_copy(update={"issues": [*report.issues, *found]})
+            written = make_feedback(report, m, feedback_dir, period) \
+                if feedback_dir is not None and (not report.valid or found) else None
+            yield report, written
+    finally:
+        if store is not None:
+            store.dispose()
 
 
 def consolidation_periods(period: Period) -> list[str]:
