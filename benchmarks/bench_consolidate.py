@@ -135,7 +135,8 @@ def with_previous_month(inbox: str, mappings: str, work: str) -> None:
         cli("history", "export", "--out", str(tidy), "--db", f"{scratch}/intraxl.db",
             "--mappings", mappings)
         text = tidy.read_text(encoding="utf-8")
-        tidy.write_text(text.replace("\n2023-02,", "\n2023-01,"), encoding="utf-8")
+        # the export is CSV for Swedish Excel: `;` between fields
+        tidy.write_text(text.replace("\n2023-02;", "\n2023-01;"), encoding="utf-8")
         cli("history", "import", str(tidy), "--db", f"{work}/intraxl.db", "--mappings",
             mappings)
 

@@ -312,8 +312,8 @@ def test_with_units_missing_the_month_is_compared_like_for_like(months, tmp_path
         shutil.copy(months["dir"] / "inbox" / "2023-03" / name, march / name)
     result = run_cli("consolidate", march, "--db", db, "--out", tmp_path / "mar.xlsx")
     assert result.exit_code == 0, result.output
-    assert "Jämförelsen med 2023-02 gäller de 2 enheter som finns i rapporten; 5 som " \
-           "rapporterade då saknas nu." in " ".join(result.output.split())
+    assert "Jämförelsen med 2023-02 gäller de 2 enheter som rapporterat båda månaderna; 5 " \
+           "som rapporterade då saknas nu." in " ".join(result.output.split())
     rows = result_rows(tmp_path / "mar.xlsx")
     sums = {k: v for k, v in rows.items() if k[1].startswith(("Summa", "Resultat"))}
     assert len(sums) == 3
@@ -324,3 +324,28 @@ def test_with_units_missing_the_month_is_compared_like_for_like(months, tmp_path
                    for rid in ("resultat.forvaltning", "resultat.utveckling")
                    if rid in months["february"][u]["Ekonomi"])
     assert sums[("Totalt", "Resultat, tkr")][2] == expected
+
+
+def test_a_unit_new_this_month_is_no_change(months, tmp_path):
+    """A unit that reports in March but did not in February is not a change since February:
+    its row has no previous forecast, the sums' change is over the units in both months, and
+    the note says so."""
+    db = tmp_path / "intraxl.db"
+    assert run_cli("history", "import", HISTORY, "--db", db).exit_code == 0
+    feb = tmp_path / "inbox" / "2023-02"
+    shutil.copytree(EXAMPLES, feb)
+    (feb / "manadsuppfoljning_2023-02_gt-hr.xlsx").unlink()  # HR sends nothing in February
+    assert run_cli("consolidate", feb, "--db", db, "--out", tmp_path / "feb.xlsx").exit_code == 0
+    march = tmp_path / "inbox" / "2023-03"
+    shutil.copytree(months["dir"] / "inbox" / "2023-03", march)
+    result = run_cli("consolidate", march, "--db", db, "--out", tmp_path / "mar.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "gäller de 6 enheter som rapporterat båda månaderna; 1 rapporterar för första " \
+           "gången i år." in " ".join(result.output.split())
+    rows = result_rows(tmp_path / "mar.xlsx")
+    hr = rows[("Förvaltning", "- HR")]
+    assert hr[0] is not None and hr[2:] == [None, None]
+    units = {k: v for k, v in rows.items() if not k[1].startswith(("Summa", "Resultat"))}
+    for frame in ("Förvaltning", "Utveckling"):
+        changes = [v[3] for k, v in units.items() if k[0] == frame and v[3] is not None]
+        assert rows[(frame, f"Summa {frame}")][3] == sum(changes)

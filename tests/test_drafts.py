@@ -583,3 +583,14 @@ def test_the_analysis_box_is_the_reports_summary_when_kommentarer_holds_a_draft(
     text = [p.text for p in docx.Document(str(tmp_path / "rapport.docx")).paragraphs]
     assert "Min analys för styrelsen." in text
     assert not any(t.startswith("Samtliga sju enheter") for t in text)
+
+
+def test_units_cancelling_out_get_no_share_over_a_hundred_percent():
+    """A +2 000 and B −1 950 tkr: the total is 50 tkr; saying that A explains 4 000 % of it
+    would be nonsense, so the sentence names the unit without a share (and a negligible total
+    names nobody)."""
+    assert d.units_sentence([("A", 2000.0)], 50.0) is None  # 0,05 mkr: negligible
+    assert d.units_sentence([("A", 2000.0)], 150.0) == "Avvikelsen är störst inom A (2,0\xa0mkr)."
+    assert d.units_sentence([("A", 8200.0), ("B", 6100.0)], 15900.0) == (
+        "Avvikelsen är störst inom A (8,2\xa0mkr) och B (6,1\xa0mkr), som tillsammans "
+        "förklarar 90\xa0% av den.")

@@ -155,11 +155,13 @@ def counter_units(by_unit: dict[str, float], total: float) -> list[tuple[str, fl
 def units_sentence(leading: list[tuple[str, float]], total: float) -> str | None:
     """`Avvikelsen är störst inom A (8,2 mkr) och B (6,1 mkr), som tillsammans förklarar
     90 % av den.`"""
-    if not leading or not total:
+    if not leading or negligible(total):
         return None
     share = sum(v for _, v in leading) / total
     named = join(f"{u} ({swedish.mkr(v)})" for u, v in leading)
     together = " tillsammans" if len(leading) > 1 else ""
+    if not 0 < share <= 1:  # units cancelling out: a share of the total says nothing
+        return f"Avvikelsen är störst inom {named}."
     return f"Avvikelsen är störst inom {named}, som{together} förklarar " \
            f"{swedish.percent(share, 0)} av den."
 

@@ -24,6 +24,7 @@ from ..issues import Issue
 from ..mappings import Mappings
 from ..mappings.models import Indicator
 from ..periods import Period
+from ..rules import last_day
 from ..unit_state import LATER_REJECTED, standing
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is not needed to consolidate, only its records
@@ -259,11 +260,15 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         notes.append(missing_previous_month(period))
     unit_ids = [u.id for u in m.units]
     names = {u.id: u.name for u in m.units}
-    # Month over month compares like with like: the units in this month's report only.
-    same = [u for u in unit_ids if u in cur.units]
-    if previous_period and prev.units - cur.units:
-        notes.append(f"Jämförelsen med {previous_period} gäller de {len(same)} enheter som finns "
-                     f"i rapporten; {len(prev.units - cur.units)} som rapporterade då saknas nu.")
+    # Month over month compares like with like: the units that reported in both months (this
+    # month's figures themselves are every unit's).
+    both = [u for u in unit_ids if u in cur.units and (u in prev.units or not prev.units)]
+    gone, new = len(prev.units - cur.units), len(cur.units - prev.units)
+    if previous_period and (gone or new):
+        notes.append(f"Jämförelsen med {previous_period} gäller de {len(both)} enheter som "
+                     "rapporterat båda månaderna"
+                     + (f"; {gone} som rapporterade då saknas nu" if gone else "")
+                     + (f"; {new} rapporterar för första gången i år" if new else "") + ".")
 
     units, files = _unit_status(m, p, records, quarantined)
     if not last.units:
@@ -286,7 +291,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             outcome = _number(outcomes.get(u.id))
             budget = _number(budgets.get(u.id))
             forecast = _number(forecasts.get(u.id))
-            forecast_previous = _number(previous.get(u.id)) if u.id in cur.units else None
+            forecast_previous = _number(previous.get(u.id)) if u.id in both else None
             result_rows.append({
                 "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
                 "label": u.label, "group": groups.get(u.group or ""),
@@ -304,14 +309,15 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             cur.total(unit_ids, contract.ECONOMY.name, rids, f) for f in (
                 contract.OUTCOME_YTD, contract.BUDGET_YTD, contract.FORECAST,
                 contract.ANNUAL_BUDGET))
-        forecast_previous = prev.total(same, contract.ECONOMY.name, rids, contract.FORECAST)
+        forecast_previous = prev.total(both, contract.ECONOMY.name, rids, contract.FORECAST)
+        forecast_now = cur.total(both, contract.ECONOMY.name, rids, contract.FORECAST)
         cost_rows.append({
             "line_id": lid, "label": label,
             "outcome_last_year": last.total(unit_ids, contract.ECONOMY.name, rids,
                                             contract.OUTCOME_YTD),
             "outcome": outcome, "budget": budget, "forecast": forecast,
             "annual_budget": annual_budget, "forecast_previous": forecast_previous,
-            "forecast_change": _difference(forecast, forecast_previous),
+            "forecast_change": _difference(forecast_now, forecast_previous),
             "deviation": _difference(outcome, budget),  # Utfall − mål
             "forecast_vs_annual": _difference(forecast, annual_budget),  # Prognos − årsmål
         })
@@ -325,10 +331,11 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     for ind in m.indicators:
         yearly = ind.frequency == "year"
         first = Period.parse(ind.first_period) if ind.first_period else None
-        trend = [_aggregate(ind, month, same, contract.OUTCOME, m)
+        trend = [_aggregate(ind, month, both, contract.OUTCOME, m)  # like with like
                  if first is None or Period(period.year, n) >= first else None
                  for n, month in enumerate(year, start=1)]
-        outcome = trend[-1]
+        outcome = _aggregate(ind, cur, unit_ids, contract.OUTCOME, m) \
+            if first is None or period >= first else None
         outcome_previous = trend[-2] if earlier else None
         last_year = _aggregate(ind, full if yearly else last, unit_ids, contract.OUTCOME, m)
         if ind.source == "economy":
@@ -360,7 +367,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     indicators = pd.DataFrame(ind_rows)
 
     # --- activities, assignments, projects ---
-    end_of_period = _month_end(period)
+    end_of_period = last_day(period)
 
     def work_items(items: list[Any], table: str, with_goal: bool) -> pd.DataFrame:
         rows = []
@@ -370,6 +377,9 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             row = {"id": a.id, "name": a.name, "unit_id": a.unit, "unit": names[a.unit],
                    "status": status, "end": end,
                    "comment": cur.get(a.unit, table, a.id, contract.COMMENT),
+                   # past its end date and not finished, whatever its status: what the
+                   # controller marks (validation's `overdue` asks the unit only about items
+                   # still marked as on track, rules.overdue)
                    "overdue": bool(end and end < end_of_period and status not in DONE)}
             if with_goal:
                 row = {"goal": goals[a.goal].text, "area": areas[goals[a.goal].area], **row}
@@ -463,11 +473,6 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def blank(v: Any) -> bool:
     """An empty cell of a report frame: None, NaN or NaT."""
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
-
-
-def _month_end(period: Period) -> dt.date:
-    first_next = dt.date(period.year + period.month // 12, period.month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def _risks(m: Mappings, cur: _Facts) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
