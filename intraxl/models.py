@@ -10,6 +10,14 @@ from pydantic import BaseModel
 
 from .issues import Issue, Severity
 
+
+def number(value: Any) -> float | None:
+    """A fact's value as a number (stored numbers come back as floats); None for a text, a
+    date or a boolean."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
 # A submission's rows and facts are typed tuples rather than models: a month holds tens of
 # thousands, built from values the checks have already validated, and they cross process
 # boundaries: pickling the workers' reports with a model per row and a named tuple per fact

@@ -42,6 +42,7 @@ from ..contract import ANNUAL_BUDGET, COMMENT, FORECAST, OUTCOME, OUTCOME_YTD
 from ..issues import Issue, make
 from ..mappings import Mappings
 from ..mappings.models import Indicator, Unit
+from ..models import number
 from ..periods import Period
 from ..template.layout import cell_address, row_ids
 
@@ -129,11 +130,6 @@ def _rows(m: Mappings, unit: Unit) -> list[_Row]:
     return rows
 
 
-def _number(v: Any) -> float | None:
-    """A number (a stored one is a float), else None: a text, a date, a boolean."""
-    return v if isinstance(v, float) else float(v) if type(v) is int else None
-
-
 def check(m: Mappings, unit: Unit, period: Period, now: Cells,
           history: Mapping[Period, Cells]) -> list[Issue]:
     """The plausibility warnings of `unit`'s figures `now` for `period`, against its stored
@@ -156,14 +152,14 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
 
     for row in _rows(m, unit):
         key, outcome = (row.table, row.id), (row.table, row.id, row.outcome)
-        value = _number(now.get(outcome))
+        value = number(now.get(outcome))
         if row.judged and value is not None:
-            prior = None if before is None else _number(before.get(outcome))
+            prior = None if before is None else number(before.get(outcome))
             if row.flow and prior is not None and value < prior:
                 warn("ytd-decreased", row, row.outcome, value=row.say(value),
                      prior=row.say(prior))
             past = [per_month(v, p, row.flow) for p, cells in months
-                    if (v := _number(cells.get(outcome))) is not None]
+                    if (v := number(cells.get(outcome))) is not None]
             band = robust_band(past, settings.outlier.k, settings.outlier.min_spread) \
                 if len(past) >= settings.outlier.min_months else None
             mine = per_month(value, period, row.flow)
@@ -175,15 +171,15 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
                      median=f"{row.say(band.median)}{each}", months=len(past))
         if before is None:
             continue
-        forecast = _number(now.get((*key, FORECAST)))
-        prior = _number(before.get((*key, FORECAST)))
+        forecast = number(now.get((*key, FORECAST)))
+        prior = number(before.get((*key, FORECAST)))
         if forecast is not None and prior is not None and not now.get((*key, COMMENT)) \
                 and jumped(prior, forecast, settings.forecast_jump):
             share = f" ({swedish.percent((forecast - prior) / abs(prior))})" if prior else ""
             warn("forecast-jump", row, FORECAST, prior=row.say(prior),
                  forecast=row.say(forecast), share=share)
-        budget = _number(now.get((*key, ANNUAL_BUDGET)))
-        prior = _number(before.get((*key, ANNUAL_BUDGET)))
+        budget = number(now.get((*key, ANNUAL_BUDGET)))
+        prior = number(before.get((*key, ANNUAL_BUDGET)))
         if budget is not None and prior is not None and changed(prior, budget):
             warn("budget-changed", row, ANNUAL_BUDGET, prior=prior, budget=budget)
     return issues
@@ -217,7 +213,7 @@ def _history(m: Mappings, period: Period, store: Store, units: Collection[str],
              into: Stored) -> None:
     """The months before `period` that the rules read: last month's figures, and the
     outcomes of the rest of the outlier's window; only numbers (the rules judge nothing
-    else of those months: see `_number`)."""
+    else of those months: see `models.number`)."""
     months = window(period, m.template.plausibility.outlier.months)
     _read(store, months[:1], FIGURES, units, into, numbers=True)
     _read(store, months[1:], OUTCOMES, units, into, numbers=True)

@@ -23,6 +23,7 @@ from .. import contract
 from ..issues import Issue
 from ..mappings import Mappings
 from ..mappings.models import Indicator
+from ..models import number
 from ..periods import Period
 from ..rules import last_day
 from ..unit_state import LATER_REJECTED, standing
@@ -140,7 +141,7 @@ class _Facts:
         return None if by_unit is None else by_unit.get(unit)
 
     def num(self, unit: str, table: str, rid: str, fld: str) -> float | None:
-        return _number(self.get(unit, table, rid, fld))
+        return number(self.get(unit, table, rid, fld))
 
     def total(self, units: list[str], table: str, rids: list[str], fld: str) -> float | None:
         """Σ over units and rows (in that order, unit by unit); None when nobody reported
@@ -158,13 +159,10 @@ class _Facts:
         if found is None:
             found = self._numeric[key] = {
                 u: n for u, v in self.column(table, rid, fld).items()
-                if (n := _number(v)) is not None}
+                if (n := number(v)) is not None}
         return found
 
 
-def _number(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and v is not True and v is not False \
-        else None
 
 
 def _status(ind: Indicator, value: float | None, target: float | None) -> str | None:
@@ -288,10 +286,10 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
         for u in m.units:
             if rid == contract.RESULT_DEVELOPMENT and not u.development_frame:
                 continue
-            outcome = _number(outcomes.get(u.id))
-            budget = _number(budgets.get(u.id))
-            forecast = _number(forecasts.get(u.id))
-            forecast_previous = _number(previous.get(u.id)) if u.id in both else None
+            outcome = number(outcomes.get(u.id))
+            budget = number(budgets.get(u.id))
+            forecast = number(forecasts.get(u.id))
+            forecast_previous = number(previous.get(u.id)) if u.id in both else None
             result_rows.append({
                 "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
                 "label": u.label, "group": groups.get(u.group or ""),
@@ -447,8 +445,8 @@ def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
         for line, (outcomes, budgets, annual, forecasts, notes) in lines:
             if line.development_only and not u.development_frame:
                 continue
-            outcome = _number(outcomes.get(u.id))
-            budget = _number(budgets.get(u.id))
+            outcome = number(outcomes.get(u.id))
+            budget = number(budgets.get(u.id))
             unit_id.append(u.id)
             unit.append(u.name)
             line_id.append(line.id)
@@ -456,8 +454,8 @@ def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
             outcome_.append(outcome)
             budget_.append(budget)
             deviation.append(None if outcome is None or budget is None else outcome - budget)
-            annual_.append(_number(annual.get(u.id)))
-            forecast_.append(_number(forecasts.get(u.id)))
+            annual_.append(number(annual.get(u.id)))
+            forecast_.append(number(forecasts.get(u.id)))
             comment.append(notes.get(u.id))
     return pd.DataFrame(out if unit_id else [], columns=names)
 
