@@ -318,19 +318,17 @@ def _print_report(report: Any, feedback: Path | str | None) -> None:
 
 def db_option(f: Callable[..., Any] | None = None, *, existing: bool = False) -> Any:
     """--db URL, opened as a Store passed as `store`; with `existing`, for a command that
-    only reads, a SQLite file that is not there is an error, not a new empty database (a
-    mistyped name would otherwise show every unit as missing)."""
+    only reads, the database must be there (store.require_database)."""
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         @db_url_option("History database: a SQLite file or a SQLAlchemy URL "
                        "(postgresql+psycopg://...)")
         @functools.wraps(f)
         def wrapper(*args: Any, db_url: str | None, **kwargs: Any) -> Any:
-            from .store import Store, database_exists, database_url
+            from .store import Store, require_database
 
-            if existing and not database_exists(db_url):
-                raise IntraxlError(f"no history database at {database_url(db_url)}: give "
-                                   "--db, or run intraxl consolidate or collect first")
+            if existing:
+                require_database(db_url)
             store = Store(db_url)
             try:
                 return f(*args, store=store, **kwargs)
@@ -439,7 +437,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
 
 @main.command()
 @period_option(required=True)
-@db_url_option("History database")
+@db_option(existing=True)
 @click.option("--master", type=click.Path(path_type=Path), default=None,
               help="The master workbook with the controller's texts "
                    "[default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
@@ -447,24 +445,16 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
               help="The report [default: workbooks/reports/manadsuppfoljning_YYYY-MM.docx].")
 @click.option("--pdf", is_flag=True, help="Also write it as a PDF beside it (LibreOffice).")
 @mappings_option
-def report(m: Mappings, period: Period, db_url: str | None, master: Path | None,
-           out: Path | None, pdf: bool) -> None:
+def report(m: Mappings, store: Any, period: Period, master: Path | None, out: Path | None,
+           pdf: bool) -> None:
     """Write the month's board report (Word, and PDF): figures from the store, texts from
     the master."""
     from .pipeline import consolidated
     from .report import write_report
-    from .store import Store, database_exists
 
-    if not database_exists(db_url):
-        raise IntraxlError(f"no history database at {db_url or 'intraxl.db'}: run intraxl "
-                           f"consolidate --period {period} first")
     master = master or _default_master(period)
     out = out or Path("workbooks/reports") / f"manadsuppfoljning_{period}.docx"
-    store = Store(db_url)
-    try:
-        month = consolidated(m, period, store)
-    finally:
-        store.dispose()
+    month = consolidated(m, period, store)
     drafted = write_report(month, m, master, out, out.with_suffix(".pdf") if pdf else None)
     for section in drafted:
         click.echo(f"warning: {section}: the report has intraxl's draft of this text, which "

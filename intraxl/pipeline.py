@@ -23,7 +23,7 @@ from .analyse.plausibility import file_checks, stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
-from .store import Received, Store, database_exists
+from .store import Received, Store, database_exists, require_database
 from .validate import FileReport, expand_paths, validate_file
 
 if TYPE_CHECKING:
@@ -195,8 +195,8 @@ def check_files(files: list[Path], m: Mappings, period: Period | None,
     with the feedback workbook's path, or why none was written, as it goes."""
     from .feedback import make_feedback
 
-    if db_url is not None and not database_exists(db_url):
-        raise IntraxlError(f"no history database at {db_url}")
+    if db_url is not None:
+        require_database(db_url)
     store = Store(db_url) if database_exists(db_url) else None
     try:
         for f in files:

@@ -182,7 +182,8 @@ def test_history_import_again_says_nothing_was_added(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["status", "--period", "2023-02"],
-                                  ["history", "export", "--out", "facts.csv"]])
+                                  ["history", "export", "--out", "facts.csv"],
+                                  ["report", "--period", "2023-02"]])
 def test_a_mistyped_database_is_an_error_not_a_new_empty_one(tmp_path, monkeypatch, args):
     """A command that only reads says the database is not there: it neither creates an empty
     one nor reports every unit missing (and drafts reminders to all of them)."""

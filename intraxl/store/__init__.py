@@ -53,6 +53,14 @@ def database_exists(url: str | None = None) -> bool:
     return u.get_backend_name() != "sqlite" or bool(u.database and Path(u.database).exists())
 
 
+def require_database(url: str | None = None) -> None:
+    """For a command that only reads: a SQLite file that is not there is an error, not a new
+    empty database (a mistyped name would show every unit as missing)."""
+    if not database_exists(url):
+        raise IntraxlError(f"no history database at {database_url(url)}: give --db, or run "
+                           "intraxl consolidate or collect first")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
