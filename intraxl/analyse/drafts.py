@@ -516,11 +516,7 @@ def late_sentence(what: str, r: dict[str, Any]) -> str:
 
 
 def _date(v: Any) -> str:
-    if blank(v):
-        return ""
-    if isinstance(v, dt.datetime):
-        v = v.date()
-    return swedish.date(v) if isinstance(v, dt.date) else str(v)
+    return "" if blank(v) else swedish.date(v) if isinstance(v, dt.date) else str(v)
 
 
 def _late(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ in Swedish (`intraxl.swedish`). The Word template only places it; nothing here k
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal, Mapping
 
 import pandas as pd
@@ -220,13 +219,7 @@ def _status(value: Any) -> str:
 
 
 def _date(value: Any) -> str:
-    if _blank(value):
-        return ""
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return swedish.date(value)
+    return "" if _blank(value) else swedish.date(value)  # a time of day (babel) left out
 
 
 # --- chapters ------------------------------------------------------------------------------
