@@ -166,8 +166,13 @@ class Formula:
         self.text, self.value = text, (0 if _blank(value) else value)
 
 
+def _short(period: Period) -> str:
+    """A month as a column heading: `feb 2023`."""
+    return f"{MONTHS_SV[period.month - 1][:3]} {period.year}"
+
+
 def _month_short(report: Report, years_back: int = 0) -> str:
-    return f"{MONTHS_SV[report.period.month - 1][:3]} {report.period.year - years_back}"
+    return _short(Period(report.period.year - years_back, report.period.month))
 
 
 # --- sheets --------------------------------------------------------------------------------
@@ -176,8 +181,7 @@ def _previous_month(report: Report) -> str:
     """The previous month's name for a heading (`jan 2023`), or what it stands for."""
     if report.previous_period is None:
         return "föreg. månad"
-    previous = Period.parse(report.previous_period)
-    return f"{MONTHS_SV[previous.month - 1][:3]} {previous.year}"
+    return _short(Period.parse(report.previous_period))
 
 
 def _comparison_note(report: Report) -> str | None:
@@ -353,8 +357,7 @@ def _indicators(wb: Workbook, fmt: Formats, report: Report) -> None:
     note = _comparison_note(report)
     if note:
         ws.write_string(2, 0, note, fmt.subtitle)
-    year = report.period.year
-    months = [f"{MONTHS_SV[n][:3]} {year}" for n in range(report.period.month)]
+    months = [_short(Period(report.period.year, n)) for n in range(1, report.period.month + 1)]
     # as wide as A4 landscape at 8 pt holds
     columns = [("Område", 8), ("Centralt mål", 12), ("Indikator", 16), ("Enhet", 5),
                ("Frekvens", 9), (f"Utfall {_month_short(report, 1)}", 8),
