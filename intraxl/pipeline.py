@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
 from . import contract
-from .analyse.plausibility import file_checks, stored_checks
+from .analyse.plausibility import LAST_MONTH_FIELDS, WINDOW_FIELDS, file_checks, stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
@@ -247,14 +247,13 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         reports = [plan.reused.get(f) or validated[f] for f in files]
         from .master import KEEP_PREVIOUS, write_master
 
-        report = consolidated(m, period, store, {r.sha256 for r in reports})
-        data = report.data  # the period's facts, as read for the report: not read again
-        facts = zip(*(data[c].tolist() for c in (
-            contract.DATA_UNIT_ID, contract.DATA_TABLE, contract.DATA_ID, contract.DATA_FIELD,
-            contract.DATA_VALUE)), strict=True)
+        report = consolidated(m, period, store,
+                              {r.sha256 for r in reports if r.period != str(period)})
         accepted = {u.unit_id: u.file for u in report.units
                     if u.status == contract.UNIT_ACCEPTED and u.file}
-        report.plausibility = stored_checks(m, period, store, accepted, facts)
+        # the months the consolidation read are not read again
+        report.plausibility = stored_checks(m, period, store, accepted, report.months)
+        report.months = {}  # not needed to write the master: memory back before it
         master = write_master(report, out, created, pdf, force,
                               KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, plan.new, plan.changed,
@@ -266,19 +265,26 @@ def consolidated(m: Mappings, period: Period, store: Store,
     """The report model of `period` from the store: its facts and history, every file seen
     for it, and the files with sha256 in `also_files` (this run's) made for another period.
     Of the year's earlier months only the fields month over month needs are read (in
-    December eleven months: a fraction of the time of reading them whole)."""
+    December eleven months: a fraction of the time of reading them whole), and those the
+    plausibility rules read of them (so that `stored_checks` takes them from `months`)."""
     import pandas as pd
 
     from .consolidate import EARLIER_MONTHS_FIELDS, consolidate
 
     p = str(period)
-    records = [s for s in store.submissions()
-               if s.period == p or (s.sha256 in also_files and s.period != p)]
+    records = store.submissions(p)  # not every month's: the history grows by a month a month
+    elsewhere = [s for found in store.stored_files(f for f in also_files if f).values()
+                 for s in found if s.period != p]
+    if elsewhere:
+        records = sorted([*records, *elsewhere], key=lambda s: (s.received_at, s.id))
     facts = store.facts(consolidation_periods(period))
     earlier = [str(month) for month in period.earlier_in_year()]
     if earlier:
-        facts = pd.concat([facts, store.facts(earlier, EARLIER_MONTHS_FIELDS)],
-                          ignore_index=True)
+        facts = pd.concat([
+            facts,
+            store.facts(earlier[:-1], sorted({*EARLIER_MONTHS_FIELDS, *WINDOW_FIELDS})),
+            store.facts(earlier[-1:], sorted({*EARLIER_MONTHS_FIELDS, *LAST_MONTH_FIELDS})),
+        ], ignore_index=True)
     quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]
     return consolidate(m, period, facts, records, quarantined)
 

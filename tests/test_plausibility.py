@@ -272,6 +272,41 @@ def test_forecast_jumps_and_budget_changes(history):
         said[e[("kostnad.utvecklingsprojekt", "Årsbudget")]]
 
 
+def test_the_months_the_consolidation_read_give_the_warnings_the_store_gives(
+        history, tmp_path, mappings):
+    """The month's run hands the plausibility step the months it read (Report.months)
+    instead of reading them again: every rule gets from them what it gets from the store,
+    last month's budget included."""
+    from intraxl.analyse.plausibility import stored_checks
+    from intraxl.pipeline import consolidated
+    from intraxl.store import Store
+
+    db = tmp_path / "three.db"
+    shutil.copy(history.three, db)
+    cells = month_values(4)
+    eco = cells["Ekonomi"]
+    eco["kostnad.personal"]["Utfall ack"] *= 20  # outlier, against January .. March
+    eco["kostnad.konsult"]["Prognos helår"] = round(eco["kostnad.konsult"]["Prognos helår"]
+                                                    * 1.3)  # forecast-jump
+    eco["kostnad.utvecklingsprojekt"]["Årsbudget"] += 2500  # budget-changed
+    eco["kostnad.it"]["Utfall ack"] = 100  # ytd-decreased
+    consolidate(db, submission(history.base, history.three, "2023-04", cells, "april"),
+                "2023-04")
+    april = Period(2023, 4)
+    store = Store(f"sqlite:///{db}")
+    try:
+        report = consolidated(mappings, april, store)
+        files = {HR: "april.xlsx"}
+        assert {"2023-03", "2023-02", "2023-01"} <= set(report.months)
+        given = stored_checks(mappings, april, store, files, report.months)
+        read = stored_checks(mappings, april, store, files)
+    finally:
+        store.dispose()
+    assert {i.code for i in given[HR]} == {"outlier", "forecast-jump", "budget-changed",
+                                          "ytd-decreased"}
+    assert [i.model_dump() for i in given[HR]] == [i.model_dump() for i in read[HR]]
+
+
 # --- the rules' figures ----------------------------------------------------------------------
 
 def test_robust_band_is_median_plus_minus_k_scaled_mads():

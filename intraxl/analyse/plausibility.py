@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .. import contract, swedish
 from ..contract import ANNUAL_BUDGET, COMMENT, FORECAST, OUTCOME, OUTCOME_YTD
@@ -59,7 +59,28 @@ OUTCOMES = ((ECONOMY, OUTCOME_YTD), (INDICATORS, OUTCOME))
 FIGURES = (*OUTCOMES, (ECONOMY, ANNUAL_BUDGET), (ECONOMY, FORECAST), (INDICATORS, FORECAST))
 COMMENTS = ((ECONOMY, COMMENT), (INDICATORS, COMMENT))
 
-Cells = Mapping[tuple[str, str, str], Any]  # (table, row id, field) -> one unit's value
+Key = tuple[str, str, str]  # (table, row id, field): a cell of the template
+# One month's figures of every unit, as the consolidation keeps them: cell -> unit -> value.
+Month = Mapping[Key, Mapping[str, Any]]
+
+
+class Cells(Protocol):
+    """One unit's figures of a month: cell -> value (None when not there). A dict is one."""
+
+    def get(self, key: Key, /) -> Any: ...
+
+
+class _UnitCells:
+    """One unit's cells of a Month, looked up there without copying them."""
+
+    __slots__ = ("month", "unit")
+
+    def __init__(self, month: Month, unit: str) -> None:
+        self.month, self.unit = month, unit
+
+    def get(self, key: Key, /) -> Any:
+        by_unit = self.month.get(key)
+        return None if by_unit is None else by_unit.get(self.unit)
 
 
 class Band(NamedTuple):
@@ -187,69 +208,75 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
 
 # --- from the store --------------------------------------------------------------------------
 
-Stored = dict[str, dict[str, dict[tuple[str, str, str], Any]]]  # unit -> period -> cells
+Months = dict[str, dict[Key, dict[str, Any]]]  # period -> cell -> unit -> value
+# What the rules read of each month before the period (besides its outcomes, OUTCOMES):
+# what a caller's months must hold to be used instead of the store's (`stored_checks`).
+LAST_MONTH_FIELDS = tuple(sorted({f for _, f in FIGURES}))
+WINDOW_FIELDS = tuple(sorted({f for _, f in OUTCOMES}))
 
 
 def _read(store: Store, periods: Iterable[Period], cells: Collection[tuple[str, str]],
-          units: Collection[str], into: Stored, numbers: bool = False) -> None:
+          units: Collection[str], into: Months, numbers: bool = False) -> None:
     """The stored facts of `cells` for `periods` and `units` (only those with a number,
-    when `numbers`), into unit -> period -> cells."""
+    when `numbers`), into period -> cell -> unit -> value."""
     _add(store.fact_rows([str(p) for p in periods], cells, units, numbers), into)
 
 
-def _add(rows: Iterable[tuple[Any, ...]], into: Stored) -> None:
-    """(period, unit, table, row id, field, value) rows into unit -> period -> cells."""
+def _add(rows: Iterable[tuple[Any, ...]], into: Months) -> None:
+    """(period, unit, table, row id, field, value) rows into period -> cell -> unit -> value."""
     for period, unit, table, rid, field, value in rows:
-        months = into.get(unit)
-        if months is None:
-            months = into[unit] = {}
-        found = months.get(period)
-        if found is None:
-            found = months[period] = {}
-        found[(table, rid, field)] = value
+        month = into.get(period)
+        if month is None:
+            month = into[period] = {}
+        key = (table, rid, field)
+        by_unit = month.get(key)
+        if by_unit is None:
+            by_unit = month[key] = {}
+        by_unit[unit] = value
 
 
 def _history(m: Mappings, period: Period, store: Store, units: Collection[str],
-             into: Stored) -> None:
-    """The months before `period` that the rules read: last month's figures, and the
-    outcomes of the rest of the outlier's window; only numbers (the rules judge nothing
-    else of those months: see `models.number`)."""
-    months = window(period, m.template.plausibility.outlier.months)
-    _read(store, months[:1], FIGURES, units, into, numbers=True)
-    _read(store, months[1:], OUTCOMES, units, into, numbers=True)
+             into: Months, known: Collection[str] = ()) -> None:
+    """The months before `period` that the rules read, but those `known`: last month's
+    figures, and the outcomes of the rest of the outlier's window; only numbers (the rules
+    judge nothing else of those months: see `models.number`)."""
+    months = [p for p in window(period, m.template.plausibility.outlier.months)
+              if str(p) not in known]
+    last = [p for p in months if p == period.previous()]
+    _read(store, last, FIGURES, units, into, numbers=True)
+    _read(store, [p for p in months if p not in last], OUTCOMES, units, into, numbers=True)
 
 
-_period = lru_cache(maxsize=256)(Period.parse)
-
-
-def _periods(months: Mapping[str, Any]) -> dict[Period, Any]:
-    """period text -> cells, keyed by Period."""
-    return {_period(p): cells for p, cells in months.items()}
+def _unit_history(m: Mappings, period: Period, months: Mapping[str, Month],
+                  unit: str) -> dict[Period, Cells]:
+    """The unit's cells of each month of the window that `months` holds."""
+    return {p: _UnitCells(months[str(p)], unit)
+            for p in window(period, m.template.plausibility.outlier.months)
+            if str(p) in months}
 
 
 def stored_checks(m: Mappings, period: Period, store: Store, files: Mapping[str, str],
-                  facts: Iterable[tuple[Any, ...]] | None = None) -> dict[str, list[Issue]]:
+                  known: Mapping[str, Month] | None = None) -> dict[str, list[Issue]]:
     """The warnings of each unit's file in the report (`files`: unit id -> its file name),
-    its history read from the store, its figures too unless given as `facts` (the period's
-    (unit, table, row id, field, value), as the consolidation has read them); unit id -> its
-    warnings, when any."""
-    found: Stored = {}
-    _history(m, period, store, files, found)
-    if facts is None:
-        _read(store, [period], (*FIGURES, *COMMENTS), files, found)
-    else:
-        wanted, month = {*FIGURES, *COMMENTS}, str(period)
-        _add(((month, *fact) for fact in facts if (fact[1], fact[3]) in wanted), found)
+    its figures and history read from the store, except the months in `known` (period ->
+    cell -> unit -> value, as the consolidation has read them: `Report.months`): the period
+    itself whole, the previous month with at least LAST_MONTH_FIELDS, an earlier month with
+    at least WINDOW_FIELDS. unit id -> its warnings, when any."""
+    months: dict[str, Month] = dict(known or {})
+    read: Months = {}
+    if str(period) not in months:
+        _read(store, [period], (*FIGURES, *COMMENTS), files, read)
+    _history(m, period, store, files, read, months)
+    months.update(read)
+    now = months.get(str(period), {})
     out = {}
     for unit_id, file in files.items():
         try:
             unit = m.unit(unit_id)
         except KeyError:
             continue
-        months = found.get(unit_id, {})
-        now = months.pop(str(period), {})
-        issues = [i.model_copy(update={"file": file})
-                  for i in check(m, unit, period, now, _periods(months))]
+        issues = [i.model_copy(update={"file": file}) for i in check(
+            m, unit, period, _UnitCells(now, unit_id), _unit_history(m, period, months, unit_id))]
         if issues:
             out[unit_id] = issues
     return out
@@ -265,12 +292,13 @@ def file_checks(report: FileReport, m: Mappings, store: Store) -> list[Issue]:
         unit, period = m.unit(sub.unit_id), Period.parse(sub.period)
     except (KeyError, ValueError):
         return []
-    found: Stored = {}
+    found: Months = {}
     _history(m, period, store, [unit.id], found)
     now = {(table, rid, field): value for table, rid, field, value in sub.facts}
     return [i.model_copy(update={"file": Path(report.file).name})
-            for i in check(m, unit, period, now, _periods(found.get(unit.id, {})))]
+            for i in check(m, unit, period, now, _unit_history(m, period, found, unit.id))]
 
 
-__all__ = ["Band", "check", "file_checks", "jumped", "per_month", "robust_band",
+__all__ = ["LAST_MONTH_FIELDS", "WINDOW_FIELDS", "Band", "Cells", "Month", "check",
+           "file_checks", "jumped", "per_month", "robust_band",
            "stored_checks", "window"]

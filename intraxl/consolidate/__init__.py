@@ -83,6 +83,9 @@ class Report:
     # unit id -> the plausibility warnings of its file in the report (set by the pipeline
     # from the store: intraxl.analyse.plausibility)
     plausibility: dict[str, list[Issue]] = field(default_factory=dict)
+    # the facts read, by period: cell (table, row id, field) -> unit -> value; the pipeline
+    # hands them to the plausibility step and lets them go before writing the master
+    months: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = field(default_factory=dict)
 
     def status_counts(self) -> dict[str, int]:
         """Units per state, and `senare fil avvisad`: accepted units whose newer file was
@@ -249,7 +252,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
     months = [str(month) for month in period.earlier_in_year()]
-    cur, last, full, *earlier = _Facts.of(facts, [p, ly, fy, *months])
+    read = _Facts.of(facts, [p, ly, fy, *months])
+    cur, last, full, *earlier = read
     year = [*earlier, cur]  # January .. the period
     notes: list[str] = []
     prev = earlier[-1] if earlier else _Facts()  # January: nothing to compare with
@@ -424,7 +428,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     return Report(period, m.organisation.administration, units, files, result, costs,
                   indicators, activities, assignments, projects, risks, comments, data,
                   list(dict.fromkeys(notes)), previous_period,
-                  list(m.plan.comment_sections), unit_economy)
+                  list(m.plan.comment_sections), unit_economy,
+                  months={q: f.cells for q, f in zip([p, ly, fy, *months], read, strict=True)})
 
 
 def _unit_economy(m: Mappings, cur: _Facts) -> pd.DataFrame:
