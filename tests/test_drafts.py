@@ -439,6 +439,44 @@ def test_late_items_projects_and_risks():
                          "Högst riskvärde (S×K 9) har Översvämning."]
 
 
+def test_many_late_items_projects_and_risks_are_counted_beyond_the_first_few():
+    """A city-wide month (hundreds of units) gets sentences a controller would write: the
+    first items said, the rest counted, never a text of thousands of names."""
+    n = 25
+    report = small_report(
+        activities=[{"id": f"A{i}", "name": f"Aktivitet {i}", "unit": f"Enhet {i}",
+                     "status": "Försenad", "end": dt.date(2023, 12, 31), "comment": None,
+                     "overdue": False} for i in range(n)],
+        projects=[{"name": f"P{i}", "portfolio": "IT", "Tid": "Röd", "Kostnad": "Grön",
+                   "Resultat": "Grön", "Orsak": None, "Åtgärd": None} for i in range(n)],
+        risks=[{"id": f"R{i}", "risk": f"Risk {i}", "unit": f"Enhet {i}", "new": True,
+                "score": 16 if i in (7, 9, 11, 12) else 4} for i in range(n)])
+    lines = d.drafts(report)["Portfölj"].split("\n")
+    late = [f"Aktiviteten Aktivitet {i} (Enhet {i}) är försenad." for i in range(d.MOST_LISTED)]
+    assert lines[:d.MOST_LISTED] == late
+    assert lines[d.MOST_LISTED] == (
+        f"Ytterligare {n - d.MOST_LISTED} aktiviteter och uppdrag är försenade eller har "
+        "passerat sitt slutdatum (bladen Aktiviteter och Uppdrag).")
+    projects = lines[d.MOST_LISTED + 1:]
+    assert projects[:d.MOST_LISTED] == [f"Projektet P{i} (IT) har röd status för tid."
+                                        for i in range(d.MOST_LISTED)]
+    assert projects[d.MOST_LISTED] == (
+        f"Ytterligare {n - d.MOST_LISTED} projekt har gul eller röd status (bladet Projekt).")
+    assert projects[d.MOST_LISTED + 1:] == [
+        f"{n} nya risker har lagts till i registret; högst riskvärde bland dem har Risk 7 "
+        "(R7, Enhet 7, S×K 16), Risk 9 (R9, Enhet 9, S×K 16) och Risk 11 (R11, Enhet 11, "
+        "S×K 16).",
+        "Högst riskvärde (S×K 16) har fyra risker, bland dem Risk 7, Risk 9 och Risk 11."]
+    points = d.points(report)
+    assert f"{n} projekt har röd status, bland dem P0, P1 och P2." in points
+    report.projects = report.projects.iloc[:0]
+    report.result = report.result.iloc[:0]
+    assert f"{n} aktiviteter och uppdrag är försenade, bland dem aktiviteten Aktivitet 0, " \
+        "aktiviteten Aktivitet 1 och aktiviteten Aktivitet 2." in d.points(report)
+    assert d.named_sentence(["a", "b"], "En: {}.", "Några: {}.", "{} st, bland dem {}.") == \
+        "Några: a och b."
+
+
 def test_indicator_comments_are_quoted_with_their_unit():
     rows = [indicator("Fakturor", "Röd", comment="Enhet A: Fler kunder.\nEnhet B: \nUtan enhet")]
     assert d.indicator_comments(rows, ["Enhet A", "Enhet B"]) == [

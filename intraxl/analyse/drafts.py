@@ -38,7 +38,8 @@ LEAD_SHARE = 0.5  # a unit is among the largest when at least this share of the 
 COUNTER_SHARE = 0.1  # a unit pulling the other way is named from this share of the total
 MOST_LINES = 3  # cost lines named as drivers
 POINTS = 3  # the summary's most important points
-MOST_NAMED = 3  # indicators named in a summary point
+MOST_NAMED = 3  # indicators, risks, late items named in one sentence; more are counted
+MOST_LISTED = 10  # late items and flagged projects said a line each; more are counted
 NAME_CUT = 90  # an assignment's name (often a whole paragraph) is cut after this
 QUOTE = "\u201d"  # Swedish quotes: ”…”
 
@@ -550,22 +551,33 @@ def green_sentence(n: int, of: int) -> str | None:
 
 
 def new_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
-    """The risks the units added this month, with the ID the master gave them."""
+    """The risks the units added this month, with the ID the master gave them; of many,
+    the highest S×K."""
     new = [r for r in risks if r["new"]]
     if not new:
         return None
-    named = join(f"{r['risk']} ({r['id']}, {r['unit']}, S×K {_score(r)})" for r in new)
+    if len(new) > MOST_NAMED:
+        top = sorted(new, key=lambda r: -(_num(r["score"]) or 0.0))[:MOST_NAMED]
+        return (f"{capital(swedish.count(len(new)))} nya risker har lagts till i registret; "
+                f"högst riskvärde bland dem har {join(map(_risk_named, top))}.")
+    named = join(map(_risk_named, new))
     return f"{'Nya risker' if len(new) > 1 else 'Ny risk'} i registret: {named}."
 
 
+def _risk_named(r: dict[str, Any]) -> str:
+    return f"{r['risk']} ({r['id']}, {r['unit']}, S×K {_score(r)})"
+
+
 def highest_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
-    """The risks with the highest S×K."""
+    """The risks with the highest S×K (of many, the count and the first few)."""
     scores = [s for r in risks if (s := _num(r["score"])) is not None]
     if not scores:
         return None
     top = max(scores)
     highest = [r["risk"] for r in risks if _num(r["score"]) == top]
-    return f"Högst riskvärde (S×K {swedish.number(top)}) har {join(highest)}."
+    said = f"{swedish.count(len(highest))} risker, bland dem {join(highest[:MOST_NAMED])}" \
+        if len(highest) > MOST_NAMED else join(highest)
+    return f"Högst riskvärde (S×K {swedish.number(top)}) har {said}."
 
 
 def _score(r: dict[str, Any]) -> str:
@@ -581,15 +593,23 @@ def _red_projects(report: Report) -> list[dict[str, Any]]:
 def portfolio(report: Report) -> list[str]:
     """Portfölj: late activities and assignments, yellow and red projects, risks; a line
     each."""
-    late = [late_sentence("Aktiviteten", r) for r in _late(report.activities)]
-    late += [late_sentence("Uppdraget", r) for r in _late(report.assignments)]
+    late = [("Aktiviteten", r) for r in _late(report.activities)]
+    late += [("Uppdraget", r) for r in _late(report.assignments)]
     n_items = len(report.activities) + len(report.assignments)
-    lines = late or (["Inga aktiviteter eller uppdrag är försenade."] if n_items else [])
+    lines = [late_sentence(what, r) for what, r in late[:MOST_LISTED]] or (
+        ["Inga aktiviteter eller uppdrag är försenade."] if n_items else [])
+    if len(late) > MOST_LISTED:
+        lines.append(f"Ytterligare {swedish.count(len(late) - MOST_LISTED)} aktiviteter och "
+                     "uppdrag är försenade eller har passerat sitt slutdatum (bladen "
+                     f"{contract.ACTIVITIES.name} och {contract.ASSIGNMENTS.name}).")
     projects = records(report.projects) if len(report.projects) else []
     flagged = [r for r in projects if any(r[d] in OFF_TARGET for d in DIMENSIONS)]
     red = _red_projects(report)
     flagged = red + [r for r in flagged if r not in red]
-    lines += [project_sentence(r) for r in flagged]
+    lines += [project_sentence(r) for r in flagged[:MOST_LISTED]]
+    if len(flagged) > MOST_LISTED:
+        lines.append(f"Ytterligare {swedish.count(len(flagged) - MOST_LISTED, neuter=True)} "
+                     f"projekt har gul eller röd status (bladet {contract.PROJECTS.name}).")
     green = sum(all(r[d] == contract.PROJECT_GREEN for d in DIMENSIONS) for r in projects)
     if (g := green_sentence(green, len(projects))) is not None:
         lines.append(g)
@@ -634,12 +654,21 @@ def status_sentences(units: list[ReportUnit], period: Period) -> list[str]:
 
 def red_indicators_sentence(names: list[str]) -> str | None:
     """The red indicators for the summary: all named when they are few."""
+    return named_sentence(names, "Indikatorn {} har röd status.",
+                          "Indikatorerna {} har röd status.",
+                          "{} indikatorer har röd status, bland dem {}.")
+
+
+def named_sentence(names: list[str], one: str, some: str, many: str,
+                   neuter: bool = False) -> str | None:
+    """`names` in a sentence: `one` or `some` with them all, `many` with their count and the
+    first MOST_NAMED when there are more."""
     if not names:
         return None
     if len(names) > MOST_NAMED:
-        return f"{capital(swedish.count(len(names)))} indikatorer har röd status, bland dem " \
-               f"{join(names[:MOST_NAMED])}."
-    return f"{'Indikatorerna' if len(names) > 1 else 'Indikatorn'} {join(names)} har röd status."
+        return many.format(capital(swedish.count(len(names), neuter)),
+                           join(names[:MOST_NAMED]))
+    return (some if len(names) > 1 else one).format(join(names))
 
 
 def points(report: Report) -> list[str]:
@@ -655,9 +684,10 @@ def points(report: Report) -> list[str]:
         deviation_sentence(sum(by_unit.values()), report.period) if by_unit else None,
         forecast_sentence(sum(forecasts), report.period) if forecasts else None,
         red_indicators_sentence(red),
-        f"{'Projekten' if len(projects) > 1 else 'Projektet'} {join(projects)} har röd "
-        "status." if projects else None,
-        f"Försenad är {join(late)}." if late else None,
+        named_sentence(projects, "Projektet {} har röd status.", "Projekten {} har röd status.",
+                       "{} projekt har röd status, bland dem {}.", neuter=True),
+        named_sentence(late, "Försenad är {}.", "Försenade är {}.",
+                       "{} aktiviteter och uppdrag är försenade, bland dem {}."),
         highest_risks_sentence(_risks(report)),
     ]
     return [p for p in found if p][:POINTS]

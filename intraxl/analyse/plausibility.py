@@ -264,10 +264,14 @@ def stored_checks(m: Mappings, period: Period, store: Store, files: Mapping[str,
     at least WINDOW_FIELDS. unit id -> its warnings, when any."""
     months: dict[str, Month] = dict(known or {})
     read: Months = {}
-    if str(period) not in months:
-        _read(store, [period], (*FIGURES, *COMMENTS), files, read)
     _history(m, period, store, files, read, months)
     months.update(read)
+    if not any(months.get(str(p))
+               for p in window(period, m.template.plausibility.outlier.months)):
+        return {}  # nothing stored before the period (a new store): nothing to judge
+    if str(period) not in months:
+        _read(store, [period], (*FIGURES, *COMMENTS), files, read)
+        months.update(read)
     now = months.get(str(period), {})
     out = {}
     for unit_id, file in files.items():

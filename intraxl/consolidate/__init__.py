@@ -117,22 +117,25 @@ class _Facts:
         (iterating pandas' text columns cell by cell is slow); the rows themselves are kept
         for the first period only (the Data table's)."""
         found = {p: _Facts() for p in periods}
-        first = found[periods[0]] if periods else None
-        if len(df):
-            columns = [df[c].tolist() for c in FACT_FIELDS]
-            for row in zip(*columns, strict=True):
-                facts = found.get(row[0])
-                if facts is None:
-                    continue
-                _, u, t, r, f, v = row
-                by_unit = facts.cells.get((t, r, f))
+        if not len(df):
+            return [found[p] for p in periods]
+        at = df.groupby(FACT_FIELDS[0], sort=False).indices  # period -> its rows, in order
+        arrays = [df[c].to_numpy() for c in FACT_FIELDS[1:]]
+        for i, p in enumerate(periods):
+            rows = at.get(p)
+            if rows is None or found[p].units:  # none, or a period asked for twice
+                continue
+            facts = found[p]
+            columns = [a[rows].tolist() for a in arrays]
+            cells = facts.cells
+            for u, t, r, f, v in zip(*columns, strict=True):
+                by_unit = cells.get((t, r, f))
                 if by_unit is None:
-                    by_unit = facts.cells[(t, r, f)] = {}
+                    by_unit = cells[(t, r, f)] = {}
                 by_unit[u] = v  # the same key twice: the later value, as a dict keeps
-                facts.units.add(u)
-                if facts is first:
-                    for column, value in zip(facts.rows, row, strict=True):
-                        column.append(value)
+            facts.units = set(columns[0])
+            if i == 0:
+                facts.rows = [[p] * len(rows), *columns]
         return [found[p] for p in periods]
 
     def column(self, table: str, rid: str, fld: str) -> dict[str, Any]:
