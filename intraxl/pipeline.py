@@ -237,18 +237,19 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         if progress and plan.reused:
             progress(len(plan.reused))
         validated: dict[Path, FileReport] = {}
-        for chunk in validate_chunks(plan.to_validate, m, period):
-            # Stored while the worker processes validate the next chunks.
-            store.record([Received(r) for r in chunk], rules=m.fingerprint)
-            _load_report_modules()
-            validated.update((Path(r.file), verdict(r)) for r in chunk)
-            if progress:
-                progress(len(chunk))
-        reports = [plan.reused.get(f) or validated[f] for f in files]
+        with store.keeping_facts():  # what is stored now is not read back for the report
+            for chunk in validate_chunks(plan.to_validate, m, period):
+                # Stored while the worker processes validate the next chunks.
+                store.record([Received(r) for r in chunk], rules=m.fingerprint)
+                _load_report_modules()
+                validated.update((Path(r.file), verdict(r)) for r in chunk)
+                if progress:
+                    progress(len(chunk))
+            reports = [plan.reused.get(f) or validated[f] for f in files]
+            report = consolidated(m, period, store,
+                                  {r.sha256 for r in reports if r.period != str(period)})
         from .master import KEEP_PREVIOUS, write_master
 
-        report = consolidated(m, period, store,
-                              {r.sha256 for r in reports if r.period != str(period)})
         accepted = {u.unit_id: u.file for u in report.units
                     if u.status == contract.UNIT_ACCEPTED and u.file}
         # the months the consolidation read are not read again

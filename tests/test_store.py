@@ -177,6 +177,39 @@ def test_facts_read_in_batches_come_in_the_order_stored(db_url, mappings, monkey
     assert len({id(u) for u in units}) == len(set(units)) == 7
 
 
+def test_facts_kept_while_storing_read_as_the_database_gives_them(db_url, mappings,
+                                                                  tmp_path):
+    """A month's run keeps what it stores in memory and reads its report from there: the
+    same frame, value for value and type for type, in the same order, as the database gives
+    to a Store that kept nothing, with files stored before, a superseding file, a file
+    stored again under other rules, and some fields only."""
+    store = Store(db_url)
+    reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    store.record([Received(r) for r in reports[:3]], rules="old")  # before the run
+    newer = validate_file(write_hr(mappings, tmp_path / "hr-v2.xlsx", set_cell(
+        "Ekonomi", "kostnad.totalt", "Utfall ack", 25000)), mappings, FEB)
+    later = dt.datetime(2030, 1, 1)
+    fields = ["Utfall", "Slutdatum", "Kommentar"]
+    with store.keeping_facts():
+        store.record([Received(r) for r in reversed(reports[2:])], rules="new")
+        store.record([Received(newer, received_at=later)], rules="new")
+        assert store._kept and reports[2].sha256  # the third file: stored again, new rules
+        kept = store.facts(["2023-02"])
+        kept_some = store.facts(["2023-02"], fields)
+    read = Store(db_url)
+    whole, some = read.facts(["2023-02"]), read.facts(["2023-02"], fields)
+    read.dispose()
+    store.dispose()
+
+    def typed(df: pd.DataFrame) -> list[tuple]:
+        return [(*row, type(row[-1])) for row in df.values.tolist()]
+
+    assert len(whole) > 300 and typed(kept) == typed(whole)
+    assert len(some) and typed(kept_some) == typed(some)
+    assert {type(v) for v in whole["value"]} == {float, str, dt.date}
+    assert 25000 in whole["value"].tolist()
+
+
 def test_the_same_file_twice_in_one_batch_is_stored_once(db_url, mappings):
     store = Store(db_url)
     report = validate_file(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx", mappings, FEB)
