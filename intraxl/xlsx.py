@@ -120,7 +120,7 @@ def _cell_text(cell: object, strings: list[str]) -> str | None:
 def fit_rows(wb: Workbook) -> None:
     """Every row with wrapped text, on every sheet, as tall as its text needs (never lower
     than set; at most Excel's 409 pt). Call when everything is written, before close."""
-    from xlsxwriter.worksheet import RowInfo
+    from xlsxwriter.worksheet import CellStringTuple, RowInfo
 
     strings = shared_strings(wb)
     for ws in wb.worksheets():
@@ -135,10 +135,11 @@ def fit_rows(wb: Workbook) -> None:
                 fmt = cell.format
                 if fmt is None or not fmt.text_wrap:
                     continue
-                text = _cell_text(cell, strings)
-                if not text or (r, c) in sized:
+                text = strings[cell.string] if type(cell) is CellStringTuple \
+                    else _cell_text(cell, strings)
+                if not text or (sized and (r, c) in sized):
                     continue
-                span = (c, merged.get((r, c), c))
+                span = (c, merged.get((r, c), c)) if merged else (c, c)
                 width = widths.get(span)
                 if width is None:
                     width = widths[span] = sum(column_px(ws, k)

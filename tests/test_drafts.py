@@ -455,15 +455,15 @@ def test_many_late_items_projects_and_risks_are_counted_beyond_the_first_few():
     late = [f"Aktiviteten Aktivitet {i} (Enhet {i}) är försenad." for i in range(d.MOST_LISTED)]
     assert lines[:d.MOST_LISTED] == late
     assert lines[d.MOST_LISTED] == (
-        f"Ytterligare {n - d.MOST_LISTED} aktiviteter och uppdrag är försenade eller har "
-        "passerat sitt slutdatum (bladen Aktiviteter och Uppdrag).")
+        f"Ytterligare {n - d.MOST_LISTED} aktiviteter är försenade eller har passerat sitt "
+        "slutdatum (bladen Aktiviteter och Uppdrag).")
     projects = lines[d.MOST_LISTED + 1:]
     assert projects[:d.MOST_LISTED] == [f"Projektet P{i} (IT) har röd status för tid."
                                         for i in range(d.MOST_LISTED)]
     assert projects[d.MOST_LISTED] == (
         f"Ytterligare {n - d.MOST_LISTED} projekt har gul eller röd status (bladet Projekt).")
     assert projects[d.MOST_LISTED + 1:] == [
-        f"{n} nya risker har lagts till i registret; högst riskvärde bland dem har Risk 7 "
+        f"{n} nya risker har lagts till i registret; de med högst riskvärde är Risk 7 "
         "(R7, Enhet 7, S×K 16), Risk 9 (R9, Enhet 9, S×K 16) och Risk 11 (R11, Enhet 11, "
         "S×K 16).",
         "Högst riskvärde (S×K 16) har fyra risker, bland dem Risk 7, Risk 9 och Risk 11."]
@@ -471,8 +471,18 @@ def test_many_late_items_projects_and_risks_are_counted_beyond_the_first_few():
     assert f"{n} projekt har röd status, bland dem P0, P1 och P2." in points
     report.projects = report.projects.iloc[:0]
     report.result = report.result.iloc[:0]
-    assert f"{n} aktiviteter och uppdrag är försenade, bland dem aktiviteten Aktivitet 0, " \
+    assert f"{n} aktiviteter är försenade, bland dem aktiviteten Aktivitet 0, " \
         "aktiviteten Aktivitet 1 och aktiviteten Aktivitet 2." in d.points(report)
+    # One more than a line each would say: all said (never "Ytterligare en ...").
+    eleven = small_report(activities=report.activities.iloc[:d.MOST_LISTED + 1].to_dict(
+        "records"))
+    lines = d.drafts(eleven)["Portfölj"].split("\n")
+    assert len([x for x in lines if x.startswith("Aktiviteten")]) == d.MOST_LISTED + 1
+    assert not any(x.startswith("Ytterligare") for x in lines)
+    # One late assignment (uppdrag: neuter) agrees with its kind.
+    one = small_report(assignments=report.activities.iloc[:1].to_dict("records"))
+    one.result = one.result.iloc[:0]
+    assert "Försenat är uppdraget Aktivitet 0." in d.points(one)
     assert d.named_sentence(["a", "b"], "En: {}.", "Några: {}.", "{} st, bland dem {}.") == \
         "Några: a och b."
 

@@ -298,8 +298,22 @@ def test_the_months_the_consolidation_read_give_the_warnings_the_store_gives(
         report = consolidated(mappings, april, store)
         files = {HR: "april.xlsx"}
         assert {"2023-03", "2023-02", "2023-01"} <= set(report.months)
+        asked: list[str] = []
+        rows = store.fact_rows
+
+        def spy(periods, *args, **kw):
+            asked.extend(periods)
+            return rows(periods, *args, **kw)
+
+        store.fact_rows = spy  # type: ignore[method-assign]
         given = stored_checks(mappings, april, store, files, report.months)
+        # of the window (2023-03 .. 2022-10) only what the consolidation did not read (it
+        # reads the year's earlier months and last December)
+        assert sorted(asked) == ["2022-10", "2022-11"]
+        asked.clear()
         read = stored_checks(mappings, april, store, files)
+        assert sorted(asked) == ["2022-10", "2022-11", "2022-12", "2023-01", "2023-02",
+                                 "2023-03", "2023-04"]
     finally:
         store.dispose()
     assert {i.code for i in given[HR]} == {"outlier", "forecast-jump", "budget-changed",

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
 import os
 import subprocess
 import sys
@@ -185,17 +186,33 @@ def test_facts_kept_while_storing_read_as_the_database_gives_them(db_url, mappin
     stored again under other rules, and some fields only."""
     store = Store(db_url)
     reports = [validate_file(f, mappings, FEB) for f in sorted(EXAMPLES.glob("*.xlsx"))]
+    # values of every kind a fact may hold (a file's are numbers, texts and dates)
+    reports[4].submission.facts += [("Info", "x", "Heltal", 7), ("Info", "x", "Sant", True),
+                                    ("Info", "x", "Tid", dt.datetime(2023, 2, 3, 4, 5)),
+                                    ("Info", "x", "Inget", math.nan)]
     store.record([Received(r) for r in reports[:3]], rules="old")  # before the run
     newer = validate_file(write_hr(mappings, tmp_path / "hr-v2.xlsx", set_cell(
         "Ekonomi", "kostnad.totalt", "Utfall ack", 25000)), mappings, FEB)
     later = dt.datetime(2030, 1, 1)
-    fields = ["Utfall", "Slutdatum", "Kommentar"]
+    fields = ["Utfall", "Slutdatum", "Kommentar", "Heltal", "Sant", "Tid", "Inget"]
+    read_from_db: list[int] = []
+    parts = Store._fact_parts
+
+    def spy(self, ids, *args, **kw):
+        read_from_db.extend(ids)
+        return parts(self, ids, *args, **kw)
+
     with store.keeping_facts():
-        store.record([Received(r) for r in reversed(reports[2:])], rules="new")
-        store.record([Received(newer, received_at=later)], rules="new")
-        assert store._kept and reports[2].sha256  # the third file: stored again, new rules
-        kept = store.facts(["2023-02"])
-        kept_some = store.facts(["2023-02"], fields)
+        # the third file stored again (other rules), the hr file superseded
+        kept_ids = [sid for sid, _ in store.record([Received(r) for r in reversed(reports[2:])],
+                                                   rules="new")]
+        kept_ids += [sid for sid, _ in store.record([Received(newer, received_at=later)],
+                                                    rules="new")]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Store, "_fact_parts", spy)
+            kept = store.facts(["2023-02"])
+            kept_some = store.facts(["2023-02"], fields)
+        assert read_from_db and not set(read_from_db) & set(kept_ids)  # from memory
     read = Store(db_url)
     whole, some = read.facts(["2023-02"]), read.facts(["2023-02"], fields)
     read.dispose()
@@ -206,8 +223,8 @@ def test_facts_kept_while_storing_read_as_the_database_gives_them(db_url, mappin
 
     assert len(whole) > 300 and typed(kept) == typed(whole)
     assert len(some) and typed(kept_some) == typed(some)
-    assert {type(v) for v in whole["value"]} == {float, str, dt.date}
-    assert 25000 in whole["value"].tolist()
+    assert {type(v) for v in whole["value"]} == {float, str, dt.date, type(None)}
+    assert 25000 in whole["value"].tolist() and 7.0 in some["value"].tolist()
 
 
 def test_the_same_file_twice_in_one_batch_is_stored_once(db_url, mappings):

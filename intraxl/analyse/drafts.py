@@ -559,7 +559,7 @@ def new_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
     if len(new) > MOST_NAMED:
         top = sorted(new, key=lambda r: -(_num(r["score"]) or 0.0))[:MOST_NAMED]
         return (f"{capital(swedish.count(len(new)))} nya risker har lagts till i registret; "
-                f"högst riskvärde bland dem har {join(map(_risk_named, top))}.")
+                f"de med högst riskvärde är {join(map(_risk_named, top))}.")
     named = join(map(_risk_named, new))
     return f"{'Nya risker' if len(new) > 1 else 'Ny risk'} i registret: {named}."
 
@@ -575,9 +575,9 @@ def highest_risks_sentence(risks: list[dict[str, Any]]) -> str | None:
         return None
     top = max(scores)
     highest = [r["risk"] for r in risks if _num(r["score"]) == top]
-    said = f"{swedish.count(len(highest))} risker, bland dem {join(highest[:MOST_NAMED])}" \
-        if len(highest) > MOST_NAMED else join(highest)
-    return f"Högst riskvärde (S×K {swedish.number(top)}) har {said}."
+    said = f"Högst riskvärde (S×K {swedish.number(top)}) har"
+    return named_sentence(highest, said + " {}.", said + " {}.",
+                          said + " {} risker, bland dem {}.")
 
 
 def _score(r: dict[str, Any]) -> str:
@@ -596,25 +596,40 @@ def portfolio(report: Report) -> list[str]:
     late = [("Aktiviteten", r) for r in _late(report.activities)]
     late += [("Uppdraget", r) for r in _late(report.assignments)]
     n_items = len(report.activities) + len(report.assignments)
-    lines = [late_sentence(what, r) for what, r in late[:MOST_LISTED]] or (
+    said = _listed(late)
+    lines = [late_sentence(what, r) for what, r in late[:said]] or (
         ["Inga aktiviteter eller uppdrag är försenade."] if n_items else [])
-    if len(late) > MOST_LISTED:
-        lines.append(f"Ytterligare {swedish.count(len(late) - MOST_LISTED)} aktiviteter och "
-                     "uppdrag är försenade eller har passerat sitt slutdatum (bladen "
+    if more := late[said:]:
+        lines.append(f"Ytterligare {swedish.count(len(more))} {_work_items(more)} är "
+                     "försenade eller har passerat sitt slutdatum (bladen "
                      f"{contract.ACTIVITIES.name} och {contract.ASSIGNMENTS.name}).")
     projects = records(report.projects) if len(report.projects) else []
     flagged = [r for r in projects if any(r[d] in OFF_TARGET for d in DIMENSIONS)]
     red = _red_projects(report)
     flagged = red + [r for r in flagged if r not in red]
-    lines += [project_sentence(r) for r in flagged[:MOST_LISTED]]
-    if len(flagged) > MOST_LISTED:
-        lines.append(f"Ytterligare {swedish.count(len(flagged) - MOST_LISTED, neuter=True)} "
-                     f"projekt har gul eller röd status (bladet {contract.PROJECTS.name}).")
+    said = _listed(flagged)
+    lines += [project_sentence(r) for r in flagged[:said]]
+    if rest := flagged[said:]:
+        lines.append(f"Ytterligare {swedish.count(len(rest))} projekt har gul eller röd "
+                     f"status (bladet {contract.PROJECTS.name}).")
     green = sum(all(r[d] == contract.PROJECT_GREEN for d in DIMENSIONS) for r in projects)
     if (g := green_sentence(green, len(projects))) is not None:
         lines.append(g)
     risks = _risks(report)
     return lines + [s for s in (new_risks_sentence(risks), highest_risks_sentence(risks)) if s]
+
+
+def _listed(items: list[Any]) -> int:
+    """How many of `items` get a line each: all, or MOST_LISTED and the rest (at least two)
+    counted in one."""
+    return len(items) if len(items) <= MOST_LISTED + 1 else MOST_LISTED
+
+
+def _work_items(late: list[tuple[str, Any]]) -> str:
+    """`aktiviteter`, `uppdrag` or both, as the late items (from `portfolio`) are."""
+    kinds = {what for what, _ in late}
+    return "aktiviteter och uppdrag" if len(kinds) > 1 else \
+        "aktiviteter" if "Aktiviteten" in kinds else "uppdrag"
 
 
 def _risks(report: Report) -> list[dict[str, Any]]:
@@ -666,8 +681,7 @@ def named_sentence(names: list[str], one: str, some: str, many: str,
     if not names:
         return None
     if len(names) > MOST_NAMED:
-        return many.format(capital(swedish.count(len(names), neuter)),
-                           join(names[:MOST_NAMED]))
+        return capital(many.format(swedish.count(len(names), neuter), join(names[:MOST_NAMED])))
     return (some if len(names) > 1 else one).format(join(names))
 
 
@@ -678,16 +692,20 @@ def points(report: Report) -> list[str]:
     forecasts = [v for r in records(report.result) if (v := _num(r["forecast"])) is not None]
     red = [r["name"] for r in _indicators(report) if r["status"] == contract.INDICATOR_RED]
     projects = [r["name"] for r in _red_projects(report)]
-    late = [f"aktiviteten {cut(r['name'])}" for r in _late(report.activities)]
-    late += [f"uppdraget {cut(r['name'])}" for r in _late(report.assignments)]
+    late_items = [("Aktiviteten", r) for r in _late(report.activities)]
+    late_items += [("Uppdraget", r) for r in _late(report.assignments)]
+    late = [f"{what.lower()} {cut(r['name'])}" for what, r in late_items]
+    # `aktivitet` is common gender, `uppdrag` neuter: one late item agrees with its kind
+    one = "Försenad är {}." if late_items[:1] and late_items[0][0] == "Aktiviteten" \
+        else "Försenat är {}."
     found = [
         deviation_sentence(sum(by_unit.values()), report.period) if by_unit else None,
         forecast_sentence(sum(forecasts), report.period) if forecasts else None,
         red_indicators_sentence(red),
         named_sentence(projects, "Projektet {} har röd status.", "Projekten {} har röd status.",
                        "{} projekt har röd status, bland dem {}.", neuter=True),
-        named_sentence(late, "Försenad är {}.", "Försenade är {}.",
-                       "{} aktiviteter och uppdrag är försenade, bland dem {}."),
+        named_sentence(late, one, "Försenade är {}.",
+                       f"{{}} {_work_items(late_items)} är försenade, bland dem {{}}."),
         highest_risks_sentence(_risks(report)),
     ]
     return [p for p in found if p][:POINTS]

@@ -209,8 +209,9 @@ def check(m: Mappings, unit: Unit, period: Period, now: Cells,
 # --- from the store --------------------------------------------------------------------------
 
 Months = dict[str, dict[Key, dict[str, Any]]]  # period -> cell -> unit -> value
-# What the rules read of each month before the period (besides its outcomes, OUTCOMES):
-# what a caller's months must hold to be used instead of the store's (`stored_checks`).
+# The fields the rules read of the month before the period (its figures), and of each other
+# month of the outlier's window (its outcomes): what a caller's months must hold for them to
+# be used instead of the store's (`stored_checks`).
 LAST_MONTH_FIELDS = tuple(sorted({f for _, f in FIGURES}))
 WINDOW_FIELDS = tuple(sorted({f for _, f in OUTCOMES}))
 

@@ -94,13 +94,19 @@ class Sheet(Worksheet):
     def _put(self, row: int, col: int, cells: Sequence[tuple[Any, Any]]) -> tuple[int, int] | None:
         """The cells into the cell table; the first and last column written, if any."""
         cells_of_row = self.table[row]
-        index = self.str_table._get_shared_string_index
+        strings = self.str_table
+        index, known = strings._get_shared_string_index, strings.string_table
+        seen = 0  # texts already in the table: counted at the end, as `index` counts them
         first = last = None
         for c, (value, fmt) in enumerate(cells, start=col):
             kind = type(value)  # the common kinds first, exactly
             if kind is str:
-                cell: Any = CellStringTuple(
-                    index(value if len(value) <= SHORT_TEXT else cell_text(value)), fmt)
+                at = known.get(value)
+                if at is not None:
+                    seen += 1
+                else:
+                    at = index(value if len(value) <= SHORT_TEXT else cell_text(value))
+                cell: Any = CellStringTuple(at, fmt)
             elif kind is int or (kind is float and math.isfinite(value)):
                 cell = CellNumberTuple(value, fmt)
             elif _blank(value):
@@ -131,6 +137,7 @@ class Sheet(Worksheet):
             if first is None:
                 first = c
             last = c
+        strings.count += seen
         return None if first is None or last is None else (first, last)
 
     # --- tables and merged ranges, told apart by their corners -----------------------------

@@ -132,7 +132,7 @@ def _fact_rows(submission_id: int, period: str, unit_id: str,
     (a number and a text, most of them, told by their exact type first)."""
     assert report.submission is not None
     head = (submission_id, period, unit_id)
-    return [(*head, table, rid, field, v, None, None) if type(v) is float else
+    return [(*head, table, rid, field, v, None, None) if type(v) is float and v == v else
             (*head, table, rid, field, None, v, None) if type(v) is str else
             (*head, table, rid, field, *_value_columns(v))
             for table, rid, field, v in report.submission.facts]
@@ -143,12 +143,18 @@ def _value_columns(v: Any) -> tuple[Any, Any, Any]:
     if isinstance(v, bool):
         return None, str(v), None
     if isinstance(v, (int, float)):
-        return float(v), None, None
+        return (float(v), None, None) if v == v else (None, None, None)  # NaN: no value,
+        # on every database (SQLite would make it NULL, PostgreSQL keep it)
     if isinstance(v, dt.datetime):
         return None, None, v.date()
     if isinstance(v, dt.date):
         return None, None, v
     return None, str(v), None
+
+
+def _value(number: Any, text: Any, date: Any) -> Any:
+    """A fact's value from its stored columns (value_num, value_text, value_date)."""
+    return number if number is not None else date if date is not None else text
 
 
 def _copies(conn: Any) -> bool:
@@ -319,6 +325,9 @@ class Store:
         `facts` takes them from there instead of reading them back (a month's run stores
         500,000 facts for 10,000 units and then reads them for the report: 0.8 s of making
         Python objects the run already has). Forgotten on leaving."""
+        if self._kept is not None:  # already keeping: the outer one forgets them
+            yield
+            return
         self._kept = {}
         try:
             yield
@@ -412,8 +421,7 @@ class Store:
                                              numbers=numbers):
                     yield from ([(*keys[sid], table, rid, field, num) for sid, rid, num in part]
                                 if numbers else
-                                [(*keys[sid], table, rid, field, num if num is not None else
-                                  date if date is not None else text_)
+                                [(*keys[sid], table, rid, field, _value(num, text_, date))
                                  for _, sid, _, rid, _, num, text_, date in part])
 
     def _fact_columns(self, keys: dict[int, tuple[str, str]],
@@ -436,8 +444,7 @@ class Store:
                 columns[1] += (k[1] for k in periods_units)
                 for column, values in zip(columns[2:5], names, strict=True):
                     column += map(texts.setdefault, values, values)
-                columns[5] += [n if n is not None else d if d is not None else t
-                               for n, t, d in zip(num, text_, date, strict=True)]
+                columns[5] += map(_value, num, text_, date)
         if any(a > b for a, b in zip(order, order[1:], strict=False)):  # batches interleave
             by_id = sorted(range(len(order)), key=order.__getitem__)
             columns = [[column[i] for i in by_id] for column in columns]
@@ -454,8 +461,7 @@ class Store:
             columns[1] += [unit] * len(rows)
             for column, i in zip(columns[2:5], (3, 4, 5), strict=True):
                 column += [r[i] for r in rows]
-            columns[5] += [r[6] if r[6] is not None and r[6] == r[6]  # NaN: NULL in SQL
-                           else r[8] if r[8] is not None else r[7] for r in rows]
+            columns[5] += (_value(*r[6:]) for r in rows)
         return columns
 
     def _fact_parts(self, ids: list[int], cell: tuple[str, str] | None = None,
