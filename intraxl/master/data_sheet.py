@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from xlsxwriter.workbook import Format
 
@@ -67,13 +67,12 @@ class DataSheet(Sheet):
         self._date_format = date_format
         return len(self._values)
 
-    def body(self) -> tuple[Iterator[list[str]], list[tuple[str, Any]]]:
-        """Rows 2.. as written (for the record of what intraxl wrote): the six text columns,
-        one at a time, and the values as (kind, value): "s" a shared-string index, "n" a
-        number, "d" a date's serial number, "" empty."""
-        columns = ([text_of[code] for code in codes]
-                   for codes, text_of in zip(self._texts, self._text_of, strict=True))
-        return columns, self._values
+    def body(self) -> tuple[list[list[str]], list[dict[str, str]], list[tuple[str, Any]]]:
+        """Rows 2.. as written (for the record of what intraxl wrote): the six text columns
+        as codes (a shared-string index, as text) and per column the text of each code; the
+        values as (kind, value): "s" a shared-string index, "n" a number, "d" a date's
+        serial number, "" empty."""
+        return self._texts, self._text_of, self._values
 
     def _write_sheet_data(self) -> None:
         self._xml_start_tag("sheetData")

@@ -26,7 +26,16 @@ from typing import Any, Iterable, Iterator, Literal
 
 import python_calamine as pc
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellBooleanTuple,
+    CellDatetimeTuple,
+    CellFormulaTuple,
+    CellNumberTuple,
+    CellRichStringTuple,
+    CellStringTuple,
+    Worksheet,
+)
 
 from .. import swedish
 from ..cells import a1, rowcol
@@ -93,37 +102,48 @@ def _written(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
     [row, col, value, col, value, ...] (a formula's value as {"f": text, "v": value});
     empty cells and rows left out."""
     out: list[list[Any]] = []
-    kinds: dict[type, str] = {}
     for r, row in ws.table.items():
         entry: list[Any] = [r]
         for c, cell in row.items():
-            kind = kinds.get(type(cell))
-            if kind is None:
-                kind = kinds[type(cell)] = type(cell).__name__
-            if kind == "String" or kind == "RichString":
+            kind = type(cell)  # XlsxWriter's cell records, the common ones first
+            if kind is CellStringTuple or kind is CellRichStringTuple:
                 text = strings[cell.string]
                 if text:
                     entry += (c, text)
-            elif kind == "Number":
+            elif kind is CellNumberTuple:
                 entry += (c, float(cell.number))
-            elif kind == "Datetime":
+            elif kind is CellBlankTuple:
+                continue
+            elif kind is CellDatetimeTuple:
                 entry += (c, _from_serial(cell.number))
-            elif kind == "Boolean":
+            elif kind is CellBooleanTuple:
                 entry += (c, bool(cell.boolean))
-            elif kind == "Formula":
+            elif kind is CellFormulaTuple:
                 entry += (c, {"f": f"={cell.formula}", "v": canonical(cell.value)})
-            # blanks, errors: nothing a reader sees
+            # errors, array formulas: nothing the master writes
         if len(entry) > 1:
             out.append(entry)
     return out
 
 
-def _body(ws: Worksheet, strings: list[str]) -> Iterator[list[Any]]:
-    """The Data sheet's rows 2.., which it writes itself, a column at a time."""
-    texts, values = ws.body()
-    yield from texts
+def _body(ws: Worksheet, strings: list[str]) -> Iterator[list[Any] | dict[str, Any]]:
+    """The Data sheet's rows 2.., which it writes itself, a column at a time: each text
+    column coded, {"texts": {code: text}, "codes": [code, ...]} (a few hundred texts repeat
+    over 500,000 rows: the record is a third of the size and made in half the time), the
+    values as they are."""
+    codes, text_of, values = ws.body()
+    for column, texts in zip(codes, text_of, strict=True):
+        yield {"texts": texts, "codes": column}
     yield [strings[v] if kind == "s" else _from_serial(v) if kind == "d" else
            float(v) if kind == "n" else None for kind, v in values]
+
+
+def _column(column: list[Any] | dict[str, Any]) -> list[Any]:
+    """A recorded body column as its values (a coded text column decoded)."""
+    if isinstance(column, dict):
+        texts = column["texts"]
+        return [texts[code] for code in column["codes"]]
+    return column
 
 
 def record(wb: Workbook) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -201,7 +221,8 @@ def read(wb: pc.CalamineWorkbook) -> Recorded | None:
         data = json.loads(zlib.decompress(base64.b64decode(packed)))
     except (ValueError, zlib.error):
         return None  # damaged: treated as a master without a record
-    return {name: (_cells(sheet), sheet.get("columns")) for name, sheet in data.items()}
+    return {name: (_cells(sheet), [_column(c) for c in sheet["columns"]] if sheet.get(
+        "columns") else sheet.get("columns")) for name, sheet in data.items()}
 
 
 # --- comparing -----------------------------------------------------------------------------
