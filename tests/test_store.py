@@ -38,11 +38,12 @@ def test_schema_is_created_and_migrations_run_once(db_url):
     store = Store(db_url)
     assert store.migrations_applied == ["0001_initial", "0002_attachments",
                                         "0003_submission_rules", "0004_mailbox_positions",
-                                        "0005_facts_by_cell"]
+                                        "0005_facts_by_cell",
+                                        "0006_facts_without_period_index"]
     store.dispose()
     again = Store(db_url)
     assert again.migrations_applied == []
-    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 5}
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 6}
 
 
 def test_the_migrations_make_exactly_the_tables_the_store_queries(db_url):
@@ -78,7 +79,8 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappi
     engine.dispose()
     store = Store(db_url)
     assert store.migrations_applied == ["0002_attachments", "0003_submission_rules",
-                                        "0004_mailbox_positions", "0005_facts_by_cell"]
+                                        "0004_mailbox_positions", "0005_facts_by_cell",
+                                        "0006_facts_without_period_index"]
     [old] = store.submissions("2023-02")
     assert (old.id, old.sha256, old.file_name, old.accepted, old.rules) == \
         (sid, "abc", "hr.xlsx", True, None)
@@ -86,8 +88,9 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappi
 
 
 def test_a_database_before_the_facts_cell_index_upgrades_and_reads_a_cell_by_it(db_url):
-    """0005 replaces the facts' index by submission with one by submission and cell; the
-    facts stored before are read by cell through it, only numbers when asked."""
+    """0005 replaces the facts' index by submission with one by submission and cell (and
+    0006 drops the unused one by period and unit); the facts stored before are read by cell
+    through it, only numbers when asked."""
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         assert migrate(conn, upto=4)[-1] == "0004_mailbox_positions"
@@ -106,10 +109,9 @@ def test_a_database_before_the_facts_cell_index_upgrades_and_reads_a_cell_by_it(
                  "field": "Utfall ack" if num != 1.5 else "Prognos helår"})
     engine.dispose()
     store = Store(db_url)
-    assert store.migrations_applied == ["0005_facts_by_cell"]
+    assert store.migrations_applied == ["0005_facts_by_cell", "0006_facts_without_period_index"]
     indexes = {i["name"]: i["column_names"] for i in sa.inspect(store.engine).get_indexes("facts")}
-    assert indexes == {"ix_facts_submission_cell": ["submission_id", "table_name", "field"],
-                       "ix_facts_period_unit": ["period", "unit_id"]}
+    assert indexes == {"ix_facts_submission_cell": ["submission_id", "table_name", "field"]}
     cell = [("Ekonomi", "Utfall ack")]
     assert sorted(store.fact_rows(["2023-02"], cell), key=str) == [
         ("2023-02", "gt-hr", "Ekonomi", "kostnad.it", "Utfall ack", "x"),

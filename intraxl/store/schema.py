@@ -68,7 +68,6 @@ facts = Table(
     Column("value_text", Text),
     Column("value_date", Date),
     Index("ix_facts_submission_cell", "submission_id", "table_name", "field"),
-    Index("ix_facts_period_unit", "period", "unit_id"),
 )
 
 
