@@ -270,7 +270,7 @@ def consolidated(m: Mappings, period: Period, store: Store,
     plausibility rules read of them (so that `stored_checks` takes them from `months`)."""
     import pandas as pd
 
-    from .consolidate import EARLIER_MONTHS_FIELDS, consolidate
+    from .consolidate import EARLIER_MONTHS_FIELDS, PREVIOUS_MONTH_FIELDS, consolidate
 
     p = str(period)
     records = store.submissions(p)  # not every month's: the history grows by a month a month
@@ -284,7 +284,7 @@ def consolidated(m: Mappings, period: Period, store: Store,
         facts = pd.concat([
             facts,
             store.facts(earlier[:-1], sorted({*EARLIER_MONTHS_FIELDS, *WINDOW_FIELDS})),
-            store.facts(earlier[-1:], sorted({*EARLIER_MONTHS_FIELDS, *LAST_MONTH_FIELDS})),
+            store.facts(earlier[-1:], sorted({*PREVIOUS_MONTH_FIELDS, *LAST_MONTH_FIELDS})),
         ], ignore_index=True)
     quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]
     return consolidate(m, period, facts, records, quarantined)

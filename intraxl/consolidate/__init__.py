@@ -36,9 +36,11 @@ DONE = (contract.WORK_DONE, contract.WORK_CANCELLED)
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
 FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
-# What month over month reads of the year's earlier months: the result's forecast (Prognos
-# helår), each indicator's outcome (Utfall; an economy one's from Utfall ack) for its trend.
-EARLIER_MONTHS_FIELDS = (contract.OUTCOME, contract.OUTCOME_YTD, contract.FORECAST)
+# What month over month reads of the year's earlier months: each indicator's outcome (Utfall;
+# an economy one's from Utfall ack) for its trend, and of the previous month the forecasts
+# (Prognos helår) too, for their change.
+EARLIER_MONTHS_FIELDS = (contract.OUTCOME, contract.OUTCOME_YTD)
+PREVIOUS_MONTH_FIELDS = (*EARLIER_MONTHS_FIELDS, contract.FORECAST)
 
 
 @dataclass
@@ -250,7 +252,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                 quarantined: Sequence[Mapping[str, Any]] = ()) -> Report:
     """The report model for `period`. `facts` holds the latest accepted facts per unit for
     the period and for the history periods (same month last year, last December), and of
-    the year's earlier months at least their EARLIER_MONTHS_FIELDS; `quarantined` the e-mail
+    the year's earlier months at least their EARLIER_MONTHS_FIELDS (the previous month its
+    PREVIOUS_MONTH_FIELDS); `quarantined` the e-mail
     attachments of the period that collect kept out (the store's attachments rows), listed
     among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
