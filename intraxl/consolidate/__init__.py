@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -271,6 +272,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     # Month over month compares like with like: the units that reported in both months (this
     # month's figures themselves are every unit's).
     both = [u for u in unit_ids if u in cur.units and (u in prev.units or not prev.units)]
+    in_both = set(both)
     gone, new = len(prev.units - cur.units), len(cur.units - prev.units)
     if previous_period and (gone or new):
         notes.append(f"Jämförelsen med {previous_period} gäller de {len(both)} enheter som "
@@ -299,7 +301,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
             outcome = number(outcomes.get(u.id))
             budget = number(budgets.get(u.id))
             forecast = number(forecasts.get(u.id))
-            forecast_previous = number(previous.get(u.id)) if u.id in both else None
+            forecast_previous = number(previous.get(u.id)) if u.id in in_both else None
             result_rows.append({
                 "frame": frame, "row_id": rid, "unit_id": u.id, "unit": u.name,
                 "label": u.label, "group": groups.get(u.group or ""),
@@ -409,9 +411,13 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
 
     texts = {s: cur.column(contract.COMMENTS.name, s, contract.TEXT)
              for s in m.plan.comment_sections}
-    comments = pd.DataFrame([
-        {"section": s, "unit_id": u.id, "unit": u.name, "text": text}
-        for s in m.plan.comment_sections for u in m.units if (text := texts[s].get(u.id))])
+    written = [(s, u, text) for s in m.plan.comment_sections for u in m.units
+               if (text := texts[s].get(u.id))]
+    comments = pd.DataFrame({  # texts as they are: a frame of dicts, or pandas' own text
+        # columns, took 0.25 s for 10,000 units
+        "section": [s for s, _, _ in written], "unit_id": [u.id for _, u, _ in written],
+        "unit": [u.name for _, u, _ in written], "text": [t for _, _, t in written]},
+        dtype=object)
 
     # The Data table: in the organisation's unit order, each unit's facts as submitted (the
     # same month gives the same table whatever order the files arrived in); units the
@@ -422,9 +428,9 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     rank = [order.get(u, len(order)) for u in unit_]
     by_unit = sorted(range(len(rank)), key=rank.__getitem__)  # stable
     if any(a > b for a, b in zip(by_unit, by_unit[1:], strict=False)):
-        period_, unit_, table_, rid_, field_, value_ = ([column[i] for i in by_unit] for column
-                                                        in (period_, unit_, table_, rid_,
-                                                            field_, value_))
+        take = itemgetter(*by_unit) if len(by_unit) > 1 else lambda c: tuple(c)
+        period_, unit_, table_, rid_, field_, value_ = (list(take(column)) for column in (
+            period_, unit_, table_, rid_, field_, value_))
     data = pd.DataFrame({
         contract.DATA_PERIOD: period_, contract.DATA_UNIT_ID: unit_,
         contract.DATA_UNIT: [names.get(u, math.nan) for u in unit_], contract.DATA_TABLE: table_,
