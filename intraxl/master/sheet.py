@@ -185,9 +185,26 @@ class Sheet(Worksheet):
             if _overlap(area, other):
                 raise OverlappingRange(f"Merge range '{xl_range(*area)}' overlaps previous "
                                        f"table range '{name}'.")
-        result: int = super().merge_range(first_row, first_col, last_row, last_col, data,
-                                          cell_format)
-        return result
+        if first_row != last_row or first_col == last_col or \
+                self._check_dimensions(first_row, first_col) or \
+                self._check_dimensions(last_row, last_col):
+            result: int = super().merge_range(first_row, first_col, last_row, last_col, data,
+                                              cell_format)  # not a case the master has
+            return result
+        # XlsxWriter's merge_range of one row (10,000 of them on Sammanfattning for 10,000
+        # units), its blank cells put at once.
+        first, last = area[1], area[3]
+        cell_range = xl_range(*area)
+        for col in range(first, last + 1):
+            for taken, what in ((self.merged_cells, "merge"), (self.table_cells, "table")):
+                if (previous := taken.get((first_row, col))) is not None:
+                    raise OverlappingRange(f"Merge range '{cell_range}' overlaps previous "
+                                           f"{what} range '{previous}'.")
+            self.merged_cells[(first_row, col)] = cell_range
+        self.merge.append([first_row, first, first_row, last])
+        self._write(first_row, first, data, cell_format)
+        self._put(first_row, first + 1, [(None, cell_format)] * (last - first))
+        return 0
 
     # --- the XML ---------------------------------------------------------------------------
 
