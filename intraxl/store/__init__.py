@@ -427,9 +427,9 @@ class Store:
     def _fact_columns(self, keys: dict[int, tuple[str, str]],
                       fields: list[str]) -> list[list[Any]]:
         """The facts of the submissions `keys` (id -> (period, unit)), of `fields` only when
-        any are given, as six columns,
-        fetched a batch at a time through the driver's own cursor (SQLAlchemy's rows cost
-        twice the time), texts interned, in the order they were stored."""
+        any are given, as six columns, in the order they were stored: those kept in memory
+        (`keeping_facts`) as kept, the others fetched a batch at a time through the driver's
+        own cursor (SQLAlchemy's rows cost twice the time), their texts interned."""
         columns: list[list[Any]] = [[] for _ in FACT_COLUMNS]
         order: list[int] = []
         texts: dict[str, str] = {}
