@@ -59,9 +59,14 @@ def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
     # the shipped examples, where it would fail every later edit of the same file.
     copy = Path(tempfile.mkdtemp(prefix="lo-source-")) / src.name  # not in dst's folder: an inbox
     shutil.copyfile(src, copy)
-    subprocess.run([uno_python, str(LO_UNO), str(copy), str(dst), export_filter, str(profile)],
-                   input=json.dumps(edits), text=True, check=True, capture_output=True,
-                   timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    for attempt in (1, 2):  # LibreOffice now and then fails to start: once more, then say why
+        done = subprocess.run(
+            [uno_python, str(LO_UNO), str(copy), str(dst), export_filter,
+             f"{profile}-{attempt}"], input=json.dumps(edits), text=True, capture_output=True,
+            timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+        if done.returncode == 0:
+            break
+    assert done.returncode == 0, f"LibreOffice failed to edit {src}:\n{done.stderr[-3000:]}"
     assert dst.exists() and dst.stat().st_size > 0, f"LibreOffice wrote nothing for {src}"
     return dst
 
