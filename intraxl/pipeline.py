@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
 from . import contract
-from .analyse.plausibility import LAST_MONTH_FIELDS, WINDOW_FIELDS, file_checks, stored_checks
+from .analyse.plausibility import LAST_MONTH_FIELDS, WINDOW_CELLS, file_checks, stored_checks
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
@@ -270,7 +270,8 @@ def consolidated(m: Mappings, period: Period, store: Store,
     plausibility rules read of them (so that `stored_checks` takes them from `months`)."""
     import pandas as pd
 
-    from .consolidate import EARLIER_MONTHS_FIELDS, PREVIOUS_MONTH_FIELDS, consolidate
+    from .consolidate import EARLIER_MONTHS_CELLS, PREVIOUS_MONTH_FIELDS, consolidate
+    from .store import FACT_COLUMNS
 
     p = str(period)
     records = store.submissions(p)  # not every month's: the history grows by a month a month
@@ -281,9 +282,10 @@ def consolidated(m: Mappings, period: Period, store: Store,
     facts = store.facts(consolidation_periods(period))
     earlier = [str(month) for month in period.earlier_in_year()]
     if earlier:
+        before = store.fact_rows(earlier[:-1], sorted({*EARLIER_MONTHS_CELLS, *WINDOW_CELLS}),
+                                 numbers=True)  # the trend's: numbers, the fast way
         facts = pd.concat([
-            facts,
-            store.facts(earlier[:-1], sorted({*EARLIER_MONTHS_FIELDS, *WINDOW_FIELDS})),
+            facts, pd.DataFrame(list(before), columns=FACT_COLUMNS, dtype=object),
             store.facts(earlier[-1:], sorted({*PREVIOUS_MONTH_FIELDS, *LAST_MONTH_FIELDS})),
         ], ignore_index=True)
     quarantined = [a for a in store.attachments(p) if a["status"] == "quarantine"]

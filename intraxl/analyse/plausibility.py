@@ -213,7 +213,7 @@ Months = dict[str, dict[Key, dict[str, Any]]]  # period -> cell -> unit -> value
 # month of the outlier's window (its outcomes): what a caller's months must hold for them to
 # be used instead of the store's (`stored_checks`).
 LAST_MONTH_FIELDS = tuple(sorted({f for _, f in FIGURES}))
-WINDOW_FIELDS = tuple(sorted({f for _, f in OUTCOMES}))
+WINDOW_CELLS = OUTCOMES  # (table, field) pairs, numbers only
 
 
 def _read(store: Store, periods: Iterable[Period], cells: Collection[tuple[str, str]],
@@ -262,7 +262,7 @@ def stored_checks(m: Mappings, period: Period, store: Store, files: Mapping[str,
     its figures and history read from the store, except the months in `known` (period ->
     cell -> unit -> value, as the consolidation has read them: `Report.months`): the period
     itself whole, the previous month with at least LAST_MONTH_FIELDS, an earlier month with
-    at least WINDOW_FIELDS. unit id -> its warnings, when any."""
+    at least the numbers of WINDOW_CELLS. unit id -> its warnings, when any."""
     months: dict[str, Month] = dict(known or {})
     read: Months = {}
     _history(m, period, store, files, read, months)
@@ -304,6 +304,6 @@ def file_checks(report: FileReport, m: Mappings, store: Store) -> list[Issue]:
             for i in check(m, unit, period, now, _unit_history(m, period, found, unit.id))]
 
 
-__all__ = ["LAST_MONTH_FIELDS", "WINDOW_FIELDS", "Band", "Cells", "Month", "check",
+__all__ = ["LAST_MONTH_FIELDS", "WINDOW_CELLS", "Band", "Cells", "Month", "check",
            "file_checks", "jumped", "per_month", "robust_band",
            "stored_checks", "window"]

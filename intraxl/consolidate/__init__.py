@@ -37,11 +37,13 @@ DONE = (contract.WORK_DONE, contract.WORK_CANCELLED)
 
 Key = tuple[str, str, str, str]  # unit, table, row id, field
 FACT_FIELDS = ("period", "unit_id", "table", "id", "field", "value")  # the facts frame's
-# What month over month reads of the year's earlier months: each indicator's outcome (Utfall;
-# an economy one's from Utfall ack) for its trend, and of the previous month the forecasts
-# (Prognos helår) too, for their change.
-EARLIER_MONTHS_FIELDS = (contract.OUTCOME, contract.OUTCOME_YTD)
-PREVIOUS_MONTH_FIELDS = (*EARLIER_MONTHS_FIELDS, contract.FORECAST)
+# What month over month reads of the year's earlier months: each indicator's outcome (an
+# Indikatorer Utfall; an economy one's from Ekonomi Utfall ack) for its trend, numbers only
+# (a trend draws nothing else), and of the previous month these fields whole and the
+# forecasts (Prognos helår) too, for their change.
+EARLIER_MONTHS_CELLS = ((contract.INDICATORS.name, contract.OUTCOME),
+                        (contract.ECONOMY.name, contract.OUTCOME_YTD))
+PREVIOUS_MONTH_FIELDS = (contract.OUTCOME, contract.OUTCOME_YTD, contract.FORECAST)
 
 
 @dataclass
@@ -253,8 +255,8 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
                 quarantined: Sequence[Mapping[str, Any]] = ()) -> Report:
     """The report model for `period`. `facts` holds the latest accepted facts per unit for
     the period and for the history periods (same month last year, last December), and of
-    the year's earlier months at least their EARLIER_MONTHS_FIELDS (the previous month its
-    PREVIOUS_MONTH_FIELDS); `quarantined` the e-mail
+    the year's earlier months at least the numbers of their EARLIER_MONTHS_CELLS (the
+    previous month its PREVIOUS_MONTH_FIELDS); `quarantined` the e-mail
     attachments of the period that collect kept out (the store's attachments rows), listed
     among the files seen."""
     p, ly, fy = str(period), str(period.same_month_last_year()), str(period.year_end(1))
