@@ -55,11 +55,13 @@ def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
     uno_python = "/usr/bin/python3"
     assert shutil.which(uno_python), "the system Python with LibreOffice's uno is needed"
     profile = dst.parent / f"lo-profile-{dst.stem}"
-    # LibreOffice opens a copy: its lock file (left behind when it fails) never lands beside
-    # the shipped examples, where it would fail every later edit of the same file.
-    copy = Path(tempfile.mkdtemp(prefix="lo-source-")) / src.name  # not in dst's folder: an inbox
-    shutil.copyfile(src, copy)
-    for attempt in (1, 2):  # LibreOffice now and then fails to start: once more, then say why
+    # LibreOffice now and then fails to start: once more, with a fresh profile and copy,
+    # then say why (a hang is not tried again: the timeout ends the test).
+    for attempt in (1, 2):
+        # LibreOffice opens a copy: its lock file (left behind when it fails) never lands
+        # beside the shipped examples, where it would fail every later edit of the same file.
+        copy = Path(tempfile.mkdtemp(prefix="lo-source-")) / src.name  # not in an inbox
+        shutil.copyfile(src, copy)
         done = subprocess.run(
             [uno_python, str(LO_UNO), str(copy), str(dst), export_filter,
              f"{profile}-{attempt}"], input=json.dumps(edits), text=True, capture_output=True,

@@ -607,6 +607,8 @@ def test_a_record_made_by_an_earlier_intraxl_is_still_read(tmp_path):
     packed = base64.b64encode(zlib.compress(json.dumps(old).encode())).decode()
     wb = openpyxl.load_workbook(out)
     sheet = wb[fingerprint.SHEET]
+    assert sheet.cell(row=1, column=1).value == fingerprint.MARK
+    sheet.cell(row=1, column=1).value = fingerprint.MARKS[0]  # the earlier format's mark
     for row in range(2, sheet.max_row + 1):
         sheet.cell(row=row, column=1).value = None
     for i in range(0, len(packed), fingerprint.CHUNK):

@@ -298,6 +298,11 @@ def test_the_months_the_consolidation_read_give_the_warnings_the_store_gives(
         report = consolidated(mappings, april, store)
         files = {HR: "april.xlsx"}
         assert {"2023-03", "2023-02", "2023-01"} <= set(report.months)
+        # the months before the previous one are read as numbers, for the trend: January's
+        trend = report.indicators.set_index("indicator_id").loc["lonespecifikationer",
+                                                                "trend"]
+        assert list(trend) == [month_values(k)["Indikatorer"]["lonespecifikationer"]["Utfall"]
+                               for k in (1, 2, 3, 4)]
         asked: list[str] = []
         rows = store.fact_rows
 

@@ -430,7 +430,7 @@ def consolidate(m: Mappings, period: Period, facts: pd.DataFrame,
     rank = [order.get(u, len(order)) for u in unit_]
     by_unit = sorted(range(len(rank)), key=rank.__getitem__)  # stable
     if any(a > b for a, b in zip(by_unit, by_unit[1:], strict=False)):
-        take = itemgetter(*by_unit) if len(by_unit) > 1 else lambda c: tuple(c)
+        take = itemgetter(*by_unit)  # out of order: at least two rows, so a tuple of them
         period_, unit_, table_, rid_, field_, value_ = (list(take(column)) for column in (
             period_, unit_, table_, rid_, field_, value_))
     data = pd.DataFrame({

@@ -42,7 +42,11 @@ from ..cells import a1, rowcol
 from ..xlsx import shared_strings
 
 SHEET = "intraxl"  # very hidden: the record of what intraxl wrote
-MARK = "intraxl-fingerprint-1"
+# The record's format: 2 keeps the Data sheet's text columns coded. An intraxl that knows
+# only 1 finds no record it can read in a master of format 2 (and says so) rather than
+# taking the coded columns for cells.
+MARK = "intraxl-fingerprint-2"
+MARKS = ("intraxl-fingerprint-1", MARK)  # the formats this intraxl reads
 SEAL = b"intraxl-sha256:"  # the zip comment of a master as intraxl wrote it, then its digest
 CHUNK = 32_000  # characters per cell (Excel's limit is 32,767)
 EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system)
@@ -129,8 +133,8 @@ def _written(ws: Worksheet, strings: list[str]) -> list[list[Any]]:
 def _body(ws: Worksheet, strings: list[str]) -> Iterator[list[Any] | dict[str, Any]]:
     """The Data sheet's rows 2.., which it writes itself, a column at a time: each text
     column coded, {"texts": {code: text}, "codes": [code, ...]} (a few hundred texts repeat
-    over 500,000 rows: the record is a third of the size and made in half the time), the
-    values as they are."""
+    over 500,000 rows: for 10,000 units those columns' JSON took 0.48 s, 0.27 s coded, and
+    the whole record 93 MB, 79 MB coded), the values as they are."""
     codes, text_of, values = ws.body()
     for column, texts in zip(codes, text_of, strict=True):
         yield {"texts": texts, "codes": column}
@@ -214,7 +218,7 @@ def read(wb: pc.CalamineWorkbook) -> Recorded | None:
     if SHEET not in wb.sheet_names:
         return None
     rows = wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
-    if not rows or rows[0][0] != MARK:
+    if not rows or rows[0][0] not in MARKS:
         return None
     packed = "".join(str(r[0]) for r in rows[1:] if r and r[0])
     try:

@@ -189,7 +189,7 @@ class Sheet(Worksheet):
                 self._check_dimensions(first_row, first_col) or \
                 self._check_dimensions(last_row, last_col):
             result: int = super().merge_range(first_row, first_col, last_row, last_col, data,
-                                              cell_format)  # not a case the master has
+                                              cell_format)  # several rows: XlsxWriter's own
             return result
         # XlsxWriter's merge_range of one row (10,000 of them on Sammanfattning for 10,000
         # units), its blank cells put at once.

@@ -129,7 +129,7 @@ def _0005_facts_by_cell(conn: Connection) -> None:
 def _0006_facts_without_period_index(conn: Connection) -> None:
     # No query looks facts up by (period, unit): they are found through their submission
     # (by period in `submissions`). The index cost a fifth of storing a month's facts.
-    conn.execute(text("DROP INDEX ix_facts_period_unit"))
+    conn.execute(text("DROP INDEX IF EXISTS ix_facts_period_unit"))
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
