@@ -14,6 +14,8 @@ from .issues import Issue, Severity
 def number(value: Any) -> float | None:
     """A fact's value as a number (stored numbers come back as floats); None for a text, a
     date or a boolean."""
+    if type(value) is float:  # most of them (700,000 calls for 10,000 units): told first
+        return value
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
 
