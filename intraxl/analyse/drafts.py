@@ -527,6 +527,13 @@ def _late(df: pd.DataFrame) -> list[dict[str, Any]]:
         if len(df) else []
 
 
+def _late_items(report: Report) -> list[tuple[str, dict[str, Any]]]:
+    """The late activities, then the late assignments, each with its word (`Aktiviteten`,
+    `Uppdraget`)."""
+    return [("Aktiviteten", r) for r in _late(report.activities)] + \
+        [("Uppdraget", r) for r in _late(report.assignments)]
+
+
 def project_sentence(r: dict[str, Any]) -> str:
     """A yellow or red project: its colours per dimension, cause and action."""
     def dims(status: str) -> list[str]:
@@ -595,8 +602,7 @@ def _red_projects(report: Report) -> list[dict[str, Any]]:
 def portfolio(report: Report) -> list[str]:
     """Portfölj: late activities and assignments, yellow and red projects, risks; a line
     each."""
-    late = [("Aktiviteten", r) for r in _late(report.activities)]
-    late += [("Uppdraget", r) for r in _late(report.assignments)]
+    late = _late_items(report)
     n_items = len(report.activities) + len(report.assignments)
     said = _listed(late)
     lines = [late_sentence(what, r) for what, r in late[:said]] or (
@@ -694,8 +700,7 @@ def points(report: Report) -> list[str]:
     forecasts = [v for r in records(report.result) if (v := _num(r["forecast"])) is not None]
     red = [r["name"] for r in _indicators(report) if r["status"] == contract.INDICATOR_RED]
     projects = [r["name"] for r in _red_projects(report)]
-    late_items = [("Aktiviteten", r) for r in _late(report.activities)]
-    late_items += [("Uppdraget", r) for r in _late(report.assignments)]
+    late_items = _late_items(report)
     late = [f"{what.lower()} {cut(r['name'])}" for what, r in late_items]
     # `aktivitet` is common gender, `uppdrag` neuter: one late item agrees with its kind
     one = "Försenad är {}." if late_items[:1] and late_items[0][0] == "Aktiviteten" \
