@@ -265,9 +265,10 @@ def consolidated(m: Mappings, period: Period, store: Store,
                  also_files: Collection[str | None] = ()) -> Report:
     """The report model of `period` from the store: its facts and history, every file seen
     for it, and the files with sha256 in `also_files` (this run's) made for another period.
-    Of the year's earlier months only the fields month over month needs are read (in
-    December eleven months: a fraction of the time of reading them whole), and those the
-    plausibility rules read of them (so that `stored_checks` takes them from `months`)."""
+    Of the year's earlier months only what month over month needs is read (of the previous
+    month some fields, of those before it the numbers of the trend's cells: in December
+    eleven months, a fraction of the time of reading them whole), and what the plausibility
+    rules read of them (so that `stored_checks` takes them from `months`)."""
     import pandas as pd
 
     from .consolidate import EARLIER_MONTHS_CELLS, PREVIOUS_MONTH_FIELDS, consolidate
