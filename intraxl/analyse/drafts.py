@@ -211,11 +211,8 @@ def comment_lines(comments: list[tuple[str, str, str]]) -> list[str]:
 
 
 def _deviation_by_unit(report: Report) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for r in records(report.result):
-        if (v := _num(r["deviation"])) is not None:
-            out[r["unit"]] = out.get(r["unit"], 0.0) + v
-    return out
+    """unit name -> its deviation, for the units that have one."""
+    return {name: v for name, v in report.deviation_by_unit().values() if v is not None}
 
 
 def _by_frame(report: Report, column: str) -> dict[str, float]:

@@ -99,6 +99,19 @@ class Report:
         counts[LATER_REJECTED] = sum(u.label != u.status for u in self.units)
         return counts
 
+    def deviation_by_unit(self) -> dict[str, tuple[str, float | None]]:
+        """unit id -> (its name, its deviation utfall − budget summed over its frames; None
+        when it has none), in the result table's order."""
+        found: dict[str, tuple[str, list[float]]] = {}
+        if len(self.result):
+            for uid, name, value in zip(*(self.result[c].tolist() for c in (
+                    "unit_id", "unit", "deviation")), strict=True):
+                _, values = found.setdefault(uid, (name, []))
+                if not blank(value):
+                    values.append(float(value))
+        return {uid: (name, math.fsum(values) if values else None)
+                for uid, (name, values) in found.items()}
+
     def totals(self) -> tuple[pd.Series, pd.Series]:
         """The result's forecast and deviation summed over the units and frames (NaN where
         no unit has a figure), and the cost table's first line (`kostnad.totalt`)."""

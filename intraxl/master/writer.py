@@ -634,16 +634,11 @@ def _summary(ws: Sheet, wb: Workbook, fmt: Formats, report: Report, keys: dict[s
 
     ws.set_h_pagebreaks([row])  # the table and its chart on a page of their own
     ws.write_string(row, 0, "Avvikelse utfall/budget per enhet, tkr", fmt.heading)
-    per_unit: dict[str, tuple[str, list[float]]] = {}  # unit id -> (name, its deviations)
-    for uid, name, value in zip(*(report.result[c].tolist() for c in (
-            "unit_id", "unit", "deviation")), strict=True):
-        _, values = per_unit.setdefault(uid, (name, []))
-        if not _blank(value):
-            values.append(value)
+    per_unit = report.deviation_by_unit()
     top = row + 1
     row = _table(ws, fmt, top, "Avvikelse", [("Enhet", 36), ("Avvikelse", 14)],
-                 [[(name, fmt.text), (math.fsum(values) if values else None, fmt.get("tkr"))]
-                  for name, values in per_unit.values()], freeze=False)
+                 [[(name, fmt.text), (deviation, fmt.get("tkr"))]
+                  for name, deviation in per_unit.values()], freeze=False)
     chart = wb.add_chart({"type": "bar"})
     chart.add_series({"name": "Avvikelse utfall/budget (tkr)",
                       "categories": ["Sammanfattning", top + 1, 0, top + len(per_unit), 0],
