@@ -389,8 +389,13 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     with few_collections(), Progress(TextColumn("validating"), BarColumn(),
                                      MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("validate", total=None)
-        result = run(inbox, period, m, store, out,
-                     progress=lambda n: bar.advance(task, n),
+
+        def validated(n: int) -> None:
+            bar.advance(task, n)
+            if bar.finished:  # the bar's thread gone: the master may be written by two
+                bar.stop()  # processes (master/aside.py)
+
+        result = run(inbox, period, m, store, out, progress=validated,
                      on_files=lambda n: bar.update(task, total=n),
                      pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report

@@ -622,6 +622,81 @@ def test_a_record_made_by_an_earlier_intraxl_is_still_read(tmp_path):
         "error:   Ekonomi!H40: (empty) → 'Kolla med HR'"]
 
 
+def test_the_record_is_made_by_a_copy_of_the_process_and_is_the_one_made_here(
+        tmp_path, monkeypatch):
+    """master/aside.py: the record of what intraxl wrote is made by a forked copy of the
+    process while this one writes the workbook; the master holds the record one made here
+    holds. Its sheet keeps its texts in the cells, not in the shared strings (fixed before
+    the record is done), and the file is valid against the schemas."""
+    import python_calamine as pc
+
+    from intraxl.mappings import load_mappings
+    from intraxl.master import aside, fingerprint
+    from intraxl.master.writer import ControllerWork, write_workbook
+    from intraxl.periods import Period
+    from intraxl.pipeline import consolidated
+    from intraxl.store import Store
+
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    store = Store(f"sqlite:///{db}")
+    report = consolidated(load_mappings(ROOT / "mappings"), Period.parse("2023-02"), store)
+    store.dispose()
+    real = fingerprint._packed
+
+    def packed(recorded):
+        (tmp_path / f"made-by-{os.getpid()}").touch()
+        return real(recorded)
+
+    def written(path):
+        write_workbook(str(path), report, ControllerWork(), dt.datetime(2023, 3, 7, 8, 0))
+        makers = [p.name for p in tmp_path.glob("made-by-*")]
+        for p in tmp_path.glob("made-by-*"):
+            p.unlink()
+        book = pc.CalamineWorkbook.from_path(str(path))
+        try:
+            return makers, fingerprint.read(book)
+        finally:
+            book.close()
+
+    monkeypatch.setattr(fingerprint, "_packed", packed)
+    assert aside.can_fork()  # Linux, and no other thread in the suite's process
+    makers, made_aside = written(tmp_path / "aside.xlsx")
+    assert makers and makers != [f"made-by-{os.getpid()}"]
+    monkeypatch.setattr(aside, "can_fork", lambda: False)
+    makers, made_here = written(tmp_path / "here.xlsx")
+    assert makers == [f"made-by-{os.getpid()}"]
+    assert made_aside is not None and made_aside == made_here
+    assert made_aside["Ekonomi"][0] and made_aside["Data"][1]  # cells of both kinds recorded
+    with zipfile.ZipFile(tmp_path / "aside.xlsx") as z:
+        strings = z.read("xl/sharedStrings.xml").decode()
+    assert fingerprint.MARK not in strings
+    checked = schema_check(tmp_path / "aside.xlsx")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_work_set_aside_is_done_here_when_the_copy_fails(monkeypatch):
+    """A copy of the process that fails (here: `make` raises only in the copy) leaves the
+    work to this process when its result is asked for; a process that cannot be copied does
+    it at once."""
+    from intraxl.master import aside
+
+    me = os.getpid()
+
+    def make():
+        if os.getpid() != me:
+            raise RuntimeError("the copy fails")
+        return f"made by {os.getpid()}".encode()
+
+    assert aside.aside(lambda: str(os.getpid()).encode())() != str(me).encode()
+    assert aside.aside(make)() == f"made by {me}".encode()
+    calls = []
+    monkeypatch.setattr(aside, "can_fork", lambda: False)
+    result = aside.aside(lambda: calls.append(os.getpid()) or b"done")
+    assert calls == [me]
+    assert result() == b"done" and calls == [me]
+
+
 def test_a_master_changed_with_its_seal_kept_is_checked_in_full(tmp_path):
     """A program that changes a cell and keeps the zip's comment does not fool the seal: the
     bytes are not those intraxl wrote, so the master is compared cell by cell."""

@@ -733,7 +733,7 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
     for name, cells in (carried or {}).items():
         _carried(wb, fmt, name, cells)
     fit_rows(wb)
-    fingerprint.write(wb, fingerprint.record(wb))
+    fingerprint.write(wb)
     for name in hidden:
         wb.get_worksheet_by_name(name).hide()
     wb.close()
