@@ -34,12 +34,13 @@ XLSXWRITER_INTERNALS = {
     "cells": ("String", "RichString", "Number", "Datetime", "Boolean", "Formula"),
     "classes": ("RowInfo",),  # a row's height and format (fit_rows)
 }
-# XlsxWriter's private methods the Worksheet subclasses of master/sheet.py and
-# master/data_sheet.py call or override.
+# XlsxWriter's private methods the Worksheet subclasses of master/sheet.py,
+# master/data_sheet.py and master/fingerprint.py (RecordSheet) call or override.
 XLSXWRITER_METHODS = {
-    "Worksheet": ("_write_sheet_data", "_write_rows", "_write_row", "_write_empty_row",
-                  "_write_cell", "_write_formula", "_check_dimensions",
-                  "_convert_date_time", "_xml_start_tag", "_xml_end_tag"),
+    "Worksheet": ("_assemble_xml_file", "_set_xml_writer", "_write_sheet_data", "_write_rows",
+                  "_write_row", "_write_empty_row", "_write_cell", "_write_formula",
+                  "_check_dimensions", "_convert_date_time", "_xml_start_tag",
+                  "_xml_end_tag"),
     "SharedStringTable": ("_get_shared_string_index",),
     "Format": ("_get_xf_index",),
 }

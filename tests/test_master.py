@@ -625,9 +625,10 @@ def test_a_record_made_by_an_earlier_intraxl_is_still_read(tmp_path):
 def test_the_record_is_made_by_a_copy_of_the_process_and_is_the_one_made_here(
         tmp_path, monkeypatch):
     """master/aside.py: the record of what intraxl wrote is made by a forked copy of the
-    process while this one writes the workbook; the master holds the record one made here
-    holds. Its sheet keeps its texts in the cells, not in the shared strings (fixed before
-    the record is done), and the file is valid against the schemas."""
+    process while this one writes the workbook (so under `intraxl consolidate`, whose
+    progress bar runs no thread); the master holds the record one made here holds, also
+    when the copy fails. Its sheet keeps its texts in the cells, not in the shared strings
+    (fixed when the workbook is closed), and the file is valid against the schemas."""
     import python_calamine as pc
 
     from intraxl.mappings import load_mappings
@@ -637,49 +638,74 @@ def test_the_record_is_made_by_a_copy_of_the_process_and_is_the_one_made_here(
     from intraxl.pipeline import consolidated
     from intraxl.store import Store
 
-    inbox, db, out = _fresh_month(tmp_path)
-    assert consolidate(inbox, db, out).exit_code == 0
-    store = Store(f"sqlite:///{db}")
-    report = consolidated(load_mappings(ROOT / "mappings"), Period.parse("2023-02"), store)
-    store.dispose()
-    real = fingerprint._packed
+    me, real = os.getpid(), fingerprint._packed
 
     def packed(recorded):
         (tmp_path / f"made-by-{os.getpid()}").touch()
         return real(recorded)
 
-    def written(path):
-        write_workbook(str(path), report, ControllerWork(), dt.datetime(2023, 3, 7, 8, 0))
-        makers = [p.name for p in tmp_path.glob("made-by-*")]
+    def makers():
+        found = sorted(int(p.name.removeprefix("made-by-")) for p in tmp_path.glob("made-by-*"))
         for p in tmp_path.glob("made-by-*"):
             p.unlink()
+        return found
+
+    def record(path):
         book = pc.CalamineWorkbook.from_path(str(path))
         try:
-            return makers, fingerprint.read(book)
+            return fingerprint.read(book)
         finally:
             book.close()
 
     monkeypatch.setattr(fingerprint, "_packed", packed)
-    assert aside.can_fork()  # Linux, and no other thread in the suite's process
-    makers, made_aside = written(tmp_path / "aside.xlsx")
-    assert makers and makers != [f"made-by-{os.getpid()}"]
-    monkeypatch.setattr(aside, "can_fork", lambda: False)
-    makers, made_here = written(tmp_path / "here.xlsx")
-    assert makers == [f"made-by-{os.getpid()}"]
+    inbox, db, out = _fresh_month(tmp_path)
+    assert consolidate(inbox, db, out).exit_code == 0
+    made = makers()
+    assert len(made) == 1 and made[0] != me  # the CLI's record: by a copy, once
+    store = Store(f"sqlite:///{db}")
+    report = consolidated(load_mappings(ROOT / "mappings"), Period.parse("2023-02"), store)
+    store.dispose()
+
+    def written(path):
+        write_workbook(str(path), report, ControllerWork(), dt.datetime(2023, 3, 7, 8, 0))
+        return makers(), record(path)
+
+    made, made_aside = written(tmp_path / "aside.xlsx")
+    assert len(made) == 1 and made[0] != me
+    with monkeypatch.context() as here:
+        here.setattr(aside, "can_fork", lambda: False)
+        made, made_here = written(tmp_path / "here.xlsx")
+    assert made == [me]
     assert made_aside is not None and made_aside == made_here
     assert made_aside["Ekonomi"][0] and made_aside["Data"][1]  # cells of both kinds recorded
+
+    def failing_in_the_copy(recorded):
+        if os.getpid() != me:
+            raise RuntimeError("the copy fails")
+        return packed(recorded)
+
+    monkeypatch.setattr(fingerprint, "_packed", failing_in_the_copy)
+    made, made_again = written(tmp_path / "again.xlsx")
+    assert made == [me] and made_again == made_here
+
     with zipfile.ZipFile(tmp_path / "aside.xlsx") as z:
         strings = z.read("xl/sharedStrings.xml").decode()
     assert fingerprint.MARK not in strings
+    book = openpyxl.load_workbook(tmp_path / "aside.xlsx", read_only=True)
+    sheet = book[fingerprint.SHEET]
+    assert sheet.calculate_dimension() == f"A1:A{sheet.max_row}" and sheet.max_row >= 2
+    book.close()
     checked = schema_check(tmp_path / "aside.xlsx")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_work_set_aside_is_done_here_when_the_copy_fails(monkeypatch):
+def test_work_set_aside_is_done_here_when_the_copy_fails_or_cannot_be_made(monkeypatch):
     """A copy of the process that fails (here: `make` raises only in the copy) leaves the
     work to this process when its result is asked for; a process that cannot be copied does
-    it at once."""
-    from intraxl.master import aside
+    it at once; a copy whose result is not wanted is ended by `cancel`."""
+    import time
+
+    from intraxl.master.aside import Aside
 
     me = os.getpid()
 
@@ -688,13 +714,19 @@ def test_work_set_aside_is_done_here_when_the_copy_fails(monkeypatch):
             raise RuntimeError("the copy fails")
         return f"made by {os.getpid()}".encode()
 
-    assert aside.aside(lambda: str(os.getpid()).encode())() != str(me).encode()
-    assert aside.aside(make)() == f"made by {me}".encode()
+    assert Aside(lambda: str(os.getpid()).encode()).result() != str(me).encode()
+    assert Aside(make).result() == f"made by {me}".encode()
+    slow = Aside(lambda: time.sleep(60) or b"late")
+    copy = slow._pid
+    assert copy is not None and os.path.exists(f"/proc/{copy}")
+    started = time.monotonic()
+    slow.cancel()
+    assert time.monotonic() - started < 10 and not os.path.exists(f"/proc/{copy}")
     calls = []
-    monkeypatch.setattr(aside, "can_fork", lambda: False)
-    result = aside.aside(lambda: calls.append(os.getpid()) or b"done")
+    monkeypatch.setattr("intraxl.master.aside.can_fork", lambda: False)
+    done = Aside(lambda: calls.append(os.getpid()) or b"done")
     assert calls == [me]
-    assert result() == b"done" and calls == [me]
+    assert done.result() == b"done" and calls == [me]
 
 
 def test_a_master_changed_with_its_seal_kept_is_checked_in_full(tmp_path):

@@ -9,12 +9,14 @@ either changes a page, makes it meanwhile and leaves the result in a temporary f
 
 from __future__ import annotations
 
+import gc
 import os
+import signal
 import sys
 import tempfile
 import threading
 import warnings
-from typing import Callable
+from typing import IO, Callable
 
 
 def can_fork() -> bool:
@@ -26,39 +28,89 @@ def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def aside(make: Callable[[], bytes]) -> Callable[[], bytes]:
-    """`make()` run by a copy of this process while this one goes on; returns a function
-    that waits for its result. What `make` reads must not change until then. Where the
-    process cannot be copied (`can_fork`), `make()` runs here and now; where the copy fails,
-    here when the result is asked for."""
-    if not can_fork():
-        done = make()
-        return lambda: done
-    out = tempfile.TemporaryFile(prefix="intraxl-")
-    try:
-        # Python 3.12+ warns of any other thread of the process (see can_fork).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    except OSError:
-        out.close()
-        done = make()
-        return lambda: done
-    if pid == 0:  # the copy: its result in the file, and gone without any clean-up of ours
+class Aside:
+    """`make()` run by a copy of this process made by fork(2); `result` waits for it. What
+    `make` reads must not change until then. Where the process cannot be copied, `make()`
+    runs here at once; where the copy fails, here when the result is asked for."""
+
+    def __init__(self, make: Callable[[], bytes]) -> None:
+        self._make = make
+        self._done: bytes | None = None
+        self._pid: int | None = None
+        self._out: IO[bytes] | None = None
+        if can_fork():
+            self._start()
+        if self._pid is None:
+            self._done = make()
+
+    def _start(self) -> None:
+        # Ctrl-C is held back while the process is copied, and for good in the copy: the
+        # copy must never run this process's clean-up (its `finally` blocks release the
+        # run's lock). A copy whose result is not asked for is ended by `cancel`.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._out = tempfile.TemporaryFile(prefix="intraxl-")
+            with warnings.catch_warnings():  # Python 3.12+ warns of any thread (can_fork)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except (OSError, RuntimeError):
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            self._close()
+            return
+        if pid == 0:
+            self._in_the_copy()  # does not return
+        self._pid = pid
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    def result(self) -> bytes:
+        if self._done is None:
+            self._done = self._wait()
+        return self._done
+
+    def cancel(self) -> None:
+        """End the copy if it is still there (the result was not asked for: the workbook
+        failed before its record was written); asked for after this, the result is made
+        here."""
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._reap()
+        self._close()
+
+    def _wait(self) -> bytes:
+        if self._reap() and self._out is not None:
+            self._out.seek(0)
+            data = self._out.read()
+            self._close()
+            return data
+        self._close()
+        return self._make()
+
+    def _close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def _reap(self) -> bool:
+        """Wait for the copy; whether it ended well."""
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return False
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped by someone else: its result cannot be trusted
+            return False
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def _in_the_copy(self) -> None:
         code = 1
         try:
-            out.write(make())
-            out.flush()
+            gc.disable()  # nothing left from before the copy is finalised here
+            assert self._out is not None
+            self._out.write(self._make())
+            self._out.flush()
             code = 0
         finally:
             os._exit(code)
-
-    def result() -> bytes:
-        with out:
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0:
-                out.seek(0)
-                return out.read()
-        return make()
-
-    return result

@@ -732,8 +732,11 @@ def write_workbook(path: str, report: Report, work: ControllerWork,
              drafted.get(SECTION_SUMMARY))
     for name, cells in (carried or {}).items():
         _carried(wb, fmt, name, cells)
-    fingerprint.write(wb)  # made by a copy of this process while the rows are fitted
-    fit_rows(wb)
-    for name in hidden:
-        wb.get_worksheet_by_name(name).hide()
-    wb.close()
+    recorded = fingerprint.write(wb)  # made by a copy of this process meanwhile
+    try:
+        fit_rows(wb)
+        for name in hidden:
+            wb.get_worksheet_by_name(name).hide()
+        wb.close()
+    finally:
+        recorded.cancel()
