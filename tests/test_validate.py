@@ -326,13 +326,17 @@ def test_a_package_with_uncompressed_parts_validates(mappings, tmp_path):
 
 
 def _damage(src: Path, dst: Path, part: str, how: str) -> Path:
-    """`src` with one part's compressed bytes flipped, or its size in the zip directory
-    understated (the part inflates to more than the directory says)."""
+    """`src` with one part's compressed bytes flipped, its size in the zip directory
+    understated (the part inflates to more than the directory says), or its local header
+    naming another part than the directory does."""
     data = bytearray(src.read_bytes())
     info = zipfile.ZipFile(src).getinfo(part)
     if how == "flipped":
         start = info.header_offset + 30 + len(info.orig_filename.encode()) + len(info.extra)
         data[start + info.compress_size // 2] ^= 0xFF
+    elif how == "renamed":
+        last = info.header_offset + 30 + len(info.orig_filename.encode()) - 1
+        data[last] = ord("X")  # sheet3.xmX
     else:
         central = next(i for i in range(len(data)) if data.startswith(b"PK\x01\x02", i)
                        and data[i + 46:i + 46 + len(part)] == part.encode())
@@ -341,7 +345,7 @@ def _damage(src: Path, dst: Path, part: str, how: str) -> Path:
     return dst
 
 
-@pytest.mark.parametrize("how", ["flipped", "understated"])
+@pytest.mark.parametrize("how", ["flipped", "understated", "renamed"])
 def test_reading_a_damaged_part_raises_as_zipfile_does(tmp_path, how):
     from intraxl.reader.package import Package
 

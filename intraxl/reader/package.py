@@ -81,23 +81,48 @@ class Package:
         self.zip.close()
 
     def read(self, name: str) -> bytes:
-        """A part's bytes, inflated by zipfile (which checks the local header against the
-        central directory, the size and the CRC) and remembered: the package checks and the
-        reader both read the sheets. Raises KeyError when there is no such part,
-        zipfile.BadZipFile when it is damaged."""
+        """A part's bytes, checked as zipfile checks them (the local header's name against
+        the central directory's, the size and the CRC) and remembered: the package checks
+        and the reader both read the sheets. A plain or deflated part is inflated here,
+        straight from `data`: zipfile's general reader costs 6 µs more a part, 0.1 ms a
+        submission, 0.5 s of a 10,000-unit run (README, Performance); anything else is
+        zipfile's. Raises KeyError when there is no such part, zipfile.BadZipFile when it is
+        damaged."""
         if name not in self._inflated:
-            self._inflated[name] = self.zip.read(name)
+            info = self.zip.getinfo(name)
+            raw = self.stored(info)
+            if raw is None or not self._named(info):
+                out = self.zip.read(info)  # which says what is wrong, if anything
+            else:
+                out = raw if info.compress_type == zipfile.ZIP_STORED else \
+                    zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+                if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+                    raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
+            self._inflated[name] = out
         return self._inflated[name]
 
     def stored(self, info: zipfile.ZipInfo) -> bytes | None:
-        """A plain or deflated part's bytes as stored in `data`; None for anything else."""
+        """A plain or deflated part's bytes as stored in `data`; None for anything else
+        (encrypted, patched, other methods, no local header where the directory says)."""
         start = info.header_offset
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
-                info.flag_bits & 1 or self.data[start:start + 4] != ZIP_MAGIC:
+                info.flag_bits & 0x61 or self.data[start:start + 4] != ZIP_MAGIC:
             return None
         name_len, extra_len = struct.unpack_from("<HH", self.data, start + 26)
         begin = start + 30 + name_len + extra_len
         return self.data[begin:begin + info.compress_size]
+
+    def _named(self, info: zipfile.ZipInfo) -> bool:
+        """Whether the part's local header names it as the central directory does (read as
+        zipfile reads it: UTF-8 when its flag says so, else code page 437)."""
+        start = info.header_offset
+        flags, = struct.unpack_from("<H", self.data, start + 6)
+        name_len, = struct.unpack_from("<H", self.data, start + 26)
+        local = self.data[start + 30:start + 30 + name_len]
+        try:
+            return local.decode("utf-8" if flags & 0x800 else "cp437") == info.orig_filename
+        except UnicodeDecodeError:
+            return False
 
 
 def too_large(size: int) -> PackageRejected:
