@@ -97,7 +97,7 @@ class Package:
                 out = raw if info.compress_type == zipfile.ZIP_STORED else \
                     zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
                 if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-                    raise zipfile.BadZipFile(f"Bad size or CRC-32 for file {name!r}")
+                    raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")  # as zipfile
             self._inflated[name] = out
         return self._inflated[name]
 
