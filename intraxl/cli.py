@@ -386,12 +386,12 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
     inbox = inbox or _default_inbox(period)
     out = out or _default_master(period)
     err = Console(stderr=True)
-    # Redrawn as the files are validated, not by a thread of its own: with no other thread
-    # running, the master's record is made by a copy of the process (master/aside.py).
-    with few_collections(), Progress(TextColumn("validating"), BarColumn(),
+    # Redrawn as the run goes, not by a thread of its own: with no other thread running,
+    # the master's record is made by a copy of the process (master/aside.py).
+    with few_collections(), Progress(TextColumn("{task.description}"), BarColumn(),
                                      MofNCompleteColumn(), console=err, transient=True,
                                      auto_refresh=False) as bar:
-        task = bar.add_task("validate", total=None)
+        task = bar.add_task("validating", total=None)
 
         def validated(n: int) -> None:
             bar.advance(task, n)
@@ -399,6 +399,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
 
         result = run(inbox, period, m, store, out, progress=validated,
                      on_files=lambda n: bar.update(task, total=n, refresh=True),
+                     on_stage=lambda stage: bar.update(task, description=stage, refresh=True),
                      pdf=out.with_suffix(".pdf") if pdf else None, force=force, keep=keep)
     report = result.report
     table = _terminal_table(f"{escape(m.organisation.administration)} {period}: "

@@ -223,9 +223,11 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         progress: Callable[[int], None] | None = None,
         on_files: Callable[[int], None] | None = None, created: dt.datetime | None = None,
         pdf: str | Path | None = None, force: bool = False,
-        keep: int | None = None) -> RunResult:
+        keep: int | None = None, on_stage: Callable[[str], None] | None = None) -> RunResult:
     """Validate the inbox, store, consolidate and write the master at `out`: not over a
-    master changed by hand unless `force`; `keep` earlier masters are kept (default 10)."""
+    master changed by hand unless `force`; `keep` earlier masters are kept (default 10).
+    `progress` hears of the files validated (or found stored) as they are, `on_stage` of
+    the stages after validating ("consolidating", "writing the master")."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise IntraxlError(f"inbox folder not found: {inbox}")
@@ -246,6 +248,8 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
                 if progress:
                     progress(len(chunk))
             reports = [plan.reused.get(f) or validated[f] for f in files]
+            if on_stage:
+                on_stage("consolidating")
             report = consolidated(m, period, store,
                                   {r.sha256 for r in reports if r.period != str(period)})
         from .master import KEEP_PREVIOUS, write_master
@@ -255,6 +259,8 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         # the months the consolidation read are not read again
         report.plausibility = stored_checks(m, period, store, accepted, report.months)
         report.months = {}  # not needed to write the master: memory back before it
+        if on_stage:
+            on_stage("writing the master")
         master = write_master(report, out, created, pdf, force,
                               KEEP_PREVIOUS if keep is None else keep)
         return RunResult(period, reports, report, master, plan.new, plan.changed,

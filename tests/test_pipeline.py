@@ -95,6 +95,23 @@ def _costs(master: Path) -> dict[str, float]:
             if r[3] == "Ekonomi" and r[4] == "kostnad.totalt" and r[5] == "Utfall ack"}
 
 
+def test_a_run_tells_how_far_it_has_come(mappings, tmp_path):
+    """`progress` hears of every file (validated, or found stored) before the stages after
+    validating are told, in their order; the master is written after the last of them."""
+    inbox, out = tmp_path / "2023-02", tmp_path / "master.xlsx"
+    shutil.copytree(EXAMPLES, inbox)
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    for master_before in (False, True):  # the files new, then found stored
+        heard: list[object] = []
+        run(inbox, FEB, mappings, store, out, progress=heard.append,
+            on_stage=lambda stage, heard=heard: heard.append((stage, out.exists())))
+        counts = [x for x in heard if isinstance(x, int)]
+        assert sum(counts) == 7 and heard[:len(counts)] == counts
+        assert heard[len(counts):] == [("consolidating", master_before),
+                                       ("writing the master", master_before)]
+        assert out.exists()
+
+
 def test_a_rerun_reads_only_the_corrected_file(mappings, tmp_path, monkeypatch):
     inbox = tmp_path / "2023-02"
     shutil.copytree(EXAMPLES, inbox)
