@@ -72,6 +72,8 @@ TYPES: tuple[IssueType, ...] = (
     IssueType("corrupt-file", ERROR, "Filens del {part} är skadad: {detail}", variant="part"),
     IssueType("corrupt-file", ERROR, "Filen saknar delen {part}; den är inte en giltig "
               "Excel-arbetsbok.", variant="missing-part"),
+    IssueType("corrupt-file", ERROR, "Filen har delen {part} två gånger; den är inte en "
+              "giltig Excel-arbetsbok.", variant="duplicate-part"),
     IssueType("zip-bomb", ERROR, "Filen packas upp till {mb:number} MB; filen läses inte "
               "(misstänkt zip-bomb).",
               "inflates beyond the limits (64 MB, 100:1 per large part)"),

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import time
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -311,6 +312,49 @@ def test_entity_tricks(mappings, tmp_path, part, root):
             b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
     bad = patch_part(HR, tmp_path / "x.xlsx", part, lambda d: bomb + d[d.index(root):])
     assert [i.code for i in validate(mappings, bad).issues] == ["unsafe-xml"]
+
+
+def test_a_part_named_twice_is_a_corrupt_file_and_leaves_no_trace(mappings, tmp_path):
+    """A package with a part twice, first with a DTD and then clean (zipfile and calamine
+    read the last copy): a corrupt file, and the copy with the DTD is not remembered as
+    clean, so a file holding only that copy is still unsafe."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
+    part = "xl/sharedStrings.xml"
+    unsafe = patch_part(HR, tmp_path / "unsafe.xlsx", part,
+                        lambda d: bomb + d[d.index(b"<sst"):])
+    twice = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(unsafe) as zin, zipfile.ZipFile(twice, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            z.writestr(info, zin.read(info))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the name written twice
+            z.writestr(part, zipfile.ZipFile(HR).read(part))
+    r = validate(mappings, twice)
+    assert [(i.code, i.message) for i in r.issues] == [(
+        "corrupt-file", f"Filen har delen {part} två gånger; den är inte en giltig "
+        "Excel-arbetsbok.")]
+    assert [i.code for i in validate(mappings, unsafe).issues] == ["unsafe-xml"]
+
+
+@pytest.mark.parametrize("how", ["overlapping", "outside"])
+def test_a_directory_that_points_past_its_parts_is_a_corrupt_file(mappings, tmp_path, how):
+    """A part whose stored bytes, by the zip directory, run into the next part (inflated
+    over and over, such parts would keep a core busy), or whose local header is beyond the
+    end of the file: a corrupt file, said as such, not an exception."""
+    data = bytearray(HR.read_bytes())
+    part = "xl/worksheets/sheet3.xml"
+    central = next(i for i in range(len(data)) if data.startswith(b"PK\x01\x02", i)
+                   and data[i + 46:i + 46 + len(part)] == part.encode())
+    if how == "overlapping":
+        info = zipfile.ZipFile(HR).getinfo(part)
+        data[central + 20:central + 24] = (info.compress_size + 64).to_bytes(4, "little")
+    else:
+        data[central + 42:central + 46] = (len(data) - 10).to_bytes(4, "little")
+    bad = tmp_path / f"{how}.xlsx"
+    bad.write_bytes(bytes(data))
+    r = validate(mappings, bad)
+    assert [i.code for i in r.issues] == ["corrupt-file"] and not r.valid
 
 
 def test_a_package_with_uncompressed_parts_validates(mappings, tmp_path):
