@@ -66,7 +66,7 @@ TYPES: tuple[IssueType, ...] = (
     IssueType("encrypted-file", ERROR, "Filen är lösenordsskyddad (krypterad). Ta bort "
               "lösenordet i Excel och skicka filen igen.", "password protected (encrypted)"),
     IssueType("corrupt-file", ERROR, "Filen är skadad och kan inte läsas ({detail}).",
-              "a truncated download, bad CRC, broken part"),
+              "a truncated download, bad CRC, broken part, a part twice"),
     IssueType("corrupt-file", ERROR, "Filen är skadad eller ofullständig (trasig zip-fil). "
               "Skicka den igen.", variant="zip"),
     IssueType("corrupt-file", ERROR, "Filens del {part} är skadad: {detail}", variant="part"),
