@@ -337,11 +337,12 @@ def test_a_part_named_twice_is_a_corrupt_file_and_leaves_no_trace(mappings, tmp_
     assert [i.code for i in validate(mappings, unsafe).issues] == ["unsafe-xml"]
 
 
-@pytest.mark.parametrize("how", ["overlapping", "outside"])
+@pytest.mark.parametrize("how", ["overlapping", "shared", "outside"])
 def test_a_directory_that_points_past_its_parts_is_a_corrupt_file(mappings, tmp_path, how):
     """A part whose stored bytes, by the zip directory, run into the next part (inflated
-    over and over, such parts would keep a core busy), or whose local header is beyond the
-    end of the file: a corrupt file, said as such, not an exception."""
+    over and over, such parts would keep a core busy), whose local header is another
+    part's, or beyond the end of the file: a corrupt file, said as such, not an
+    exception."""
     data = bytearray(HR.read_bytes())
     part = "xl/worksheets/sheet3.xml"
     central = next(i for i in range(len(data)) if data.startswith(b"PK\x01\x02", i)
@@ -349,6 +350,9 @@ def test_a_directory_that_points_past_its_parts_is_a_corrupt_file(mappings, tmp_
     if how == "overlapping":
         info = zipfile.ZipFile(HR).getinfo(part)
         data[central + 20:central + 24] = (info.compress_size + 64).to_bytes(4, "little")
+    elif how == "shared":  # its local header is another part's
+        other = zipfile.ZipFile(HR).getinfo("xl/workbook.xml")
+        data[central + 42:central + 46] = other.header_offset.to_bytes(4, "little")
     else:
         data[central + 42:central + 46] = (len(data) - 10).to_bytes(4, "little")
     bad = tmp_path / f"{how}.xlsx"

@@ -19,7 +19,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -265,11 +265,11 @@ def _check_layout(pkg: Package, infos: list[zipfile.ZipInfo], names: set[str]) -
     (and remembered as clean); parts whose bytes overlap would be inflated over and over
     (a file of 20 MB made of 5,000 such parts would keep a core busy for minutes)."""
     if len(names) != len(infos):
-        twice = next(n for n in names if sum(i.filename == n for i in infos) > 1)
+        twice = Counter(i.filename for i in infos).most_common(1)[0][0]
         raise _reject("corrupt-file", "duplicate-part", part=twice)
-    starts = sorted((i.header_offset, i) for i in infos)
-    ends = [offset for offset, _ in starts[1:]] + [pkg.zip.start_dir]
-    for (_, info), end in zip(starts, ends, strict=True):
+    starts = sorted(infos, key=lambda i: i.header_offset)  # two at one place: overlapping
+    ends = [i.header_offset for i in starts[1:]] + [pkg.zip.start_dir]
+    for info, end in zip(starts, ends, strict=True):
         begin = pkg.data_start(info)
         if begin is not None and begin + info.compress_size > end:
             raise _reject("corrupt-file", "zip")
