@@ -187,8 +187,6 @@ class _Facts:
         return found
 
 
-
-
 def _status(ind: Indicator, value: float | None, target: float | None) -> str | None:
     """The city's scale: Grön / Gul / Röd, Ej mätt without a value, Lila without a target."""
     if value is None:
