@@ -65,14 +65,15 @@ class _Plan:
 
 
 def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan:
-    """A file already stored under the same mappings (same content, same fingerprint) is not
-    read again: its stored verdict stands and its facts are in the store."""
+    """A file already stored for this period under the same mappings (same content, same
+    fingerprint) is not read again: its stored verdict stands and its facts are in the
+    store. (Stored for another period, its verdict there says nothing of this one.)"""
     shas = {f: _sha256(f) for f in files}
     stored = store.stored_files(s for s in shas.values() if s)
     names = {s.file_name for s in store.submissions(str(period))}
     plan = _Plan([], {}, 0, 0, 0)
     for f in files:
-        records = stored.get(shas[f] or "", [])
+        records = [r for r in stored.get(shas[f] or "", []) if r.period == str(period)]
         same_rules = [r for r in records if r.rules == m.fingerprint]
         if same_rules:
             plan.reused[f] = same_rules[-1].file_report(f)
@@ -242,7 +243,8 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         with store.keeping_facts():  # what is stored now is not read back for the report
             for chunk in validate_chunks(plan.to_validate, m, period):
                 # Stored while the worker processes validate the next chunks.
-                store.record([Received(r) for r in chunk], rules=m.fingerprint)
+                store.record([Received(r, period=str(period)) for r in chunk],
+                             rules=m.fingerprint)
                 _load_report_modules()
                 validated.update((Path(r.file), verdict(r)) for r in chunk)
                 if progress:
@@ -250,8 +252,7 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
             reports = [plan.reused.get(f) or validated[f] for f in files]
             if on_stage:
                 on_stage("consolidating")
-            report = consolidated(m, period, store,
-                                  {r.sha256 for r in reports if r.period != str(period)})
+            report = consolidated(m, period, store)
         from .master import KEEP_PREVIOUS, write_master
 
         accepted = {u.unit_id: u.file for u in report.units
@@ -267,10 +268,9 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
                          len(plan.reused), plan.revalidated)
 
 
-def consolidated(m: Mappings, period: Period, store: Store,
-                 also_files: Collection[str | None] = ()) -> Report:
-    """The report model of `period` from the store: its facts and history, every file seen
-    for it, and the files with sha256 in `also_files` (this run's) made for another period.
+def consolidated(m: Mappings, period: Period, store: Store) -> Report:
+    """The report model of `period` from the store: its facts and history, every file
+    received for it (a run's files are stored for its period, whatever month they are of).
     Of the year's earlier months only what month over month needs is read (of the previous
     month some fields, of those before it the numbers of the trend's cells: in December
     eleven months, a fraction of the time of reading them whole), and what the plausibility
@@ -282,10 +282,6 @@ def consolidated(m: Mappings, period: Period, store: Store,
 
     p = str(period)
     records = store.submissions(p)  # not every month's: the history grows by a month a month
-    elsewhere = [s for found in store.stored_files(f for f in also_files if f).values()
-                 for s in found if s.period != p]
-    if elsewhere:
-        records = sorted([*records, *elsewhere], key=lambda s: (s.received_at, s.id))
     facts = store.facts(consolidation_periods(period))
     earlier = [str(month) for month in period.earlier_in_year()]
     if earlier:

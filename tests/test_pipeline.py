@@ -158,3 +158,59 @@ def test_a_mappings_change_validates_every_file_again(tmp_path, monkeypatch):
     assert "0 nya, 0 ändrade, 0 oförändrade" in out
     # ... and the verdicts stored are those of the new mappings: the next run reads nothing.
     assert "0 nya, 0 ändrade, 7 oförändrade" in CliRunner().invoke(main, args).output
+
+
+@pytest.mark.parametrize("first", ["2023-03", "2023-02"])
+def test_a_file_run_in_another_months_inbox_is_rejected_there_and_not_in_its_own(
+        first, mappings, tmp_path, monkeypatch):
+    """A verdict depends on the month the file was received for: February's files run as
+    March's are rejected (wrong period) in March, and that verdict is not reused for
+    February, nor February's acceptance for March, in either order."""
+    from intraxl.periods import Period
+    from intraxl.status import period_status
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(EXAMPLES, inbox)
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    fresh = run(inbox, FEB, mappings, Store(f"sqlite:///{tmp_path / 'fresh.db'}"),
+                tmp_path / "fresh.xlsx")
+    months = {"2023-02": FEB, "2023-03": Period.parse("2023-03")}
+    order = [first, *(p for p in months if p != first)]
+    for month in order:
+        result = run(inbox, months[month], mappings, store, tmp_path / f"{month}.xlsx")
+        assert (result.new, result.unchanged, result.revalidated) == (7, 0, 0)
+    spy = _Spy(monkeypatch)
+    for month in order:  # again: every verdict from the store, each month's own
+        result = run(inbox, months[month], mappings, store, tmp_path / f"{month}.xlsx")
+        codes = [[i.code for i in r.errors] for r in result.reports]
+        if month == "2023-02":
+            assert codes == [[]] * 7
+            assert _costs(result.master) == _costs(fresh.master)
+        else:
+            assert codes == [["wrong-period"]] * 7
+            assert _costs(result.master) == {}
+        assert {u.state for u in period_status(mappings, months[month], store).units} == \
+            {"godkänd" if month == "2023-02" else "avvisad"}
+    assert spy.files == []
+
+
+def test_verdicts_are_stored_under_the_mappings_the_run_loaded(tmp_path):
+    """Mapping files edited while a run waits (for another run's lock) or works: what it
+    stores is marked with the mappings it loaded, so the next run, under the edited ones,
+    validates every file again."""
+    from intraxl.mappings import load_mappings
+
+    folder = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", folder)
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    loaded = load_mappings(folder)
+    settings = folder / "template.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n# ändrad\n", encoding="utf-8")
+    first = run(inbox, FEB, loaded, store, tmp_path / "master.xlsx")
+    assert first.new == 7
+    edited = load_mappings(folder)
+    assert edited.fingerprint != loaded.fingerprint
+    again = run(inbox, FEB, edited, store, tmp_path / "master.xlsx")
+    assert (again.unchanged, again.revalidated) == (0, 7)

@@ -170,7 +170,8 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
             "file": str(saved), "unit_id": report.unit_id if report.unit_id in known
             else unit or report.unit_id})
         store.record([Received(report, source="email", sender=mail.sender,
-                               received_at=mail.received_at)], rules=m.fingerprint)
+                               received_at=mail.received_at, period=str(period))],
+                     rules=m.fingerprint)
         item.report = report
         item.plausibility = file_checks(report, m, store)
     return item

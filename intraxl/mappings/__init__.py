@@ -63,18 +63,10 @@ class Mappings:
     economy: Economy
     plan: Plan
     template: TemplateSettings
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """What a stored verdict was reached under: the mapping files as they are on disk and
-        intraxl's own code (its version number does not change with every fix of a rule). A
-        file stored under the same fingerprint is not validated again."""
-        digest = hashlib.sha256(_code_digest())
-        for name in sorted(FILES):
-            path = self.directory / name
-            digest.update(f"\0{name}\0".encode())
-            digest.update(path.read_bytes() if path.exists() else b"")
-        return digest.hexdigest()
+    # What a stored verdict was reached under: the bytes of the mapping files these were
+    # loaded from and intraxl's own code (its version number does not change with every fix
+    # of a rule). A file stored under the same fingerprint is not validated again.
+    fingerprint: str
 
     # -- lookups used by the later stages --
     @property
@@ -162,10 +154,21 @@ _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False
                               list("tTfF"))
 
 
-def _read_yaml(path: Path, problems: list[str]) -> Any:
+def _fingerprint(sources: dict[str, bytes]) -> str:
+    """`Mappings.fingerprint` of the mapping files' bytes (file name -> bytes)."""
+    digest = hashlib.sha256(_code_digest())
+    for name in sorted(sources):
+        digest.update(f"\0{name}\0".encode())
+        digest.update(sources[name])
+    return digest.hexdigest()
+
+
+def _read_yaml(path: Path, problems: list[str], sources: dict[str, bytes]) -> Any:
+    """The YAML file's data (its bytes kept in `sources`), or None with the problem said."""
     try:
-        with path.open(encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_Loader)
+        raw = path.read_bytes()
+        sources[path.name] = raw
+        data = yaml.load(raw.decode("utf-8"), Loader=_Loader)
         if data is None:
             problems.append(f"{path}: file is empty")
         return data
@@ -191,9 +194,10 @@ def load_mappings(directory: str | Path = "mappings") -> Mappings:
         raise MappingError([f"{directory}: mappings folder not found"])
     problems: list[str] = []
     models: dict[str, BaseModel] = {}
+    sources: dict[str, bytes] = {}
     for name, model in FILES.items():
         path = directory / name
-        data = _read_yaml(path, problems)
+        data = _read_yaml(path, problems, sources)
         if data is None:
             continue
         try:
@@ -206,7 +210,7 @@ def load_mappings(directory: str | Path = "mappings") -> Mappings:
     m = Mappings(directory, cast(Organisation, models["organisation.yaml"]),
                  cast(IndicatorCatalogue, models["indicators.yaml"]),
                  cast(Economy, models["economy.yaml"]), cast(Plan, models["plan.yaml"]),
-                 cast(TemplateSettings, models["template.yaml"]))
+                 cast(TemplateSettings, models["template.yaml"]), _fingerprint(sources))
     problems = _cross_check(m)
     if problems:
         raise MappingError(problems)

@@ -67,12 +67,16 @@ def _now() -> dt.datetime:
 
 @dataclass
 class Received:
-    """A file's provenance: how it reached us. received_at defaults to the file's mtime."""
+    """A file's provenance: how it reached us. received_at defaults to the file's mtime;
+    `period` is the month it was received for (a run's or a collect's), the file's own when
+    not given. A file is stored per month it was received for: its verdict depends on that
+    month (a file of another month is rejected there, and stays accepted in its own)."""
 
     report: FileReport
     source: str = "inbox"
     sender: str | None = None
     received_at: dt.datetime | None = None
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,7 @@ class Store:
         with; the same file twice in one batch is stored once. A file stored under other
         rules gets the verdict and facts of these rules (its provenance stays)."""
         items = list(items)
-        keys = [(i.report.sha256 or "", i.report.unit_id or "", i.report.period or "")
+        keys = [(i.report.sha256 or "", i.report.unit_id or "", i.period or i.report.period or "")
                 for i in items]
         with self.engine.begin() as conn:
             known = self._stored(conn, {k[0] for k in keys})
