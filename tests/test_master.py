@@ -1051,3 +1051,23 @@ def test_the_xlsxwriter_internals_intraxl_uses_are_there():
     sheet.set_row(0, 30, None)
     assert sheet.row_info[0] == worksheet.RowInfo(height=40, row_format=None)  # fit_rows
     assert sheet.row_sizes[0] == [40, False]
+
+
+def test_the_master_is_dated_on_the_administrations_clock(tmp_path, monkeypatch):
+    """Sammanfattning's `Skapad` time is Swedish time, as the received times on Inlämningar
+    are, whatever the machine's time zone (a server often runs on UTC)."""
+    import time
+    from zoneinfo import ZoneInfo
+
+    inbox, db, out = _fresh_month(tmp_path)
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        assert consolidate(inbox, db, out).exit_code == 0
+        sweden = dt.datetime.now(ZoneInfo("Europe/Stockholm")).replace(tzinfo=None)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    a2 = openpyxl.load_workbook(out)["Sammanfattning"]["A2"].value
+    made = dt.datetime.strptime(a2.split()[1] + " " + a2.split()[2], "%Y-%m-%d %H:%M")
+    assert abs(made - sweden) < dt.timedelta(minutes=2), a2

@@ -433,3 +433,17 @@ def test_text_lines_become_paragraphs_and_bullets():
 def test_figures_are_written_as_the_reference(value, unit, text):
     assert figure(value, unit) == text
 
+
+
+def test_another_months_master_is_refused(month, tmp_path):
+    """The controller's texts of February are not March's: a report for March from
+    February's master is one error line, and no document."""
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(main, [
+        "report", "--period", "2023-03", "--db", str(month["db"]), "--master",
+        str(month["master"]), "--out", str(out)])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: "), \
+        result.output
+    assert "is the master of 2023-02, not of 2023-03" in lines[0]
+    assert not out.exists()

@@ -15,9 +15,12 @@ import datetime as dt
 import glob
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import python_calamine as pc
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
 
 from ..consolidate import Report
 from ..errors import IntraxlError, MasterChangedError, UnreadableMasterError
@@ -32,6 +35,7 @@ from .writer import (
     REPORT_SHEETS,
     SHEETS,
     ControllerWork,
+    now,
     write_workbook,
 )
 
@@ -42,6 +46,20 @@ SHOWN_CHANGES = 40  # the changes listed when a changed master is not replaced
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def master_period(path: Path) -> str | None:
+    """The period of a master intraxl wrote (its `Period` document property); None for a
+    workbook without one or one that cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if z.getinfo("docProps/custom.xml").file_size > 1 << 20:
+                return None
+            root = SafeET.fromstring(z.read("docProps/custom.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, SafeET.ParseError, DefusedXmlException):
+        return None
+    found = [p for p in root if p.get("name") == "Period"]
+    return "".join(found[0].itertext()).strip() or None if found else None
 
 
 def read_controller_work(path: Path, administration: str) -> ControllerWork:
@@ -123,7 +141,7 @@ def keep_previous(path: Path, keep: int = KEEP_PREVIOUS) -> Path:
     the newest `keep` are kept."""
     folder = path.parent / PREVIOUS_FOLDER
     folder.mkdir(exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    stamp = now().strftime("%Y-%m-%d_%H%M%S")
     target, n = folder / f"{path.stem}_{stamp}{path.suffix}", 2
     while target.exists():
         target, n = folder / f"{path.stem}_{stamp}_{n}{path.suffix}", n + 1

@@ -692,7 +692,14 @@ def _generated_at() -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
-    return dt.datetime.now().replace(microsecond=0)
+    return now()
+
+
+def now() -> dt.datetime:
+    """The time on the administration's clock (the clock of the received times the master
+    lists), whatever the machine's time zone."""
+    return swedish.local_time(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None,
+                                                                         microsecond=0))
 
 
 def write_workbook(path: str, report: Report, work: ControllerWork,

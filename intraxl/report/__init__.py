@@ -19,7 +19,7 @@ from ..contract import SECTION_SUMMARY
 from ..errors import IntraxlError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
 from ..mappings import Mappings
-from ..master import PREVIOUS_FOLDER, read_controller_work
+from ..master import PREVIOUS_FOLDER, master_period, read_controller_work
 from ..periods import Period
 from ..store import FACT_COLUMNS
 from .context import ReportContext, build_context
@@ -56,6 +56,12 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
             f"{e}, so the administration's texts for the report cannot be taken from it. Give "
             "the master workbook intraxl consolidate wrote with --master; the earlier masters "
             f"are kept in {PREVIOUS_FOLDER}/ beside it.") from e
+    made_for = master_period(master)
+    if made_for is not None and made_for != str(report.period):
+        raise IntraxlError(
+            f"{master} is the master of {made_for}, not of {report.period}: the texts in it "
+            f"are that month's. Give {report.period}'s master with --master (intraxl "
+            f"consolidate --period {report.period} writes it).")
     texts = dict(work.sections)
     if work.analysis and not texts.get(SECTION_SUMMARY):  # written in Sammanfattning's box
         texts[SECTION_SUMMARY] = work.analysis
