@@ -113,7 +113,8 @@ class PeriodType(click.ParamType):
         try:
             return Period.parse(value)
         except ValueError:
-            self.fail(f"{value!r} is not a period YYYY-MM, e.g. 2023-02", param, ctx)
+            self.fail(f"{value!r} is not a period YYYY-MM (a year 1900-2199), e.g. 2023-02",
+                      param, ctx)
 
 
 def period_option(help: str = "The month, YYYY-MM.", required: bool = False,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A month of the years 1900-2199: a report reaches back two years and ahead one, and a
+# typed year 0000 or 9999 is a mistake, not a month to follow up.
+_PERIOD = re.compile(r"^(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])$")
 
 MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
              "september", "oktober", "november", "december")

@@ -48,7 +48,7 @@ def test_every_period_and_db_option_is_the_shared_one():
 @pytest.mark.parametrize("args", [
     ["history", "export", "--out", "x.csv"], ["template"], ["validate", str(EXAMPLES)],
     ["consolidate", str(EXAMPLES)], ["status"], ["collect", "mails"], ["report"]])
-@pytest.mark.parametrize("period", ["2023-13", "2023-2", "februari"])
+@pytest.mark.parametrize("period", ["2023-13", "2023-2", "februari", "0000-01", "9999-12"])
 def test_a_bad_period_is_a_usage_error_on_every_command(tmp_path, monkeypatch, args, period):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, [*args, "--period", period, "--db", "h.db"]
