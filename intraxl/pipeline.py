@@ -23,7 +23,7 @@ from .analyse.plausibility import LAST_MONTH_FIELDS, WINDOW_CELLS, file_checks, 
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
-from .store import Received, Store, database_exists, require_database
+from .store import Received, Store, database_exists, modified_at, require_database
 from .validate import FileReport, expand_paths, validate_file
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class _Plan:
 
     to_validate: list[Path]
     reused: dict[Path, FileReport]
+    received_again: list[FileReport]  # reused, with a later received time or a new name
     new: int
     changed: int
     revalidated: int
@@ -71,12 +72,15 @@ def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan
     shas = {f: _sha256(f) for f in files}
     stored = store.stored_files(s for s in shas.values() if s)
     names = {s.file_name for s in store.submissions(str(period))}
-    plan = _Plan([], {}, 0, 0, 0)
+    plan = _Plan([], {}, [], 0, 0, 0)
     for f in files:
         records = [r for r in stored.get(shas[f] or "", []) if r.period == str(period)]
         same_rules = [r for r in records if r.rules == m.fingerprint]
         if same_rules:
-            plan.reused[f] = same_rules[-1].file_report(f)
+            last = same_rules[-1]
+            plan.reused[f] = last.file_report(f)
+            if f.name != last.file_name or modified_at(f) > last.received_at:
+                plan.received_again.append(plan.reused[f])
             continue
         plan.to_validate.append(f)
         if records:
@@ -240,6 +244,9 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         if progress and plan.reused:
             progress(len(plan.reused))
         validated: dict[Path, FileReport] = {}
+        if plan.received_again:  # the same file sent again, or renamed: its latest receipt
+            store.record([Received(r, period=str(period)) for r in plan.received_again],
+                         rules=m.fingerprint)
         with store.keeping_facts():  # what is stored now is not read back for the report
             for chunk in validate_chunks(plan.to_validate, m, period):
                 # Stored while the worker processes validate the next chunks.

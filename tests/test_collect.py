@@ -393,6 +393,24 @@ def test_the_newer_submission_is_the_one_the_server_received_last(mappings, tmp_
     units, _ = status(tmp_path)
     assert units["gt-hr"]["file"] == "hr-v2.xlsx" and units["gt-hr"]["superseded"] == 1
 
+    # "Use the first one after all": the first version again, in a later message. It is the
+    # unit's latest file now, in the store and for consolidate, which dates an inbox file by
+    # its modification time: the inbox copy carries its latest message's received time.
+    (mails / "4.eml").write_bytes(eml(hr, [("hr-v1.xlsx", example("gt-hr").read_bytes())], 9))
+    assert collect(tmp_path, mails).exit_code == 0
+    units, _ = status(tmp_path)
+    assert units["gt-hr"]["file"] == "hr-v1.xlsx" and units["gt-hr"]["superseded"] == 1
+    assert str(units["gt-hr"]["received_at"])[:19] in ("2023-03-06T09:09:00",
+                                                         "2023-03-06 09:09:00")
+    inbox = tmp_path / "inbox"
+    assert {f.name: dt.datetime.fromtimestamp(f.stat().st_mtime, dt.timezone.utc).strftime(
+        "%H:%M") for f in inbox.iterdir()} == {"hr-v1.xlsx": "09:09", "hr-v2.xlsx": "09:05",
+                                               "ek.xlsx": "10:30"}
+    result = run("consolidate", inbox, "--period", "2023-02", "--db", tmp_path / "intraxl.db",
+                 "--out", tmp_path / "master.xlsx")
+    assert "0 nya, 0 ändrade, 3 oförändrade" in result.output, result.output
+    assert status(tmp_path)[0]["gt-hr"]["file"] == "hr-v1.xlsx"
+
 
 def test_only_our_own_servers_authentication_results_count(mappings, tmp_path):
     mails = tmp_path / "mails"

@@ -214,3 +214,57 @@ def test_verdicts_are_stored_under_the_mappings_the_run_loaded(tmp_path):
     assert edited.fingerprint != loaded.fingerprint
     again = run(inbox, FEB, edited, store, tmp_path / "master.xlsx")
     assert (again.unchanged, again.revalidated) == (0, 7)
+
+
+def _touch(path: Path, minutes: int) -> None:
+    """The file's modification time (its received time in an inbox folder) `minutes` after
+    the examples'."""
+    import os
+
+    at = EXAMPLES.joinpath(HR.name).stat().st_mtime + minutes * 60
+    os.utime(path, (at, at))
+
+
+def test_a_unit_that_sends_an_earlier_version_again_has_that_one_in_the_report(
+        mappings, tmp_path, monkeypatch):
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    hr = inbox / HR.name
+    first = _costs(run(inbox, FEB, mappings, store, tmp_path / "master.xlsx").master)
+    sent_first = hr.read_bytes()
+    write_hr(mappings, hr, set_cell("Ekonomi", "kostnad.totalt", "Utfall ack", 30000))
+    _touch(hr, 60)
+    assert _costs(run(inbox, FEB, mappings, store, tmp_path / "master.xlsx").master)[
+        "gt-hr"] == 30000
+    hr.write_bytes(sent_first)  # "use the first one after all"
+    _touch(hr, 120)
+    spy = _Spy(monkeypatch)
+    again = run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+    assert spy.files == []  # known content: not read again
+    assert _costs(again.master) == first
+    fresh = run(inbox, FEB, mappings, Store(f"sqlite:///{tmp_path / 'fresh.db'}"),
+                tmp_path / "fresh.xlsx")
+    assert _costs(again.master) == _costs(fresh.master)
+    # Both files stay in the store, the first one now the later received.
+    hr_files = again.report.files[again.report.files["unit_id"] == "gt-hr"]
+    assert hr_files["in_report"].tolist() == [False, True]
+    assert hr_files["sha256"].tolist()[-1] == fresh.report.files.set_index("unit_id").loc[
+        "gt-hr", "sha256"]
+
+
+def test_a_renamed_file_is_known_by_its_new_name(mappings, tmp_path, monkeypatch):
+    from intraxl.status import period_status
+
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+    (inbox / HR.name).rename(inbox / "hr_februari.xlsx")  # its modification time kept
+    spy = _Spy(monkeypatch)
+    again = run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+    assert spy.files == [] and again.unchanged == 7
+    files = again.report.files["file"].tolist()
+    assert "hr_februari.xlsx" in files and HR.name not in files
+    hr = next(u for u in period_status(mappings, FEB, store).units if u.unit_id == "gt-hr")
+    assert hr.in_report == hr.file == "hr_februari.xlsx"

@@ -39,11 +39,12 @@ def test_schema_is_created_and_migrations_run_once(db_url):
     assert store.migrations_applied == ["0001_initial", "0002_attachments",
                                         "0003_submission_rules", "0004_mailbox_positions",
                                         "0005_facts_by_cell",
-                                        "0006_facts_without_period_index"]
+                                        "0006_facts_without_period_index",
+                                        "0007_submission_last_receipt"]
     store.dispose()
     again = Store(db_url)
     assert again.migrations_applied == []
-    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 6}
+    assert counts(again) == {"submissions": 0, "facts": 0, "schema_migrations": 7}
 
 
 def test_the_migrations_make_exactly_the_tables_the_store_queries(db_url):
@@ -80,7 +81,8 @@ def test_a_database_of_the_first_release_upgrades_keeping_its_rows(db_url, mappi
     store = Store(db_url)
     assert store.migrations_applied == ["0002_attachments", "0003_submission_rules",
                                         "0004_mailbox_positions", "0005_facts_by_cell",
-                                        "0006_facts_without_period_index"]
+                                        "0006_facts_without_period_index",
+                                        "0007_submission_last_receipt"]
     [old] = store.submissions("2023-02")
     assert (old.id, old.sha256, old.file_name, old.accepted, old.rules) == \
         (sid, "abc", "hr.xlsx", True, None)
@@ -109,7 +111,8 @@ def test_a_database_before_the_facts_cell_index_upgrades_and_reads_a_cell_by_it(
                  "field": "Utfall ack" if num != 1.5 else "Prognos helår"})
     engine.dispose()
     store = Store(db_url)
-    assert store.migrations_applied == ["0005_facts_by_cell", "0006_facts_without_period_index"]
+    assert store.migrations_applied == ["0005_facts_by_cell", "0006_facts_without_period_index",
+                                        "0007_submission_last_receipt"]
     indexes = {i["name"]: i["column_names"] for i in sa.inspect(store.engine).get_indexes("facts")}
     assert indexes == {"ix_facts_submission_cell": ["submission_id", "table_name", "field"]}
     cell = [("Ekonomi", "Utfall ack")]

@@ -25,7 +25,7 @@ from ..issues import Issue, message
 from ..mappings import Mappings
 from ..periods import Period
 from ..reader.package import MAX_FILE_BYTES, too_large
-from ..store import Received, Store
+from ..store import Received, Store, modified_at
 from ..validate import FileReport, validate_file
 from .mail import (
     Attachment,
@@ -95,6 +95,14 @@ def _place(folder: Path, name: str, unit_id: str, mail: Mail, data: bytes) -> Pa
     raise OSError(f"no free file name for {name} in {folder}")
 
 
+def _dated(path: Path, received_at: dt.datetime) -> Path:
+    """An inbox copy's modification time set to when its message was received (UTC): its
+    received time for `consolidate`, which reads an inbox folder's times from the files."""
+    at = received_at.replace(tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (at, at))
+    return path
+
+
 def _verdict(m: Mappings, mail: Mail, report: FileReport | None) -> tuple[str, str | None, str]:
     """(code, reason, unit id) of an attachment: code '' means it may enter the inbox."""
     senders_units = [u.id for u in m.units if mail.sender in u.reporters]
@@ -155,10 +163,14 @@ def _take(m: Mappings, period: Period, store: Store, mail: Mail, att: Attachment
                              reason=f"gäller {report.period}")
     status = QUARANTINE if code else INBOX
     if status == INBOX:
-        # The same workbook sent again (another message): one copy in the inbox is enough.
+        # The same workbook sent again (another message): one copy in the inbox is enough,
+        # dated by its latest message, as the store's latest receipt of it is.
         same = store.inbox_copy(str(period), sha)
-        saved = Path(same) if same and Path(same).exists() else \
-            _place(inbox, att.file_name, unit, mail, att.data)
+        if same and Path(same).exists():
+            saved = Path(same)
+            _dated(saved, max(modified_at(saved), mail.received_at))
+        else:
+            saved = _dated(_place(inbox, att.file_name, unit, mail, att.data), mail.received_at)
     else:
         saved = _place(quarantine, att.file_name, unit, mail, att.data)
     item = Collected(mail, att.file_name, status, unit, saved, code or None, reason, report)

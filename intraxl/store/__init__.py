@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Sequence
 
-from sqlalchemy import and_, create_engine, event, select, text
+from sqlalchemy import and_, create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -85,10 +85,10 @@ class SubmissionRecord:
     sha256: str
     unit_id: str
     period: str
-    file_name: str
+    file_name: str  # as last received (a renamed file's new name)
     source: str
     sender: str | None
-    received_at: dt.datetime
+    received_at: dt.datetime  # the latest receipt (the same file sent again later)
     template_version: str | None
     accepted: bool
     error_count: int
@@ -115,13 +115,20 @@ def _verdict(r: FileReport, rules: str | None) -> dict[str, Any]:
     }
 
 
+# A submission as `record` finds it stored: id, rules, latest receipt, latest name.
+_Stored = tuple[int, "str | None", dt.datetime, str]
+# A submission's latest receipt and name: the first unless it came again.
+_LATEST = func.coalesce(submissions.c.last_received_at, submissions.c.received_at)
+_LATEST_NAME = func.coalesce(submissions.c.last_file_name, submissions.c.file_name)
+
+
 def _submission_row(key: tuple[str, str, str], item: Received,
                     rules: str | None) -> dict[str, Any]:
     r = item.report
     return {
         "sha256": key[0], "unit_id": key[1], "period": key[2],
         "file_name": Path(r.file).name, "source": item.source, "sender": item.sender,
-        "received_at": item.received_at or _mtime(r.file), "stored_at": _now(),
+        "received_at": item.received_at or modified_at(r.file), "stored_at": _now(),
         **_verdict(r, rules),
     }
 
@@ -292,12 +299,16 @@ class Store:
         fingerprint (`rules`) their verdicts were reached under. Returns (submission id,
         newly stored) per item. A file is stored once, with the provenance it first came
         with; the same file twice in one batch is stored once. A file stored under other
-        rules gets the verdict and facts of these rules (its provenance stays)."""
+        rules gets the verdict and facts of these rules (its provenance stays). A file
+        stored before and received again later becomes its unit's latest again (a unit that
+        sends an earlier version once more wants that one in the report); under a name the
+        batch does not have for it any more (renamed), it is known by its new name."""
         items = list(items)
         keys = [(i.report.sha256 or "", i.report.unit_id or "", i.period or i.report.period or "")
                 for i in items]
         with self.engine.begin() as conn:
             known = self._stored(conn, {k[0] for k in keys})
+            self._received_again(conn, keys, items, known)
             new: dict[tuple[str, str, str], Received] = {}
             again: dict[tuple[str, str, str], Received] = {}  # stored under other rules
             for key, item in zip(keys, items, strict=True):
@@ -308,7 +319,8 @@ class Store:
             if new:
                 ids = _insert_submissions(
                     conn, [_submission_row(key, item, rules) for key, item in new.items()])
-                known.update((key, (sid, rules)) for key, sid in zip(new, ids, strict=True))
+                known.update((key, (sid, rules, dt.datetime.min, ""))
+                             for key, sid in zip(new, ids, strict=True))
             for key, item in again.items():
                 sid = known[key][0]
                 conn.execute(submissions.update().where(submissions.c.id == sid)
@@ -339,18 +351,38 @@ class Store:
             self._kept = None
 
     @staticmethod
-    def _stored(conn: Any, shas: set[str]) -> dict[tuple[str, str, str], tuple[int, str | None]]:
-        """(sha256, unit, period) -> (id, rules) of the stored submissions with these
-        checksums."""
-        found: dict[tuple[str, str, str], tuple[int, str | None]] = {}
+    def _stored(conn: Any, shas: set[str]) -> dict[tuple[str, str, str], _Stored]:
+        """(sha256, unit, period) -> (id, rules, latest receipt, latest name) of the stored
+        submissions with these checksums."""
+        found: dict[tuple[str, str, str], _Stored] = {}
         ordered = sorted(shas)
+        c = submissions.c
         for i in range(0, len(ordered), 500):  # bounded IN lists, for every database
-            for sid, sha, unit, period, rules in conn.execute(select(
-                    submissions.c.id, submissions.c.sha256, submissions.c.unit_id,
-                    submissions.c.period, submissions.c.rules,
-            ).where(submissions.c.sha256.in_(ordered[i:i + 500]))):
-                found[(sha, unit, period)] = (sid, rules)
+            for sid, sha, unit, period, rules, when, name in conn.execute(select(
+                    c.id, c.sha256, c.unit_id, c.period, c.rules, _LATEST, _LATEST_NAME,
+            ).where(c.sha256.in_(ordered[i:i + 500]))):
+                found[(sha, unit, period)] = (sid, rules, when, name)
         return found
+
+    @staticmethod
+    def _received_again(conn: Any, keys: list[tuple[str, str, str]], items: list[Received],
+                        known: dict[tuple[str, str, str], _Stored]) -> None:
+        """The latest receipt of files stored before: a later received time, or a name
+        this batch does not have for the file any more."""
+        names: dict[tuple[str, str, str], set[str]] = {}
+        for key, item in zip(keys, items, strict=True):
+            names.setdefault(key, set()).add(Path(item.report.file).name)
+        for key, item in zip(keys, items, strict=True):
+            if key not in known:
+                continue
+            sid, rules, latest, name = known[key]
+            when, now_named = item.received_at or modified_at(item.report.file), \
+                Path(item.report.file).name
+            if when > latest or name not in names[key]:
+                when = max(when, latest)
+                conn.execute(submissions.update().where(submissions.c.id == sid).values(
+                    last_received_at=when, last_file_name=now_named))
+                known[key] = (sid, rules, when, now_named)
 
     def stored_files(self, shas: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
         """sha256 -> the stored submissions of files with that content."""
@@ -366,14 +398,18 @@ class Store:
         return self._records(None if period is None else submissions.c.period == period)
 
     def _records(self, where: Any) -> list[SubmissionRecord]:
-        q = select(submissions).order_by(submissions.c.received_at, submissions.c.id)
+        q = select(submissions).order_by(_LATEST, submissions.c.id)
         if where is not None:
             q = q.where(where)
         with self.engine.connect() as conn:
             rows = conn.execute(q).mappings().all()
-        return [SubmissionRecord(**{k: v for k, v in row.items() if k not in ("issues",
-                                                                             "stored_at")},
-                                 issues=json.loads(row["issues"])) for row in rows]
+        left = ("issues", "stored_at", "received_at", "file_name", "last_received_at",
+                "last_file_name")
+        return [SubmissionRecord(**{k: v for k, v in row.items() if k not in left},
+                                 issues=json.loads(row["issues"]),
+                                 received_at=row["last_received_at"] or row["received_at"],
+                                 file_name=row["last_file_name"] or row["file_name"])
+                for row in rows]
 
     def latest_accepted(self, period: str) -> dict[str, SubmissionRecord]:
         """unit id -> the unit's latest accepted submission for `period` (latest received)."""
@@ -391,7 +427,7 @@ class Store:
             for sid, unit in conn.execute(
                     select(submissions.c.id, submissions.c.unit_id)
                     .where(and_(submissions.c.period == period, submissions.c.accepted))
-                    .order_by(submissions.c.received_at, submissions.c.id)):
+                    .order_by(_LATEST, submissions.c.id)):
                 latest[unit] = sid  # ordered by received time: the last one wins
         return {sid: (period, unit) for unit, sid in latest.items()}
 
@@ -568,7 +604,9 @@ class Store:
         self.engine.dispose()
 
 
-def _mtime(file: str) -> dt.datetime:
+def modified_at(file: str | Path) -> dt.datetime:
+    """A file's received time in an inbox folder: its modification time (UTC, whole
+    seconds); now when it cannot be read."""
     try:
         ts = Path(file).stat().st_mtime
     except OSError:
@@ -584,4 +622,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
 
 
 __all__ = ["LOCK_TIMEOUT_ENV", "Received", "Store", "SubmissionRecord", "database_exists",
+           "modified_at",
            "database_url"]

@@ -132,6 +132,12 @@ def _0006_facts_without_period_index(conn: Connection) -> None:
     conn.execute(text("DROP INDEX IF EXISTS ix_facts_period_unit"))
 
 
+def _0007_submission_last_receipt(conn: Connection) -> None:
+    when = DateTime().compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE submissions ADD COLUMN last_received_at {when}"))
+    conn.execute(text("ALTER TABLE submissions ADD COLUMN last_file_name VARCHAR(500)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _0001_initial),
     ("0002_attachments", _0002_attachments),
@@ -139,6 +145,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_mailbox_positions", _0004_mailbox_positions),
     ("0005_facts_by_cell", _0005_facts_by_cell),
     ("0006_facts_without_period_index", _0006_facts_without_period_index),
+    ("0007_submission_last_receipt", _0007_submission_last_receipt),
 ]
 
 

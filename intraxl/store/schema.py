@@ -49,6 +49,10 @@ submissions = Table(
     Column("stored_at", DateTime, nullable=False),
     # The mappings' fingerprint the verdict and facts were reached under (NULL: before 0003)
     Column("rules", String(64)),
+    # The latest receipt of the same file for the period, when it came again later or under
+    # another name (NULL: only the first): a unit's latest file is its latest received.
+    Column("last_received_at", DateTime),
+    Column("last_file_name", String(500)),
     UniqueConstraint("sha256", "unit_id", "period", name="uq_submissions_file"),
     Index("ix_submissions_period_unit", "period", "unit_id"),
 )
