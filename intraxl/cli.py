@@ -101,6 +101,17 @@ def _default_master(period: Period) -> Path:
     return Path("workbooks/master") / f"manadsuppfoljning_{period}.xlsx"
 
 
+def _named(suffix: str, advice: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """An --out file name must end in `suffix` (what is written is that kind of file, whatever
+    the name says): else a usage error (exit 2) with `advice`."""
+    def check(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is not None and value.suffix.lower() != suffix:
+            raise click.BadParameter(f"{str(value)!r} does not end in {suffix}: {advice}",
+                                     ctx, param)
+        return value
+    return check
+
+
 class PeriodType(click.ParamType):
     """A period on the command line, `YYYY-MM`; anything else is a usage error (exit 2)."""
 
@@ -345,10 +356,20 @@ def _tkr(v: Any) -> str:
     return "–" if v is None or v != v else swedish.tkr(v)
 
 
+def _folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A folder argument that names a file is a usage error, said before any work."""
+    if value is not None and value.exists() and not value.is_dir():
+        raise click.BadParameter(f"{str(value)!r} is a file: give the folder that holds the "
+                                 "month's workbooks", ctx, param)
+    return value
+
+
 @main.command()
-@click.argument("inbox", required=False, type=click.Path(path_type=Path))
+@click.argument("inbox", required=False, type=click.Path(path_type=Path), callback=_folder)
 @period_option("The month, YYYY-MM [default: the inbox folder's name].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
+              callback=_named(".xlsx", "the master is an Excel workbook (--pdf writes a PDF "
+                                       "beside it)"),
               help="Master workbook [default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
 @click.option("--strict", is_flag=True,
               help="Exit 1 when any unit needs attention: missing, rejected, quarantined, "
@@ -451,6 +472,8 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
               help="The master workbook with the controller's texts "
                    "[default: workbooks/master/manadsuppfoljning_YYYY-MM.xlsx].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
+              callback=_named(".docx", "the report is a Word document (--pdf writes a PDF "
+                                       "beside it)"),
               help="The report [default: workbooks/reports/manadsuppfoljning_YYYY-MM.docx].")
 @click.option("--pdf", is_flag=True, help="Also write it as a PDF beside it (LibreOffice).")
 @mappings_option

@@ -194,3 +194,22 @@ def test_a_mistyped_database_is_an_error_not_a_new_empty_one(tmp_path, monkeypat
     assert result.exit_code == 1, result.output
     assert "no history database at sqlite:///typo.db" in result.output
     assert not (tmp_path / "typo.db").exists() and not (tmp_path / "drafts").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["consolidate", str(EXAMPLES), "--period", "2023-02", "--out", "master.csv"],
+    ["consolidate", str(EXAMPLES), "--period", "2023-02", "--out", "master.pdf"],
+    ["report", "--period", "2023-02", "--out", "rapport.pdf"],
+    ["consolidate", str(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx")]])
+def test_an_out_file_of_another_kind_or_a_file_for_a_folder_is_a_usage_error(
+        tmp_path, monkeypatch, args):
+    """`--out rapport.pdf` would have been a Word document named .pdf; a workbook given as
+    the inbox was 'give --period' (and, with it, 'inbox folder not found')."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*args, "--db", "h.db"])
+    assert result.exit_code == 2, result.output
+    if args[-2] == "--out":
+        assert f"'{args[-1]}' does not end in" in result.output and "--pdf" in result.output
+    else:
+        assert f"'{args[-1]}' is a file: give the folder" in result.output
+    assert not list(tmp_path.iterdir())  # no database made
