@@ -518,7 +518,7 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .collect import collect_source
-    from .collect.mail import PASSWORD_ENV
+    from .collect.mail import MAIL_SUFFIXES, PASSWORD_ENV
 
     inbox = inbox or _default_inbox(period)
     quarantine = quarantine or Path("workbooks/quarantine") / str(period)
@@ -547,6 +547,11 @@ def collect(m: Mappings, store: Any, source: str, period: Period, inbox: Path | 
     console.print(table)
     for i in items:
         _plausibility_lines(i.file_name, [p.model_dump() for p in i.plausibility])
+    folder = Path(source)
+    if not items and folder.is_dir() and not any(
+            f.suffix.lower() in MAIL_SUFFIXES for f in folder.rglob("*")):
+        click.echo(f"warning: {source}: no .eml or .msg files in this folder (collect reads "
+                   "saved e-mails; a folder of workbooks is consolidate's inbox)", err=True)
     n = {s: sum(i.status == s for i in items) for s in shown}
     console.print(f"{n['inbox']} till inkorgen, {n['quarantine']} till karantän, "
                   f"{n['seen']} hämtade tidigare, {n['other-period']} för annan period")
@@ -591,6 +596,9 @@ def status(m: Mappings, store: Any, period: Period, as_json: bool, drafts_dir: P
         for q in u.quarantined:
             console.print(f"[red]karantän[/] {escape(u.unit)}: {escape(q.file_name)} från "
                           f"{escape(q.sender)}: {escape(q.reason)}")
+    for f in st.other_files:
+        console.print(f"[red]avvisad[/] {escape(f.file_name)}: "
+                      f"{escape(f.first_issue or 'okänd enhet')}")
     for q in st.unattributed:
         console.print(f"[red]karantän[/] {escape(q.file_name)} från {escape(q.sender or '?')}:"
                       f" {escape(q.reason)}")

@@ -41,15 +41,15 @@ def make_feedback(report: FileReport, m: Mappings, out_dir: str | Path,
     the file holds (its Enhet-ID's, unless the rows are another unit's), for `period` or
     else the file's own Period cell. Returns its path, or why none was written (in Swedish,
     for the finance officer: the issue list is then all there is to send)."""
+    raw, _ = read_workbook(report.file)
+    if raw is None or not raw.tables:  # (said first: no --period would help)
+        return "filen har inga av mallens tabeller att fylla i en ny mall"
     if period is None:
         try:
             period = Period.parse(report.period or "")
         except ValueError:
             return (f"filen har ingen giltig {contract.INFO_PERIOD} i Info: ange månaden med "
                     "--period ÅÅÅÅ-MM")
-    raw, _ = read_workbook(report.file)
-    if raw is None or not raw.tables:
-        return "filen har inga av mallens tabeller att fylla i en ny mall"
     try:
         stated = m.unit(report.unit_id or "")
     except KeyError:

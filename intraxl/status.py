@@ -28,6 +28,16 @@ class Quarantined(BaseModel):
     saved_as: str
 
 
+class OtherFile(BaseModel):
+    """A file received for the period that names no unit of the mappings (rejected)."""
+
+    file_name: str
+    sender: str | None
+    received_at: dt.datetime
+    errors: int
+    first_issue: str | None
+
+
 class UnitStatus(BaseModel):
     unit_id: str
     unit: str
@@ -54,6 +64,7 @@ class PeriodStatus(BaseModel):
     period: str
     units: list[UnitStatus]
     unattributed: list[Quarantined]  # quarantined attachments that name no unit
+    other_files: list[OtherFile] = []  # files received that name no unit (rejected)
 
     def counts(self) -> dict[str, int]:
         """Units per state, and `senare fil avvisad`: accepted units whose newer file was
@@ -104,8 +115,13 @@ def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
                           for i in plausible.get(u.id, [])],
             **about))
     known = {u.id for u in m.units}
+    others = [OtherFile(file_name=s.file_name, sender=s.sender, received_at=s.received_at,
+                        errors=s.error_count,
+                        first_issue=s.issues[0]["message"] if s.issues else None)
+              for s in subs if s.unit_id not in known]
     return PeriodStatus(period=str(period), units=units,
-                        unattributed=[q(a) for a in quarantine if a["unit_id"] not in known])
+                        unattributed=[q(a) for a in quarantine if a["unit_id"] not in known],
+                        other_files=others)
 
 
 # --- drafts --------------------------------------------------------------------------------

@@ -213,3 +213,26 @@ def test_an_out_file_of_another_kind_or_a_file_for_a_folder_is_a_usage_error(
     else:
         assert f"'{args[-1]}' is a file: give the folder" in result.output
     assert not list(tmp_path.iterdir())  # no database made
+
+
+def test_status_lists_a_rejected_file_that_names_no_unit(tmp_path):
+    """consolidate says `avvisad` for a file of no unit (a text file named as a template);
+    status, on the same database, lists it too (it said nothing, and --json had no trace)."""
+    import json
+    import shutil
+
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    (inbox / "manadsuppfoljning_2023-02_uppdrag_v2.xlsx").write_text("hej\n", encoding="utf-8")
+    db = ["--db", str(tmp_path / "x.db")]
+    done = CliRunner().invoke(main, ["consolidate", str(inbox), "--out",
+                                     str(tmp_path / "m.xlsx"), *db])
+    assert done.exit_code == 0 and "avvisad manadsuppfoljning_2023-02_uppdrag_v2.xlsx" in \
+        done.output, done.output
+    shown = CliRunner().invoke(main, ["status", "--period", "2023-02", *db])
+    assert "avvisad manadsuppfoljning_2023-02_uppdrag_v2.xlsx: Filen är inte en Excel" in \
+        shown.output, shown.output
+    listed = json.loads(CliRunner().invoke(main, ["status", "--period", "2023-02", "--json",
+                                                  *db]).output)["other_files"]
+    assert [(f["file_name"], f["errors"]) for f in listed] == [
+        ("manadsuppfoljning_2023-02_uppdrag_v2.xlsx", 1)]

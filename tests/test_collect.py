@@ -340,6 +340,10 @@ def test_collect_from_a_missing_folder_is_a_clear_error(tmp_path):
     assert result.exit_code == 1 and "no such folder of e-mails" in result.output
     result = collect(tmp_path, "imaps://user:secret@127.0.0.1/INBOX")
     assert result.exit_code == 1 and "do not put the password in the address" in result.output
+    # A folder of workbooks given for one of e-mails: said, not a silent "0 till inkorgen".
+    result = collect(tmp_path, EXAMPLES)
+    assert result.exit_code == 0 and "no .eml or .msg files in this folder" in result.output
+    assert not (tmp_path / "inbox").exists()
 
 
 def test_damaged_messages_never_raise():

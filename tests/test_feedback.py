@@ -80,3 +80,17 @@ def test_without_period_the_files_own_period_or_a_reason(mappings, tmp_path):
     assert "None" not in result.output
     reason = lines[lines.index(verdict) + 1]
     assert "ingen återkopplingsfil" in reason and "--period" in reason
+
+
+def test_a_file_that_is_no_workbook_gets_no_advice_to_give_a_period(mappings, tmp_path):
+    """With or without --period no feedback workbook can be made from a text file: the
+    reason says so, rather than asking for a month that would not help."""
+    text = tmp_path / "manadsuppfoljning_2023-02_uppdrag_v2.xlsx"
+    text.write_text("hej\n", encoding="utf-8")
+    for more in ([], ["--period", "2023-02"]):
+        result = CliRunner().invoke(main, ["validate", str(text), "--feedback",
+                                           str(tmp_path / "fb"), *more])
+        assert result.exit_code == 1
+        reason = next(line for line in result.output.splitlines()
+                      if "ingen återkopplingsfil" in line)
+        assert "inga av mallens tabeller" in reason and "--period" not in reason

@@ -57,8 +57,9 @@ def require_database(url: str | None = None) -> None:
     """For a command that only reads: a SQLite file that is not there is an error, not a new
     empty database (a mistyped name would show every unit as missing)."""
     if not database_exists(url):
-        raise IntraxlError(f"no history database at {database_url(url)}: give --db, or run "
-                           "intraxl consolidate or collect first")
+        raise IntraxlError(f"no history database at {database_url(url)}: run intraxl "
+                           "consolidate or collect first, or give the one they wrote with --db "
+                           "(or INTRAXL_DB)")
 
 
 def _now() -> dt.datetime:
