@@ -160,3 +160,25 @@ def test_check_mappings_lists_every_files_problems_in_one_run(broken):
     assert any(f"{broken / 'indicators.yaml'}:" in line and "not valid YAML" in line
                for line in lines), lines
     assert any(f"{broken / 'plan.yaml'}: yaer: unknown key" in line for line in lines), lines
+
+
+def test_the_fingerprint_follows_the_reader_library(monkeypatch, tmp_path):
+    """Another build of python-calamine may read a cell otherwise: verdicts stored under the
+    one before are not reused (the fingerprint changes with it)."""
+    import importlib.util
+
+    import intraxl.mappings as mappings_module
+
+    lib = tmp_path / "python_calamine"
+    lib.mkdir()
+    (lib / "__init__.py").write_text("")
+    spec = importlib.util.spec_from_file_location("python_calamine", lib / "__init__.py")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    digests = []
+    for size in (100, 101):
+        (lib / "_python_calamine.cpython-311-x86_64-linux-gnu.so").write_bytes(b"x" * size)
+        mappings_module._code_digest.cache_clear()
+        digests.append(mappings_module._code_digest())
+    monkeypatch.undo()
+    mappings_module._code_digest.cache_clear()
+    assert digests[0] != digests[1]

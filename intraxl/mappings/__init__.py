@@ -7,6 +7,7 @@ collected before anything is raised.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, cast
 
+import pydantic_core
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -46,12 +48,19 @@ FILES: dict[str, type[BaseModel]] = {
 
 @lru_cache(maxsize=1)
 def _code_digest() -> bytes:
-    """The sha256 of intraxl's Python sources, as installed (~1 ms)."""
+    """The sha256 of intraxl's Python sources, as installed, and of the libraries that
+    decide what a cell holds: python-calamine's compiled reader (its size: another version
+    is another build) and pydantic's core (~1 ms)."""
     package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
+    spec = importlib.util.find_spec("python_calamine")  # found, not imported
+    if spec is not None and spec.origin:
+        for lib in sorted(Path(spec.origin).parent.glob("_python_calamine*")):
+            digest.update(f"{lib.name}\0{lib.stat().st_size}\0".encode())
+    digest.update(f"pydantic-core {pydantic_core.__version__}".encode())
     return digest.digest()
 
 
