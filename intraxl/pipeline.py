@@ -243,7 +243,7 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
         plan = _plan(files, period, m, store)
         if progress and plan.reused:
             progress(len(plan.reused))
-        validated: dict[Path, FileReport] = {}
+        validated: dict[str, FileReport] = {}  # by path, as the reports name their files
         if plan.received_again:  # the same file sent again, or renamed: its latest receipt
             store.record([Received(r, period=str(period)) for r in plan.received_again],
                          rules=m.fingerprint)
@@ -253,10 +253,10 @@ def run(inbox: str | Path, period: Period, m: Mappings, store: Store, out: str |
                 store.record([Received(r, period=str(period)) for r in chunk],
                              rules=m.fingerprint)
                 _load_report_modules()
-                validated.update((Path(r.file), verdict(r)) for r in chunk)
+                validated.update((r.file, verdict(r)) for r in chunk)
                 if progress:
                     progress(len(chunk))
-            reports = [plan.reused.get(f) or validated[f] for f in files]
+            reports = [plan.reused.get(f) or validated[str(f)] for f in files]
             if on_stage:
                 on_stage("consolidating")
             report = consolidated(m, period, store)

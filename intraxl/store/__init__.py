@@ -128,7 +128,7 @@ def _submission_row(key: tuple[str, str, str], item: Received,
     r = item.report
     return {
         "sha256": key[0], "unit_id": key[1], "period": key[2],
-        "file_name": Path(r.file).name, "source": item.source, "sender": item.sender,
+        "file_name": os.path.basename(r.file), "source": item.source, "sender": item.sender,
         "received_at": item.received_at or modified_at(r.file), "stored_at": _now(),
         **_verdict(r, rules),
     }
@@ -370,15 +370,14 @@ class Store:
                         known: dict[tuple[str, str, str], _Stored]) -> None:
         """The latest receipt of files stored before: a later received time, or a name
         this batch does not have for the file any more."""
+        seen = [(key, item, os.path.basename(item.report.file))
+                for key, item in zip(keys, items, strict=True) if key in known]
         names: dict[tuple[str, str, str], set[str]] = {}
-        for key, item in zip(keys, items, strict=True):
-            names.setdefault(key, set()).add(Path(item.report.file).name)
-        for key, item in zip(keys, items, strict=True):
-            if key not in known:
-                continue
+        for key, _, now_named in seen:
+            names.setdefault(key, set()).add(now_named)
+        for key, item, now_named in seen:
             sid, rules, latest, name = known[key]
-            when, now_named = item.received_at or modified_at(item.report.file), \
-                Path(item.report.file).name
+            when = item.received_at or modified_at(item.report.file)
             if when > latest or name not in names[key]:
                 when = max(when, latest)
                 conn.execute(submissions.update().where(submissions.c.id == sid).values(
@@ -609,7 +608,7 @@ def modified_at(file: str | Path) -> dt.datetime:
     """A file's received time in an inbox folder: its modification time (UTC, whole
     seconds); now when it cannot be read."""
     try:
-        ts = Path(file).stat().st_mtime
+        ts = os.stat(file).st_mtime
     except OSError:
         return _now()
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None, microsecond=0)
