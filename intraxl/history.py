@@ -26,7 +26,7 @@ from .mappings import Mappings
 from .models import Fact, FileReport, Submission
 from .periods import Period
 from .reader import sha256_of
-from .store import Received, Store
+from .store import IMPORT_SOURCE, Received, Store
 from .validate.values import coerce
 
 COLUMNS = contract.DATA_COLUMNS
@@ -184,7 +184,7 @@ def import_history(path: str | Path, m: Mappings,
         file=str(path), sha256=sha, size=path.stat().st_size, unit_id=unit, period=period,
         template_version="historik",
         submission=Submission(template_version="historik", period=period, unit_id=unit,
-                              facts=facts)), source="import")
+                              facts=facts)), source=IMPORT_SOURCE)
         for (period, unit), facts in sorted(grouped.items())]
     with store.run_lock():
         results = store.record(items)

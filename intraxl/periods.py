@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A month of the years 1900-2199: a report reaches back two years and ahead one, and a
-# typed year 0000 or 9999 is a mistake, not a month to follow up.
+# A month of the years 1900-2199: a typed year 0000 or 9999 is a mistake, not a month to
+# follow up (and the months a report reads before and after it must exist).
 _PERIOD = re.compile(r"^(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])$")
 
 MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # imported where a frame is made: recording needs none of pan
     import pandas as pd
 
 DEFAULT_URL = "sqlite:///intraxl.db"
+IMPORT_SOURCE = "import"  # a submission's source when `history import` stored it
 LOCK_TIMEOUT_ENV = "INTRAXL_LOCK_TIMEOUT"  # seconds a run waits for another run's lock
 LOCK_TIMEOUT = 300.0
 PG_LOCK_KEY = int.from_bytes(b"intraxl", "big")  # the advisory lock's key, in every database
@@ -369,9 +370,11 @@ class Store:
     def _received_again(conn: Any, keys: list[tuple[str, str, str]], items: list[Received],
                         known: dict[tuple[str, str, str], _Stored]) -> None:
         """The latest receipt of files stored before: a later received time, or a name
-        this batch does not have for the file any more."""
+        this batch does not have for the file any more. Not of a history import: importing
+        a file again adds nothing, even when it was saved again since."""
         seen = [(key, item, os.path.basename(item.report.file))
-                for key, item in zip(keys, items, strict=True) if key in known]
+                for key, item in zip(keys, items, strict=True)
+                if key in known and item.source != IMPORT_SOURCE]
         names: dict[tuple[str, str, str], set[str]] = {}
         for key, _, now_named in seen:
             names.setdefault(key, set()).add(now_named)
@@ -621,6 +624,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
-__all__ = ["LOCK_TIMEOUT_ENV", "Received", "Store", "SubmissionRecord", "database_exists",
-           "modified_at",
+__all__ = ["IMPORT_SOURCE", "LOCK_TIMEOUT_ENV", "Received", "Store", "SubmissionRecord",
+           "database_exists", "modified_at",
            "database_url"]
