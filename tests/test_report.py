@@ -447,3 +447,33 @@ def test_another_months_master_is_refused(month, tmp_path):
         result.output
     assert "is the master of 2023-02, not of 2023-03" in lines[0]
     assert not out.exists()
+
+
+def test_a_report_from_a_master_older_than_the_stored_files_is_refused(month, tmp_path):
+    """A corrected file stored after the master was written: the report's tables would show
+    figures the controller never saw, beside texts written against the master's. One error
+    line, naming the unit, and no document; after consolidate, the report is written."""
+    from .test_validate import HR, set_cell, write_hr
+
+    db = tmp_path / "intraxl.db"
+    shutil.copy(month["db"], db)
+    master = tmp_path / "master.xlsx"
+    shutil.copy(month["master"], master)
+    inbox = tmp_path / "2023-02"
+    inbox.mkdir()
+    from intraxl.mappings import load_mappings
+
+    write_hr(load_mappings(ROOT / "mappings"), inbox / HR.name,
+             set_cell("Ekonomi", "kostnad.totalt", "Utfall ack", 30000))
+    stored = run_cli("consolidate", inbox, "--period", "2023-02", "--db", db, "--out",
+                     tmp_path / "elsewhere.xlsx")
+    assert stored.exit_code == 0, stored.output
+    out = tmp_path / "r.docx"
+    result = report(db, master, out)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: "), \
+        result.output
+    assert "Gemensamma tjänster – HR" in lines[0] and "intraxl consolidate" in lines[0]
+    assert not out.exists()
+    assert consolidate(inbox, db, master).exit_code == 0
+    assert report(db, master, out).exit_code == 0 and out.exists()

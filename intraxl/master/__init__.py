@@ -32,6 +32,7 @@ from .writer import (
     ANALYSIS_CELL,
     COMMENTS_SHEET,
     DRAFT_PREFIX,
+    FILES_TABLE,
     REPORT_SHEETS,
     SHEETS,
     ControllerWork,
@@ -60,6 +61,21 @@ def master_period(path: Path) -> str | None:
         return None
     found = [p for p in root if p.get("name") == "Period"]
     return "".join(found[0].itertext()).strip() or None if found else None
+
+
+def master_files(path: Path) -> set[tuple[str, str]] | None:
+    """(unit id, sha256) of the files a master's figures come from (`Inlämningar`, `I
+    rapporten`); None when it cannot be told."""
+    try:
+        table = pc.CalamineWorkbook.from_path(str(path), load_tables=True) \
+            .get_table_by_name(FILES_TABLE)
+        cols = list(table.columns)
+        unit, sha, used = (cols.index(c) for c in ("Enhet-ID", "SHA-256", "I rapporten"))
+        return {(str(r[unit]), str(r[sha])) for r in table.to_python() if r[used] == "Ja"}
+    except BaseException as e:  # calamine may panic (a BaseException): nothing to compare
+        if not (isinstance(e, Exception) or is_calamine_panic(e)):
+            raise
+        return None
 
 
 def read_controller_work(path: Path, administration: str) -> ControllerWork:

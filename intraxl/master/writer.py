@@ -66,6 +66,9 @@ DATA_COLUMNS = contract.DATA_COLUMNS
 DRAFT_PREFIX = "Utkast:"  # an administration text intraxl drafted: not the controller's
 
 
+FILES_TABLE = "Inlamningar"  # the table of every file received, on Inlämningar
+
+
 @dataclass
 class ControllerWork:
     """What the controller writes in the master, carried over to the next one."""
@@ -535,7 +538,7 @@ def _files(wb: Workbook, fmt: Formats, report: Report) -> None:
              ("Ja" if f["in_report"] else "", None), (f["first_issue"], fmt.text),
              *plausibility(f)]
             for f in _records(report.files)] if len(report.files) else []
-    _table(ws, fmt, 3, "Inlamningar", columns, rows)
+    _table(ws, fmt, 3, FILES_TABLE, columns, rows)
     _page_setup(ws, report, 3)
 
 

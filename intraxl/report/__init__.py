@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..analyse.drafts import drafts
-from ..consolidate import Report, consolidate
+from ..consolidate import Report, consolidate, records
 from ..contract import SECTION_SUMMARY
 from ..errors import IntraxlError, UnreadableMasterError
 from ..files import check_not_open, replaced_atomically
 from ..mappings import Mappings
-from ..master import PREVIOUS_FOLDER, master_period, read_controller_work
+from ..master import PREVIOUS_FOLDER, master_files, master_period, read_controller_work
 from ..periods import Period
 from ..store import FACT_COLUMNS
 from .context import ReportContext, build_context
@@ -62,6 +62,18 @@ def write_report(report: Report, m: Mappings, master: Path, out: Path,
             f"{master} is the master of {made_for}, not of {report.period}: the texts in it "
             f"are that month's. Give {report.period}'s master with --master (intraxl "
             f"consolidate --period {report.period} writes it).")
+    shown = master_files(master)
+    used = {(str(f["unit_id"]), str(f["sha256"])) for f in records(report.files)
+            if f["in_report"]}
+    if shown is not None and shown != used:
+        names = {u.unit_id: u.name for u in report.units}
+        changed = sorted({names.get(unit, unit) for unit, _ in shown ^ used})
+        raise IntraxlError(
+            f"{master} was written before the files now stored for {report.period} came in "
+            f"({', '.join(changed)}): the report's figures would not be the master's, which "
+            f"the texts were written against. Run intraxl consolidate --period "
+            f"{report.period} first (the controller's texts are carried over), then check "
+            "the texts against the new figures.")
     texts = dict(work.sections)
     if work.analysis and not texts.get(SECTION_SUMMARY):  # written in Sammanfattning's box
         texts[SECTION_SUMMARY] = work.analysis
