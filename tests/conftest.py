@@ -48,29 +48,49 @@ LO_UNO = ROOT / "tests" / "lo_uno.py"
 XLSX_FILTER = "Calc MS Excel 2007 XML"
 
 
+EDITS_PER_SESSION = 12  # LibreOffice 7.4 headless, typing on, now and then aborts (a timer
+# in its main loop) after some 25 typed cells: a reporter's typing is done in sessions this
+# long, each saved and opened again by the next.
+
+
 def libreoffice_edit(src: Path, dst: Path, edits: list[dict],
                      export_filter: str = XLSX_FILTER) -> Path:
     """`src` edited in LibreOffice Calc as a reporter does (typing in a Swedish locale,
     formats, hyperlinks, inserted rows; see tests/lo_uno.py) and saved as `dst`."""
+    chunks = [edits[i:i + EDITS_PER_SESSION] for i in range(0, len(edits), EDITS_PER_SESSION)]
+    profile = dst.parent / f"lo-profile-{dst.stem}"
+    current = src
+    for n, chunk in enumerate(chunks or [[]], start=1):
+        last = n == max(len(chunks), 1)
+        # the sessions before the last save beside the copies, never beside `dst` (an inbox)
+        target = dst if last else Path(tempfile.mkdtemp(prefix="lo-part-")) / src.name
+        _libreoffice_session(current, target, chunk, export_filter if last else XLSX_FILTER,
+                             profile)
+        current = target
+    return dst
+
+
+def _libreoffice_session(src: Path, dst: Path, edits: list[dict], export_filter: str,
+                         profile: Path) -> None:
     uno_python = "/usr/bin/python3"
     assert shutil.which(uno_python), "the system Python with LibreOffice's uno is needed"
-    profile = dst.parent / f"lo-profile-{dst.stem}"
-    # LibreOffice now and then fails to start: once more, with a fresh profile and copy,
-    # then say why (a hang is not tried again: the timeout ends the test).
-    for attempt in (1, 2):
+    # LibreOffice now and then fails: on its first start with a new profile it sets the
+    # profile up and may restart itself under us ("Binary URP bridge disposed"). So again,
+    # with a fresh copy and the profile the first try set up, then say why (a hang is not
+    # tried again: the timeout ends the test).
+    for _ in range(3):
         # LibreOffice opens a copy: its lock file (left behind when it fails) never lands
         # beside the shipped examples, where it would fail every later edit of the same file.
         copy = Path(tempfile.mkdtemp(prefix="lo-source-")) / src.name  # not in an inbox
         shutil.copyfile(src, copy)
         done = subprocess.run(
             [uno_python, str(LO_UNO), str(copy), str(dst), export_filter,
-             f"{profile}-{attempt}"], input=json.dumps(edits), text=True, capture_output=True,
+             str(profile)], input=json.dumps(edits), text=True, capture_output=True,
             timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
         if done.returncode == 0:
             break
     assert done.returncode == 0, f"LibreOffice failed to edit {src}:\n{done.stderr[-3000:]}"
     assert dst.exists() and dst.stat().st_size > 0, f"LibreOffice wrote nothing for {src}"
-    return dst
 
 
 def pdf_text(pdf: Path) -> str:

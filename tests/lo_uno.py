@@ -79,6 +79,22 @@ def set_locale(ctx):
     access.commitChanges()
 
 
+def frame_of(controller):
+    """The controller's frame: asked for by its method (the `Frame` attribute, through the
+    bridge's introspection, now and then fails with UnknownPropertyException), a few times
+    while a hidden document's view is still being attached."""
+    for attempt in range(50):
+        try:
+            frame = controller.getFrame()
+            if frame is not None:
+                return frame
+        except Exception:
+            if attempt == 49:
+                raise
+        time.sleep(0.1)
+    raise RuntimeError("the document's view has no frame")
+
+
 def apply(ctx, doc, edit):
     sheet = doc.Sheets.getByName(edit["sheet"])
     sheet.unprotect("")
@@ -93,7 +109,7 @@ def apply(ctx, doc, edit):
         controller.select(cell)
         dispatcher = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.DispatchHelper", ctx)
-        dispatcher.executeDispatch(controller.Frame, ".uno:EnterString", "", 0,
+        dispatcher.executeDispatch(frame_of(controller), ".uno:EnterString", "", 0,
                                    (prop("StringName", edit["text"]),))
     elif op == "format":
         formats = doc.NumberFormats
