@@ -433,7 +433,7 @@ def consolidate(m: Mappings, store: Any, inbox: Path | None, period: Period | No
                       str(u.errors), str(u.warnings))
     console.print(table)
     unit_ids = {u.id for u in m.units}
-    others = [r for r in result.reports if r.unit_id not in unit_ids]
+    others = [r for r in result.reports if r.unit_id not in unit_ids and not r.valid]
     for r in others:
         console.print(f"[red]avvisad[/] {escape(Path(r.file).name)}: "
                       f"{escape(r.errors[0].message) if r.errors else 'okänd enhet'}")

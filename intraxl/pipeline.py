@@ -23,7 +23,14 @@ from .analyse.plausibility import LAST_MONTH_FIELDS, WINDOW_CELLS, file_checks, 
 from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
-from .store import Received, Store, database_exists, modified_at, require_database
+from .store import (
+    Received,
+    Store,
+    SubmissionRecord,
+    database_exists,
+    modified_at,
+    require_database,
+)
 from .validate import FileReport, expand_paths, validate_file
 
 if TYPE_CHECKING:
@@ -73,14 +80,14 @@ def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan
     stored = store.stored_files(s for s in shas.values() if s)
     names = {s.file_name for s in store.submissions(str(period))}
     plan = _Plan([], {}, [], 0, 0, 0)
+    copies: dict[int, tuple[SubmissionRecord, list[Path]]] = {}  # by stored submission
     for f in files:
         records = [r for r in stored.get(shas[f] or "", []) if r.period == str(period)]
         same_rules = [r for r in records if r.rules == m.fingerprint]
         if same_rules:
             last = same_rules[-1]
             plan.reused[f] = last.file_report(f)
-            if f.name != last.file_name or modified_at(f) > last.received_at:
-                plan.received_again.append(plan.reused[f])
+            copies.setdefault(last.id, (last, []))[1].append(f)
             continue
         plan.to_validate.append(f)
         if records:
@@ -89,6 +96,10 @@ def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan
             plan.changed += 1
         else:
             plan.new += 1
+    for last, found in copies.values():  # every copy, for the store to tell the latest
+        if last.file_name not in {f.name for f in found} or last.source == "inbox" and any(
+                modified_at(f) > last.received_at for f in found):
+            plan.received_again += [plan.reused[f] for f in found]
     return plan
 
 

@@ -77,7 +77,8 @@ class PeriodStatus(BaseModel):
 def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
     subs = store.submissions(str(period))  # oldest first
     mails = store.attachments(str(period))
-    by_sha = {a["sha256"]: a for a in mails if a["status"] == "inbox"}
+    by_sha = {a["sha256"]: a for a in sorted(  # a workbook sent again: its latest message
+        (a for a in mails if a["status"] == "inbox"), key=lambda a: a["received_at"])}
     quarantine = [a for a in mails if a["status"] == "quarantine"]
 
     def q(a: dict[str, Any]) -> Quarantined:
@@ -116,9 +117,9 @@ def period_status(m: Mappings, period: Period, store: Store) -> PeriodStatus:
             **about))
     known = {u.id for u in m.units}
     others = [OtherFile(file_name=s.file_name, sender=s.sender, received_at=s.received_at,
-                        errors=s.error_count,
-                        first_issue=s.issues[0]["message"] if s.issues else None)
-              for s in subs if s.unit_id not in known]
+                        errors=s.error_count, first_issue=next(
+                            (i["message"] for i in s.issues if i["severity"] == "error"), None))
+              for s in subs if s.unit_id not in known and not s.accepted]
     return PeriodStatus(period=str(period), units=units,
                         unattributed=[q(a) for a in quarantine if a["unit_id"] not in known],
                         other_files=others)

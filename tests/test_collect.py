@@ -415,6 +415,21 @@ def test_the_newer_submission_is_the_one_the_server_received_last(mappings, tmp_
     assert "0 nya, 0 ändrade, 3 oförändrade" in result.output, result.output
     assert status(tmp_path)[0]["gt-hr"]["file"] == "hr-v1.xlsx"
 
+    # An inbox filled by an earlier intraxl kept the times its copies were written; after an
+    # upgrade every file is validated again: an inbox folder's times re-date no e-mail.
+    for f in inbox.iterdir():
+        os.utime(f)  # now
+    changed = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", changed)
+    with (changed / "template.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# ändrad\n")
+    result = run("consolidate", inbox, "--period", "2023-02", "--db", tmp_path / "intraxl.db",
+                 "--out", tmp_path / "master.xlsx", "--mappings", changed)
+    assert "3 filer validerades igen" in result.output, result.output
+    units, _ = status(tmp_path)
+    assert units["gt-hr"]["file"] == "hr-v1.xlsx"
+    assert str(units["gt-hr"]["received_at"])[:19].replace("T", " ") == "2023-03-06 09:09:00"
+
 
 def test_only_our_own_servers_authentication_results_count(mappings, tmp_path):
     mails = tmp_path / "mails"

@@ -268,3 +268,37 @@ def test_a_renamed_file_is_known_by_its_new_name(mappings, tmp_path, monkeypatch
     assert "hr_februari.xlsx" in files and HR.name not in files
     hr = next(u for u in period_status(mappings, FEB, store).units if u.unit_id == "gt-hr")
     assert hr.in_report == hr.file == "hr_februari.xlsx"
+
+
+def test_copies_of_one_file_count_once_by_the_latest_and_a_rerun_changes_nothing(
+        mappings, tmp_path):
+    """The same workbook twice in the inbox (a copy, `kopia`), with another version between
+    them in time: the latest copy is the file's receipt, in a first run and in every run
+    after it, and re-runs write nothing."""
+    import os
+    import sqlite3
+
+    inbox = tmp_path / "2023-02"
+    shutil.copytree(EXAMPLES, inbox)
+    (inbox / HR.name).unlink()
+    first, copy = inbox / "a_hr_v1.xlsx", inbox / "z_hr_v1 kopia.xlsx"
+    shutil.copy(HR, first)
+    shutil.copy(HR, copy)
+    write_hr(mappings, inbox / "y_hr_v2.xlsx",
+             set_cell("Ekonomi", "kostnad.totalt", "Utfall ack", 30000))
+    for f, minutes in ((first, 0), (inbox / "y_hr_v2.xlsx", 60), (copy, 120)):
+        _touch(f, minutes)
+    fresh = run(inbox, FEB, mappings, Store(f"sqlite:///{tmp_path / 'fresh.db'}"),
+                tmp_path / "fresh.xlsx")
+    v1 = _costs(fresh.master)["gt-hr"]
+    assert v1 != 30000  # the copy, received last, is in the report
+    db = tmp_path / "x.db"
+    store = Store(f"sqlite:///{db}")
+    rows = []
+    for _ in range(3):
+        result = run(inbox, FEB, mappings, store, tmp_path / "master.xlsx")
+        assert _costs(result.master)["gt-hr"] == v1
+        with sqlite3.connect(db) as conn:
+            rows.append(conn.execute("select * from submissions order by id").fetchall())
+    assert rows[0] == rows[1] == rows[2]
+    assert os.path.basename(copy) in result.report.files["file"].tolist()

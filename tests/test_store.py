@@ -9,8 +9,10 @@ import hashlib
 import io
 import math
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -486,3 +488,25 @@ def test_a_run_waits_a_bounded_time_for_another(db_url, tmp_path):
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, out + err
     assert counts(store)["submissions"] == 7 and master.exists()
+
+
+def test_a_file_received_again_is_dated_and_credited_by_its_latest_receipt(db_url, mappings,
+                                                                            tmp_path):
+    """The same workbook by e-mail twice, from two senders: its latest receipt (time and
+    sender) is what the store tells; the folder's time of its inbox copy re-dates nothing
+    that came by e-mail."""
+    report = validate_file(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx", mappings, FEB)
+    inbox_copy = Path(shutil.copy(EXAMPLES / "manadsuppfoljning_2023-02_gt-hr.xlsx", tmp_path))
+    report = report.model_copy(update={"file": str(inbox_copy)})
+    t0 = dt.datetime(2023, 3, 2, 9, 0)
+    store = Store(db_url)
+    store.record([Received(report, source="email", sender="a@x.se", received_at=t0)])
+    store.record([Received(report, source="email", sender="b@x.se",
+                           received_at=t0 + dt.timedelta(days=2))])
+    (rec,) = store.submissions("2023-02")
+    assert (rec.sender, rec.received_at, rec.source) == ("b@x.se", t0 + dt.timedelta(days=2),
+                                                         "email")
+    os.utime(inbox_copy, (t0.timestamp() + 10 * 86400,) * 2)  # the copy saved much later
+    store.record([Received(report)])  # as consolidate on the inbox folder records it
+    assert store.submissions("2023-02") == [rec]
+    store.dispose()

@@ -97,9 +97,14 @@ def _place(folder: Path, name: str, unit_id: str, mail: Mail, data: bytes) -> Pa
 
 def _dated(path: Path, received_at: dt.datetime) -> Path:
     """An inbox copy's modification time set to when its message was received (UTC): its
-    received time for `consolidate`, which reads an inbox folder's times from the files."""
+    received time for `consolidate`, which reads an inbox folder's times from the files.
+    Where it may not be set (another user's file in a shared inbox), the copy keeps its
+    time: the store has the message's, and a folder's times never re-date e-mail."""
     at = received_at.replace(tzinfo=dt.timezone.utc).timestamp()
-    os.utime(path, (at, at))
+    try:
+        os.utime(path, (at, at))
+    except OSError:
+        pass
     return path
 
 

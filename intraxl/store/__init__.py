@@ -117,11 +117,16 @@ def _verdict(r: FileReport, rules: str | None) -> dict[str, Any]:
     }
 
 
-# A submission as `record` finds it stored: id, rules, latest receipt, latest name.
-_Stored = tuple[int, "str | None", dt.datetime, str]
+# A submission as `record` finds it stored: id, rules, latest receipt, latest name, source.
+_Stored = tuple[int, "str | None", dt.datetime, str, str]
 # A submission's latest receipt and name: the first unless it came again.
 _LATEST = func.coalesce(submissions.c.last_received_at, submissions.c.received_at)
 _LATEST_NAME = func.coalesce(submissions.c.last_file_name, submissions.c.file_name)
+
+
+def _received(item: Received) -> dt.datetime:
+    """When the item was received: its own time, else its file's modification time."""
+    return item.received_at or modified_at(item.report.file)
 
 
 def _submission_row(key: tuple[str, str, str], item: Received,
@@ -130,7 +135,7 @@ def _submission_row(key: tuple[str, str, str], item: Received,
     return {
         "sha256": key[0], "unit_id": key[1], "period": key[2],
         "file_name": os.path.basename(r.file), "source": item.source, "sender": item.sender,
-        "received_at": item.received_at or modified_at(r.file), "stored_at": _now(),
+        "received_at": _received(item), "stored_at": _now(),
         **_verdict(r, rules),
     }
 
@@ -301,10 +306,13 @@ class Store:
         fingerprint (`rules`) their verdicts were reached under. Returns (submission id,
         newly stored) per item. A file is stored once, with the provenance it first came
         with; the same file twice in one batch is stored once. A file stored under other
-        rules gets the verdict and facts of these rules (its provenance stays). A file
-        stored before and received again later becomes its unit's latest again (a unit that
-        sends an earlier version once more wants that one in the report); under a name the
-        batch does not have for it any more (renamed), it is known by its new name."""
+        rules gets the verdict and facts of these rules (its provenance stays). A file's
+        latest receipt is kept too: received again later (a unit that sends an earlier
+        version once more wants that one in the report), or its copies in one batch, the
+        latest counts, with its name and sender; under names that do not include the one
+        stored (renamed), it is known by the latest copy's name. An inbox folder's time (a
+        file's modification time) never re-dates a file that came another way (e-mail: the
+        receiving server's time; a history import)."""
         items = list(items)
         keys = [(i.report.sha256 or "", i.report.unit_id or "", i.period or i.report.period or "")
                 for i in items]
@@ -315,13 +323,15 @@ class Store:
             again: dict[tuple[str, str, str], Received] = {}  # stored under other rules
             for key, item in zip(keys, items, strict=True):
                 if key not in known:
-                    new.setdefault(key, item)
+                    first = new.get(key)  # copies of a file: the latest received is stored
+                    if first is None or _received(item) > _received(first):
+                        new[key] = item
                 elif rules is not None and known[key][1] != rules:
                     again.setdefault(key, item)
             if new:
                 ids = _insert_submissions(
                     conn, [_submission_row(key, item, rules) for key, item in new.items()])
-                known.update((key, (sid, rules, dt.datetime.min, ""))
+                known.update((key, (sid, rules, dt.datetime.min, "", ""))
                              for key, sid in zip(new, ids, strict=True))
             for key, item in again.items():
                 sid = known[key][0]
@@ -354,38 +364,44 @@ class Store:
 
     @staticmethod
     def _stored(conn: Any, shas: set[str]) -> dict[tuple[str, str, str], _Stored]:
-        """(sha256, unit, period) -> (id, rules, latest receipt, latest name) of the stored
-        submissions with these checksums."""
+        """(sha256, unit, period) -> (id, rules, latest receipt, latest name, source) of the
+        stored submissions with these checksums."""
         found: dict[tuple[str, str, str], _Stored] = {}
         ordered = sorted(shas)
         c = submissions.c
         for i in range(0, len(ordered), 500):  # bounded IN lists, for every database
-            for sid, sha, unit, period, rules, when, name in conn.execute(select(
+            for sid, sha, unit, period, rules, when, name, source in conn.execute(select(
                     c.id, c.sha256, c.unit_id, c.period, c.rules, _LATEST, _LATEST_NAME,
+                    c.source,
             ).where(c.sha256.in_(ordered[i:i + 500]))):
-                found[(sha, unit, period)] = (sid, rules, when, name)
+                found[(sha, unit, period)] = (sid, rules, when, name, source)
         return found
 
     @staticmethod
     def _received_again(conn: Any, keys: list[tuple[str, str, str]], items: list[Received],
                         known: dict[tuple[str, str, str], _Stored]) -> None:
-        """The latest receipt of files stored before: a later received time, or a name
-        this batch does not have for the file any more. Not of a history import: importing
-        a file again adds nothing, even when it was saved again since."""
-        seen = [(key, item, os.path.basename(item.report.file))
-                for key, item in zip(keys, items, strict=True)
-                if key in known and item.source != IMPORT_SOURCE]
-        names: dict[tuple[str, str, str], set[str]] = {}
-        for key, _, now_named in seen:
-            names.setdefault(key, set()).add(now_named)
-        for key, item, now_named in seen:
-            sid, rules, latest, name = known[key]
-            when = item.received_at or modified_at(item.report.file)
-            if when > latest or name not in names[key]:
-                when = max(when, latest)
-                conn.execute(submissions.update().where(submissions.c.id == sid).values(
-                    last_received_at=when, last_file_name=now_named))
-                known[key] = (sid, rules, when, now_named)
+        """The latest receipt of files stored before (`record`). Not of a history import:
+        importing a file again adds nothing, even when it was saved again since."""
+        copies: dict[tuple[str, str, str], list[Received]] = {}
+        for key, item in zip(keys, items, strict=True):
+            if key in known and item.source != IMPORT_SOURCE:
+                copies.setdefault(key, []).append(item)
+        for key, found in copies.items():
+            sid, rules, latest, name, source = known[key]
+            counted = [i for i in found if i.source != "inbox" or source == "inbox"]
+            last = max(counted, key=_received) if counted else None
+            later = last is not None and _received(last) > latest
+            named = os.path.basename((last or found[0]).report.file)
+            if later and last is not None:
+                latest = _received(last)
+                update = submissions.update().values(
+                    last_received_at=latest, last_file_name=named, last_sender=last.sender)
+            elif name not in {os.path.basename(i.report.file) for i in found}:  # renamed
+                update = submissions.update().values(last_file_name=named)
+            else:
+                continue
+            conn.execute(update.where(submissions.c.id == sid))
+            known[key] = (sid, rules, latest, named, source)
 
     def stored_files(self, shas: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
         """sha256 -> the stored submissions of files with that content."""
@@ -406,12 +422,14 @@ class Store:
             q = q.where(where)
         with self.engine.connect() as conn:
             rows = conn.execute(q).mappings().all()
-        left = ("issues", "stored_at", "received_at", "file_name", "last_received_at",
-                "last_file_name")
+        left = ("issues", "stored_at", "received_at", "file_name", "sender",
+                "last_received_at", "last_file_name", "last_sender")
         return [SubmissionRecord(**{k: v for k, v in row.items() if k not in left},
                                  issues=json.loads(row["issues"]),
                                  received_at=row["last_received_at"] or row["received_at"],
-                                 file_name=row["last_file_name"] or row["file_name"])
+                                 file_name=row["last_file_name"] or row["file_name"],
+                                 sender=row["last_sender"] if row["last_received_at"]
+                                 else row["sender"])
                 for row in rows]
 
     def latest_accepted(self, period: str) -> dict[str, SubmissionRecord]:

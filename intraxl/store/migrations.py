@@ -136,6 +136,7 @@ def _0007_submission_last_receipt(conn: Connection) -> None:
     when = DateTime().compile(dialect=conn.dialect)
     conn.execute(text(f"ALTER TABLE submissions ADD COLUMN last_received_at {when}"))
     conn.execute(text("ALTER TABLE submissions ADD COLUMN last_file_name VARCHAR(500)"))
+    conn.execute(text("ALTER TABLE submissions ADD COLUMN last_sender VARCHAR(320)"))
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [

@@ -53,6 +53,7 @@ submissions = Table(
     # another name (NULL: only the first): a unit's latest file is its latest received.
     Column("last_received_at", DateTime),
     Column("last_file_name", String(500)),
+    Column("last_sender", String(320)),
     UniqueConstraint("sha256", "unit_id", "period", name="uq_submissions_file"),
     Index("ix_submissions_period_unit", "period", "unit_id"),
 )
