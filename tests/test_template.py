@@ -300,3 +300,21 @@ def test_row_ids_name_the_layouts_rows_for_every_unit(mappings):
                            if r[s.table.key].value is not None]
                   for s in build_layout(mappings, unit, Period.parse("2023-02"))}
         assert layout == row_ids(mappings, unit), unit.id
+
+
+def test_a_january_template_does_not_carry_last_years_budget():
+    """December's Årsbudget is last year's: a January template leaves it for the unit (the
+    budget-changed warning is not asked in January, so nothing else would say it)."""
+    import pandas as pd
+
+    from intraxl.template.prefill import prefill_values
+
+    facts = pd.DataFrame(
+        [(p, "gt-hr", "Ekonomi", "kostnad.totalt", "Årsbudget", 159478.0)
+         for p in ("2023-11", "2023-12")]
+        + [("2023-12", "gt-hr", "Aktiviteter", "A1", "Status", "Pågår")],
+        columns=["period", "unit_id", "table", "id", "field", "value"])
+    december = prefill_values(facts, "gt-hr", Period.parse("2023-12")).cells
+    january = prefill_values(facts, "gt-hr", Period.parse("2024-01")).cells
+    assert december["Ekonomi"] == {"kostnad.totalt": {"Årsbudget": 159478}}
+    assert "Ekonomi" not in january and january["Aktiviteter"] == {"A1": {"Status": "Pågår"}}

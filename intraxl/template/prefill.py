@@ -2,9 +2,10 @@
 
 From the unit's previous period: statuses, end dates, comments, project statuses, risks (S, K,
 action, owner, and the risks it added itself) and the comment texts are carried forward, and
-the annual budget. From the same month last year: the outcome of each indicator and economy
-line, shown beside the input cells. Pure: it takes the stored facts as a frame (the
-store's `facts()` shape: period, unit_id, table, id, field, value).
+the annual budget (not into January: a new year has a new budget). From the same month last
+year: the outcome of each indicator and economy line, shown beside the input cells. Pure: it
+takes the stored facts as a frame (the store's `facts()` shape: period, unit_id, table, id,
+field, value).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def prefill_values(facts: pd.DataFrame, unit_id: str, period: Period) -> Templat
             index=False):
         if field not in CARRIED.get(table, ()):
             continue
+        if field == contract.ANNUAL_BUDGET and period.month == 1:
+            continue  # a new year's budget is not last December's
         if table == contract.RISKS.name and str(rid).startswith(contract.NEW_RISK_PREFIX):
             new_risks.setdefault(rid, {})[field] = _plain(value)
         else:
