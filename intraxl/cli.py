@@ -161,6 +161,7 @@ def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 EXIT_UNEXPECTED = 3  # an error intraxl did not expect (a bug): its details are in a log file
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a program ended by it (128 + SIGINT)
 
 
 def _log_unexpected(e: Exception, command: str) -> Path | None:
@@ -206,6 +207,11 @@ class _Group(click.Group):
             ctx.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:
+            click.echo("error: interrupted: what was stored before stays stored and nothing "
+                       "is half-written (the master and every file are replaced whole); run "
+                       "the command again", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as e:  # noqa: BLE001 - the last resort: never a traceback
             log = _log_unexpected(e, ctx.command_path + " " + (ctx.invoked_subcommand or ""))
             first = (str(e).splitlines() or [""])[0][:300]

@@ -244,3 +244,22 @@ def test_status_lists_a_rejected_file_that_names_no_unit(tmp_path):
                                                   *db]).output)["other_files"]
     assert [(f["file_name"], f["errors"]) for f in listed] == [
         ("manadsuppfoljning_2023-02_uppdrag_v2.xlsx", 1)]
+
+
+def test_ctrl_c_is_one_error_line_and_exit_130(tmp_path, monkeypatch):
+    """Interrupted: one line saying nothing is half-written, the shell's code for it (click
+    said `Aborted!` and exit 1, as for a problem found)."""
+    import intraxl.pipeline
+
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(intraxl.pipeline, "run", interrupted)
+    result = CliRunner().invoke(main, ["consolidate", str(EXAMPLES), "--period", "2023-02",
+                                       "--db", str(tmp_path / "x.db"), "--out",
+                                       str(tmp_path / "m.xlsx")])
+    assert result.exit_code == 130, result.output
+    assert result.output.strip().splitlines() == [
+        "error: interrupted: what was stored before stays stored and nothing is half-written "
+        "(the master and every file are replaced whole); run the command again"]
+    assert not (tmp_path / "m.xlsx").exists()
