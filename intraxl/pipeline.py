@@ -24,6 +24,7 @@ from .errors import IntraxlError
 from .mappings import Mappings
 from .periods import Period
 from .store import (
+    INBOX_SOURCE,
     Received,
     Store,
     SubmissionRecord,
@@ -97,7 +98,7 @@ def _plan(files: list[Path], period: Period, m: Mappings, store: Store) -> _Plan
         else:
             plan.new += 1
     for last, found in copies.values():  # every copy, for the store to tell the latest
-        if last.file_name not in {f.name for f in found} or last.source == "inbox" and any(
+        if last.file_name not in {f.name for f in found} or last.source == INBOX_SOURCE and any(
                 modified_at(f) > last.received_at for f in found):
             plan.received_again += [plan.reused[f] for f in found]
     return plan

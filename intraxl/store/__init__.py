@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # imported where a frame is made: recording needs none of pan
 
 DEFAULT_URL = "sqlite:///intraxl.db"
 IMPORT_SOURCE = "import"  # a submission's source when `history import` stored it
+INBOX_SOURCE = "inbox"  # ... when a run found it in an inbox folder (its time: the file's)
 LOCK_TIMEOUT_ENV = "INTRAXL_LOCK_TIMEOUT"  # seconds a run waits for another run's lock
 LOCK_TIMEOUT = 300.0
 PG_LOCK_KEY = int.from_bytes(b"intraxl", "big")  # the advisory lock's key, in every database
@@ -75,7 +76,7 @@ class Received:
     month (a file of another month is rejected there, and stays accepted in its own)."""
 
     report: FileReport
-    source: str = "inbox"
+    source: str = INBOX_SOURCE
     sender: str | None = None
     received_at: dt.datetime | None = None
     period: str | None = None
@@ -388,7 +389,7 @@ class Store:
                 copies.setdefault(key, []).append(item)
         for key, found in copies.items():
             sid, rules, latest, name, source = known[key]
-            counted = [i for i in found if i.source != "inbox" or source == "inbox"]
+            counted = [i for i in found if i.source != INBOX_SOURCE or source == INBOX_SOURCE]
             last = max(counted, key=_received) if counted else None
             later = last is not None and _received(last) > latest
             named = os.path.basename((last or found[0]).report.file)
@@ -642,6 +643,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
-__all__ = ["IMPORT_SOURCE", "LOCK_TIMEOUT_ENV", "Received", "Store", "SubmissionRecord",
-           "database_exists", "modified_at",
-           "database_url"]
+__all__ = ["IMPORT_SOURCE", "INBOX_SOURCE", "LOCK_TIMEOUT_ENV", "Received", "Store",
+           "SubmissionRecord", "database_exists", "database_url", "modified_at"]
