@@ -1071,3 +1071,24 @@ def test_the_master_is_dated_on_the_administrations_clock(tmp_path, monkeypatch)
     a2 = openpyxl.load_workbook(out)["Sammanfattning"]["A2"].value
     made = dt.datetime.strptime(a2.split()[1] + " " + a2.split()[2], "%Y-%m-%d %H:%M")
     assert abs(made - sweden) < dt.timedelta(minutes=2), a2
+
+
+def test_a_comparison_no_unit_has_is_empty_in_the_sums_not_0(tmp_path):
+    """Last month is in the store but holds no forecast (here one indicator of one unit):
+    the units' `Prognos helår (jan)` and `Förändring prognos` are empty, and so are the sums
+    and the result row (a 0 there would read as 'no change')."""
+    inbox, db, out = _fresh_month(tmp_path)
+    january = tmp_path / "januari.csv"
+    january.write_text("Period,Enhet-ID,Enhet,Tabell,ID,Fält,Värde\n2023-01,gt-hr,"
+                       "Gemensamma tjänster – HR,Indikatorer,lonespecifikationer,Utfall,60000\n",
+                       encoding="utf-8")
+    assert run_cli("history", "import", january, "--db", db).exit_code == 0
+    assert consolidate(inbox, db, out).exit_code == 0
+    ws = openpyxl.load_workbook(out, data_only=True)["Ekonomi"]
+    rows = {r[0]: r[1:5] for r in ws.iter_rows(min_row=5, max_col=5, values_only=True)
+            if r[0] in ("Summa Förvaltning", "Summa Utveckling", "Resultat, tkr")}
+    assert len(rows) == 3
+    for label, (forecast, deviation, previous, change) in rows.items():
+        assert isinstance(forecast, (int, float)) and isinstance(deviation, (int, float)), label
+        assert (previous, change) == (None, None), label
+    assert rows["Resultat, tkr"][1] == 15981

@@ -222,7 +222,8 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
     # to compare with (never a 0)
     figures = ("forecast", "deviation", "forecast_previous", "forecast_change")
     shown = figures if report.previous_period is not None else figures[:2]
-    sums: dict[str, list[tuple[str, float]]] = {}  # per frame: (address, value) per figure
+    # per frame: (address, value) per figure; None for a comparison no unit of the frame has
+    sums: dict[str, list[tuple[str, float] | None]] = {}
     num, bold = fmt.get("tkr"), fmt.get("tkr", bold=True, top_border=True)
     for frame in ("Förvaltning", "Utveckling"):
         ws.write_string(row, 0, frame, fmt.heading)
@@ -242,16 +243,24 @@ def _economy(wb: Workbook, fmt: Formats, report: Report) -> dict[str, str]:
         ws.write_string(row, 0, f"Summa {frame}", fmt.get(bold=True, top_border=True))
         sums[frame] = []
         for c, f in enumerate(shown, start=1):
+            if f in figures[2:] and part[f].isna().all():  # nothing to compare: empty, not 0
+                ws.write_blank(row, c, None, bold)
+                sums[frame].append(None)
+                continue
             value = float(part[f].fillna(0).sum())
             ws.write_formula(row, c, f"=SUM({area(first, c, row - 1, c)})", bold, value)
             sums[frame].append((a1(row, c), value))
         row += 2
     ws.write_string(row, 0, "Resultat, tkr", fmt.get(bold=True, top_border=True))
-    totals = []
-    for c, (adm, dev) in enumerate(zip(sums["Förvaltning"], sums["Utveckling"], strict=True),
-                                   start=1):
-        totals.append(adm[1] + dev[1])
-        ws.write_formula(row, c, f"={adm[0]}+{dev[0]}", bold, totals[-1])
+    totals: list[float] = []
+    for c, both in enumerate(zip(sums["Förvaltning"], sums["Utveckling"], strict=True),
+                             start=1):
+        known = [x for x in both if x is not None]
+        if not known:
+            ws.write_blank(row, c, None, bold)
+            continue
+        totals.append(sum(v for _, v in known))
+        ws.write_formula(row, c, "=" + "+".join(a for a, _ in known), bold, totals[-1])
     keys = {"result_forecast": f"Ekonomi!{a1(row, 1)}", "result_deviation": f"Ekonomi!{a1(row, 2)}"}
     keys["values"] = (totals[0], totals[1])  # type: ignore[assignment]
     row += 3
