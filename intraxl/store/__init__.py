@@ -130,6 +130,11 @@ def _received(item: Received) -> dt.datetime:
     return item.received_at or modified_at(item.report.file)
 
 
+def _latest(copies: list[Received]) -> Received:
+    """Of a file's copies, the one received last (the first of them on a tie)."""
+    return copies[0] if len(copies) == 1 else max(copies, key=_received)
+
+
 def _submission_row(key: tuple[str, str, str], item: Received,
                     rules: str | None) -> dict[str, Any]:
     r = item.report
@@ -317,18 +322,15 @@ class Store:
         items = list(items)
         keys = [(i.report.sha256 or "", i.report.unit_id or "", i.period or i.report.period or "")
                 for i in items]
+        copies: dict[tuple[str, str, str], list[Received]] = {}  # a file's copies in the batch
+        for key, item in zip(keys, items, strict=True):
+            copies.setdefault(key, []).append(item)
         with self.engine.begin() as conn:
-            known = self._stored(conn, {k[0] for k in keys})
-            self._received_again(conn, keys, items, known)
-            new: dict[tuple[str, str, str], Received] = {}
-            again: dict[tuple[str, str, str], Received] = {}  # stored under other rules
-            for key, item in zip(keys, items, strict=True):
-                if key not in known:
-                    first = new.get(key)  # copies of a file: the latest received is stored
-                    if first is None or _received(item) > _received(first):
-                        new[key] = item
-                elif rules is not None and known[key][1] != rules:
-                    again.setdefault(key, item)
+            known = self._stored(conn, {k[0] for k in copies})
+            self._received_again(conn, {k: c for k, c in copies.items() if k in known}, known)
+            new = {key: _latest(found) for key, found in copies.items() if key not in known}
+            again = {key: found[0] for key, found in copies.items()  # stored under other rules
+                     if key in known and rules is not None and known[key][1] != rules}
             if new:
                 ids = _insert_submissions(
                     conn, [_submission_row(key, item, rules) for key, item in new.items()])
@@ -379,22 +381,21 @@ class Store:
         return found
 
     @staticmethod
-    def _received_again(conn: Any, keys: list[tuple[str, str, str]], items: list[Received],
+    def _received_again(conn: Any, copies: dict[tuple[str, str, str], list[Received]],
                         known: dict[tuple[str, str, str], _Stored]) -> None:
-        """The latest receipt of files stored before (`record`). Not of a history import:
-        importing a file again adds nothing, even when it was saved again since."""
-        copies: dict[tuple[str, str, str], list[Received]] = {}
-        for key, item in zip(keys, items, strict=True):
-            if key in known and item.source != IMPORT_SOURCE:
-                copies.setdefault(key, []).append(item)
-        for key, found in copies.items():
+        """The latest receipt of files stored before (`record`), from their `copies` in the
+        batch. Not of a history import: importing a file again adds nothing, even when it
+        was saved again since."""
+        for key, copied in copies.items():
+            found = [i for i in copied if i.source != IMPORT_SOURCE]
+            if not found:
+                continue
             sid, rules, latest, name, source = known[key]
             counted = [i for i in found if i.source != INBOX_SOURCE or source == INBOX_SOURCE]
-            last = max(counted, key=_received) if counted else None
-            later = last is not None and _received(last) > latest
+            last = _latest(counted) if counted else None
             named = os.path.basename((last or found[0]).report.file)
-            if later and last is not None:
-                latest = _received(last)
+            if last is not None and (when := _received(last)) > latest:
+                latest = when
                 update = submissions.update().values(
                     last_received_at=latest, last_file_name=named, last_sender=last.sender)
             elif name not in {os.path.basename(i.report.file) for i in found}:  # renamed
